@@ -1,0 +1,10 @@
+//! What crosses the boundary between the staff bridge and families, and how it
+//! is made safe; plus the small pieces of plumbing both services share.
+
+// --- shared plumbing (foundation) ---
+pub mod db;
+pub mod mail;
+pub mod sync;
+pub mod web;
+
+// --- content: rendering, the redaction check, readability, explainers ---
