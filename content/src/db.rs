@@ -1,1 +1,205 @@
-//! placeholder
+//! Database connections shared by both services: one schema per service, SQLite
+//! (WAL) by default, PostgreSQL when a `postgres://` URL is configured. Queries
+//! stay beside the code that owns each table; this module only opens pools and
+//! runs migrations.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A service's pool and which database it talks to (some SQL differs).
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub backend: Backend,
+}
+
+/// The migration sets of one service, one per backend.
+pub struct Migrations {
+    pub sqlite: &'static Migrator,
+    pub postgres: &'static Migrator,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database_url must start with sqlite:// or postgres:// (got a URL starting {0:?})")]
+    UnsupportedUrl(String),
+    #[error("could not open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("could not apply migrations: {0}")]
+    Migrate(#[source] sqlx::migrate::MigrateError),
+}
+
+impl Backend {
+    pub fn of_url(url: &str) -> Result<Backend, DbError> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(DbError::UnsupportedUrl(url.chars().take(12).collect()))
+        }
+    }
+}
+
+/// The URL of a SQLite file, created on first open.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+/// Opens the pool and brings the schema up to date.
+pub async fn connect(url: &str, migrations: &Migrations) -> Result<Db, DbError> {
+    sqlx::any::install_default_drivers();
+    let backend = Backend::of_url(url)?;
+    let options = AnyConnectOptions::from_str(url).map_err(DbError::Connect)?;
+    let pool = match backend {
+        // One connection: SQLite has one writer anyway, and a single connection
+        // means a transaction can never fail with SQLITE_BUSY on upgrade.
+        Backend::Sqlite => AnyPoolOptions::new()
+            .max_connections(1)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA journal_mode = WAL").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(DbError::Connect)?,
+        Backend::Postgres => AnyPoolOptions::new()
+            .max_connections(10)
+            .connect_with(options)
+            .await
+            .map_err(DbError::Connect)?,
+    };
+    let migrator = match backend {
+        Backend::Sqlite => migrations.sqlite,
+        Backend::Postgres => migrations.postgres,
+    };
+    migrator.run(&pool).await.map_err(DbError::Migrate)?;
+    Ok(Db { pool, backend })
+}
+
+/// Seconds since the Unix epoch: every timestamp in both schemas is stored so,
+/// which keeps SQL identical on SQLite and PostgreSQL.
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Throwaway databases for storage tests: a SQLite file in a temporary folder,
+/// or a fresh database on the PostgreSQL server that `DATABASE_URL` names.
+pub mod scratch {
+    use super::*;
+
+    pub struct ScratchDb {
+        pub url: String,
+        admin_url: Option<String>,
+        name: Option<String>,
+        _dir: Option<tempfile::TempDir>,
+    }
+
+    /// The backends a storage test must pass on. PostgreSQL is required unless
+    /// FAMILYSTORY_SKIP_POSTGRES=1 says otherwise, so a missing server fails
+    /// loudly rather than silently testing less.
+    pub fn backends() -> Vec<Backend> {
+        let skip = std::env::var("FAMILYSTORY_SKIP_POSTGRES").is_ok_and(|v| v == "1");
+        if skip {
+            return vec![Backend::Sqlite];
+        }
+        assert!(
+            std::env::var("DATABASE_URL").is_ok(),
+            "storage tests need PostgreSQL: set DATABASE_URL (tests/all.sh does), \
+             or FAMILYSTORY_SKIP_POSTGRES=1 to test SQLite alone"
+        );
+        vec![Backend::Sqlite, Backend::Postgres]
+    }
+
+    pub async fn create(backend: Backend) -> ScratchDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temporary folder");
+                ScratchDb {
+                    url: sqlite_url(&dir.path().join("test.db")),
+                    admin_url: None,
+                    name: None,
+                    _dir: Some(dir),
+                }
+            }
+            Backend::Postgres => {
+                sqlx::any::install_default_drivers();
+                let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
+                let name = format!("fs_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = AnyPool::connect(&admin_url).await.expect("connect to DATABASE_URL");
+                admin
+                    .execute(format!("CREATE DATABASE {name}").as_str())
+                    .await
+                    .expect("create scratch database");
+                admin.close().await;
+                ScratchDb {
+                    url: with_database(&admin_url, &name),
+                    admin_url: Some(admin_url),
+                    name: Some(name),
+                    _dir: None,
+                }
+            }
+        }
+    }
+
+    impl ScratchDb {
+        /// Drops a PostgreSQL scratch database (a SQLite one goes with its folder).
+        pub async fn cleanup(self) {
+            if let (Some(admin_url), Some(name)) = (&self.admin_url, &self.name) {
+                if let Ok(admin) = AnyPool::connect(admin_url).await {
+                    let _ = admin
+                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+                        .await;
+                    admin.close().await;
+                }
+            }
+        }
+    }
+
+    fn with_database(url: &str, name: &str) -> String {
+        let (base, query) = match url.split_once('?') {
+            Some((b, q)) => (b, Some(q)),
+            None => (url, None),
+        };
+        // postgres://user@host:port/db -> replace the path after the authority.
+        let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
+        let root = match base[after_scheme..].find('/') {
+            Some(i) => &base[..after_scheme + i],
+            None => base,
+        };
+        match query {
+            Some(q) => format!("{root}/{name}?{q}"),
+            None => format!("{root}/{name}"),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn scratch_url_replaces_the_database_name() {
+            assert_eq!(
+                super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
+                "postgres://postgres@127.0.0.1:5432/x"
+            );
+            assert_eq!(
+                super::with_database("postgres://u@h/db?sslmode=disable", "x"),
+                "postgres://u@h/x?sslmode=disable"
+            );
+            assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
+        }
+    }
+}

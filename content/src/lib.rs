@@ -3,7 +3,7 @@
 
 // --- shared plumbing (foundation) ---
 pub mod db;
-pub mod mail;
+pub mod settings;
 pub mod sync;
 pub mod web;
 

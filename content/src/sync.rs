@@ -1,1 +1,238 @@
-//! placeholder
+//! The contract between the staff bridge and the portal's internal API: how a
+//! request is signed, and the types that cross on the wire.
+//!
+//! Every request carries a timestamp, a fresh nonce and an HMAC-SHA256 over
+//! `METHOD \n PATH_AND_QUERY \n TIMESTAMP \n NONCE \n hex(SHA-256(body))` with a
+//! secret both sides share. The portal refuses a stale timestamp, a nonce it
+//! has seen, and any signature that does not match (compared in constant time).
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+pub const HEADER_TIMESTAMP: &str = "x-familystory-timestamp";
+pub const HEADER_NONCE: &str = "x-familystory-nonce";
+pub const HEADER_SIGNATURE: &str = "x-familystory-signature";
+
+/// How far a request's timestamp may be from the portal's clock.
+pub const MAX_SKEW_SECONDS: i64 = 300;
+
+/// The shortest shared secret either service accepts.
+pub const MIN_SECRET_LEN: usize = 32;
+
+#[derive(Clone)]
+pub struct SyncKey(Vec<u8>);
+
+impl std::fmt::Debug for SyncKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncKey(..)")
+    }
+}
+
+impl SyncKey {
+    /// None when the secret is too short to be safe.
+    pub fn new(secret: &str) -> Option<SyncKey> {
+        (secret.len() >= MIN_SECRET_LEN).then(|| SyncKey(secret.as_bytes().to_vec()))
+    }
+
+    fn mac(&self, method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let body_hash = hex::encode(Sha256::digest(body));
+        mac.update(
+            format!("{}\n{}\n{}\n{}\n{}", method.to_ascii_uppercase(), path, timestamp, nonce, body_hash)
+                .as_bytes(),
+        );
+        mac
+    }
+
+    pub fn sign(&self, method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> String {
+        hex::encode(self.mac(method, path, timestamp, nonce, body).finalize().into_bytes())
+    }
+
+    /// Checks freshness and signature; the caller still checks the nonce is new.
+    pub fn verify(&self, req: &SignedParts<'_>, now: i64) -> Result<(), SignatureError> {
+        let timestamp: i64 = req.timestamp.parse().map_err(|_| SignatureError::Missing)?;
+        if (now - timestamp).abs() > MAX_SKEW_SECONDS {
+            return Err(SignatureError::Stale);
+        }
+        if req.nonce.len() < 16 || req.nonce.len() > 64 {
+            return Err(SignatureError::Missing);
+        }
+        let given = hex::decode(req.signature).map_err(|_| SignatureError::Mismatch)?;
+        self.mac(req.method, req.path, timestamp, req.nonce, req.body)
+            .verify_slice(&given)
+            .map_err(|_| SignatureError::Mismatch)
+    }
+
+    /// The three headers for a request sent now.
+    pub fn headers(&self, method: &str, path: &str, body: &[u8], now: i64) -> [(&'static str, String); 3] {
+        let nonce = Uuid::new_v4().simple().to_string();
+        let signature = self.sign(method, path, now, &nonce, body);
+        [
+            (HEADER_TIMESTAMP, now.to_string()),
+            (HEADER_NONCE, nonce),
+            (HEADER_SIGNATURE, signature),
+        ]
+    }
+}
+
+/// What the portal read off a request to check its signature.
+pub struct SignedParts<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub timestamp: &'a str,
+    pub nonce: &'a str,
+    pub signature: &'a str,
+    pub body: &'a [u8],
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SignatureError {
+    #[error("the request is not signed")]
+    Missing,
+    #[error("the request's timestamp is too old or in the future")]
+    Stale,
+    #[error("the signature does not match")]
+    Mismatch,
+    #[error("the request was already received")]
+    Replayed,
+}
+
+/// Family roles as the case system records them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FamilyRole {
+    Child,
+    Parent,
+    Carer,
+    Sibling,
+    Relative,
+    Partner,
+    Other,
+}
+
+impl FamilyRole {
+    pub const ALL: [FamilyRole; 7] = [
+        FamilyRole::Child,
+        FamilyRole::Parent,
+        FamilyRole::Carer,
+        FamilyRole::Sibling,
+        FamilyRole::Relative,
+        FamilyRole::Partner,
+        FamilyRole::Other,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FamilyRole::Child => "child",
+            FamilyRole::Parent => "parent",
+            FamilyRole::Carer => "carer",
+            FamilyRole::Sibling => "sibling",
+            FamilyRole::Relative => "relative",
+            FamilyRole::Partner => "partner",
+            FamilyRole::Other => "other",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<FamilyRole> {
+        FamilyRole::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// `PUT /internal/v1/people/{id}`: a person who may use the portal. The bridge
+/// sends only people it has invited; the portal holds no one else.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonPush {
+    pub display_name: String,
+    pub first_name: String,
+    pub role: FamilyRole,
+}
+
+/// `PUT /internal/v1/publications/{id}`: one version of a published item and
+/// exactly who may read it. The body is Markdown; the portal renders it
+/// through the safe renderer itself and never trusts HTML from outside.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PublicationPush {
+    pub version: i64,
+    pub kind: String,
+    pub title: String,
+    pub body_markdown: String,
+    pub audience: Vec<Uuid>,
+    pub published_at: i64,
+}
+
+/// `PUT /internal/v1/publications/{id}/withdrawal`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WithdrawalPush {
+    pub withdrawn_at: i64,
+}
+
+/// One family-side event from the portal's outbox.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxEvent {
+    /// The portal's cursor position: strictly increasing.
+    pub seq: i64,
+    /// Stable across retries, so the bridge stores each event once.
+    pub event_id: Uuid,
+    pub kind: String,
+    pub person_id: Option<Uuid>,
+    pub data: serde_json::Value,
+    pub occurred_at: i64,
+}
+
+/// `GET /internal/v1/outbox?after=SEQ&limit=N`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxPage {
+    pub events: Vec<OutboxEvent>,
+}
+
+/// `PUT /internal/v1/outbox/ack`: the bridge has stored every event up to `up_to`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct OutboxAck {
+    pub up_to: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> SyncKey {
+        SyncKey::new("an example shared secret of enough length").unwrap()
+    }
+
+    fn parts<'a>(sig: &'a str, ts: &'a str, nonce: &'a str, body: &'a [u8]) -> SignedParts<'a> {
+        SignedParts { method: "PUT", path: "/internal/v1/people/x", timestamp: ts, nonce, signature: sig, body }
+    }
+
+    #[test]
+    fn a_signature_verifies_and_any_change_breaks_it() {
+        let k = key();
+        let nonce = "0123456789abcdef0123";
+        let sig = k.sign("PUT", "/internal/v1/people/x", 1000, nonce, b"{}");
+        assert_eq!(k.verify(&parts(&sig, "1000", nonce, b"{}"), 1010), Ok(()));
+        assert_eq!(k.verify(&parts(&sig, "1000", nonce, b"{ }"), 1010), Err(SignatureError::Mismatch));
+        assert_eq!(k.verify(&parts(&sig, "1001", nonce, b"{}"), 1010), Err(SignatureError::Mismatch));
+        assert_eq!(
+            k.verify(&parts(&sig, "1000", "0123456789abcdef0124", b"{}"), 1010),
+            Err(SignatureError::Mismatch)
+        );
+        let other = SyncKey::new("another shared secret of enough length!!").unwrap();
+        assert_eq!(other.verify(&parts(&sig, "1000", nonce, b"{}"), 1010), Err(SignatureError::Mismatch));
+    }
+
+    #[test]
+    fn stale_and_future_requests_are_refused() {
+        let k = key();
+        let nonce = "0123456789abcdef0123";
+        let sig = k.sign("PUT", "/internal/v1/people/x", 1000, nonce, b"");
+        assert_eq!(k.verify(&parts(&sig, "1000", nonce, b""), 1000 + 301), Err(SignatureError::Stale));
+        assert_eq!(k.verify(&parts(&sig, "1000", nonce, b""), 1000 - 301), Err(SignatureError::Stale));
+        assert_eq!(k.verify(&parts(&sig, "soon", nonce, b""), 1000), Err(SignatureError::Missing));
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(SyncKey::new("short").is_none());
+    }
+}
