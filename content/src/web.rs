@@ -11,6 +11,8 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 pub const STYLESHEET: &str = include_str!("../static/site.css");
 pub const QUICK_EXIT_JS: &str = include_str!("../static/exit.js");
+pub const ACCESSIBILITY_STATEMENT: &str = include_str!("../../accessibility/statement.md");
+pub const PRIVACY_NOTICE: &str = include_str!("../../docs/privacy-notice.md");
 
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -153,4 +155,15 @@ pub fn harden<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+}
+
+/// Request logging that records the method, the path (never the query, which
+/// may carry a code or token), the status and the time taken.
+pub fn trace_layer() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
+> {
+    tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
+        tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
+    })
 }

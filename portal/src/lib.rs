@@ -1,1 +1,81 @@
-pub fn x(){}
+//! The family portal: public pages on one listener, the internal API for the
+//! staff bridge on another. It holds only what was published to its users.
+
+pub mod config;
+pub mod error;
+pub mod internal_api;
+pub mod outbox;
+pub mod pages;
+pub mod people;
+pub mod publications;
+
+use std::future::{Future, IntoFuture};
+
+use axum::Router;
+use content::db::{Db, Migrations};
+use content::sync::SyncKey;
+
+pub use config::PortalConfig;
+
+pub static MIGRATIONS: Migrations = Migrations {
+    sqlite: &sqlx::migrate!("../migrations/portal/sqlite"),
+    postgres: &sqlx::migrate!("../migrations/portal/postgres"),
+};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub sync_key: SyncKey,
+}
+
+/// The portal's two routers, ready to serve.
+pub struct Portal {
+    pub state: AppState,
+    pub public: Router,
+    pub internal: Router,
+}
+
+pub async fn open_db(url: &str) -> Result<Db, content::db::DbError> {
+    content::db::connect(url, &MIGRATIONS).await
+}
+
+impl Portal {
+    pub async fn new(config: &PortalConfig) -> anyhow::Result<Portal> {
+        let db = open_db(&config.database_url).await?;
+        Ok(Portal::with_db(db, config.sync_key()?))
+    }
+
+    pub fn with_db(db: Db, sync_key: SyncKey) -> Portal {
+        let state = AppState { db, sync_key };
+        let public = content::web::harden(
+            pages::router()
+                .merge(content::web::common_routes())
+                .fallback(pages::not_found)
+                .with_state(state.clone())
+                .layer(content::web::trace_layer()),
+        );
+        let internal = content::web::harden(internal_api::router(state.clone()).layer(content::web::trace_layer()));
+        Portal { state, public, internal }
+    }
+
+    /// Serves both listeners until `shutdown` resolves.
+    pub async fn serve(
+        self,
+        public: tokio::net::TcpListener,
+        internal: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        });
+        let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+        let public_server = axum::serve(public, self.public).with_graceful_shutdown(wait(stop_rx.clone()));
+        let internal_server = axum::serve(internal, self.internal).with_graceful_shutdown(wait(stop_rx));
+        tokio::try_join!(public_server.into_future(), internal_server.into_future())?;
+        Ok(())
+    }
+}

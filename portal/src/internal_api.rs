@@ -1,0 +1,153 @@
+//! The portal's internal API, on its own listener, for the staff bridge alone.
+//! Every request is signed (see `content::sync`); a request whose signature,
+//! freshness or nonce does not hold is refused with 401 before anything else
+//! happens. Pushes are idempotent PUTs; the outbox is read by cursor.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, put};
+use axum::{Json, Router};
+use content::db::now;
+use content::sync::{
+    OutboxAck, OutboxPage, PersonPush, PublicationPush, SignatureError, SignedParts, WithdrawalPush,
+    HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::error::{PortalError, Result};
+use crate::publications::{self, StoreError, Stored};
+use crate::{outbox, people, AppState};
+
+/// The largest request body the bridge may send.
+const MAX_BODY: usize = 4 * 1024 * 1024;
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/internal/v1/people/{id}", put(put_person))
+        .route("/internal/v1/publications/{id}", put(put_publication))
+        .route("/internal/v1/publications/{id}/withdrawal", put(put_withdrawal))
+        .route("/internal/v1/outbox", get(get_outbox))
+        .route("/internal/v1/outbox/ack", put(put_ack))
+        .route_layer(middleware::from_fn_with_state(state.clone(), verify_signature))
+        .route("/healthz", get(|| async { "ok" }))
+        .with_state(state)
+}
+
+async fn verify_signature(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    match checked(&state, request).await {
+        Ok(request) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn checked(state: &AppState, request: Request) -> Result<Request> {
+    let (parts, body) = request.into_parts();
+    let body = to_bytes(body, MAX_BODY).await.map_err(|_| PortalError::BadRequest("body too large".into()))?;
+    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let signed = SignedParts {
+        method: parts.method.as_str(),
+        path,
+        timestamp: header(HEADER_TIMESTAMP),
+        nonce: header(HEADER_NONCE),
+        signature: header(HEADER_SIGNATURE),
+        body: &body,
+    };
+    if signed.signature.is_empty() {
+        return Err(SignatureError::Missing.into());
+    }
+    let now = now();
+    state.sync_key.verify(&signed, now)?;
+    remember_nonce(state, signed.nonce, now).await?;
+    Ok(Request::from_parts(parts, Body::from(body)))
+}
+
+/// A nonce seen within the freshness window is a replay.
+async fn remember_nonce(state: &AppState, nonce: &str, now: i64) -> Result<()> {
+    let db = &state.db;
+    sqlx::query("DELETE FROM sync_nonces WHERE seen_at < $1")
+        .bind(now - 2 * MAX_SKEW_SECONDS)
+        .execute(&db.pool)
+        .await?;
+    let inserted = sqlx::query("INSERT INTO sync_nonces (nonce, seen_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING")
+        .bind(nonce)
+        .bind(now)
+        .execute(&db.pool)
+        .await?;
+    if inserted.rows_affected() == 0 {
+        return Err(SignatureError::Replayed.into());
+    }
+    Ok(())
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| PortalError::BadRequest(format!("invalid body: {e}")))
+}
+
+fn parse_id(id: &str) -> Result<Uuid> {
+    id.parse().map_err(|_| PortalError::BadRequest("the id is not a UUID".into()))
+}
+
+async fn put_person(State(state): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let person: PersonPush = parse_json(&body)?;
+    people::upsert(&state.db, id, &person, now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn put_publication(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response> {
+    let id = parse_id(&id)?;
+    let push: PublicationPush = parse_json(&body)?;
+    match publications::store_version(&state.db, id, &push, now()).await {
+        Ok(Stored::New) => Ok(StatusCode::CREATED.into_response()),
+        Ok(Stored::AlreadyHere) => Ok(StatusCode::NO_CONTENT.into_response()),
+        Err(StoreError::Conflict(version)) => Ok((
+            StatusCode::CONFLICT,
+            Json(serde_json::json!({ "error": format!("version {version} already stored with different content") })),
+        )
+            .into_response()),
+        Err(StoreError::Database(e)) => Err(e.into()),
+    }
+}
+
+async fn put_withdrawal(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: WithdrawalPush = parse_json(&body)?;
+    publications::withdraw(&state.db, id, &push, now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize)]
+struct OutboxQuery {
+    #[serde(default)]
+    after: i64,
+    #[serde(default = "default_limit")]
+    limit: i64,
+}
+
+fn default_limit() -> i64 {
+    100
+}
+
+async fn get_outbox(State(state): State<AppState>, Query(query): Query<OutboxQuery>) -> Result<Json<OutboxPage>> {
+    let events = outbox::page(&state.db, query.after, query.limit).await?;
+    Ok(Json(OutboxPage { events }))
+}
+
+async fn put_ack(State(state): State<AppState>, body: axum::body::Bytes) -> Result<StatusCode> {
+    let ack: OutboxAck = parse_json(&body)?;
+    outbox::ack(&state.db, ack.up_to, now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,142 @@
+//! What was published, to whom. Owns `publication_versions`,
+//! `publication_audience` and `withdrawals`.
+
+use content::db::Db;
+use content::sync::{PublicationPush, WithdrawalPush};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::outbox;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Stored {
+    New,
+    /// The same version with the same content was already here: a retry.
+    AlreadyHere,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("version {0} of this publication is already stored with different content")]
+    Conflict(i64),
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+/// The hash that tells a retry from a conflicting push.
+fn push_hash(push: &PublicationPush) -> String {
+    let mut audience: Vec<String> = push.audience.iter().map(Uuid::to_string).collect();
+    audience.sort();
+    let mut hasher = Sha256::new();
+    for part in [push.kind.as_str(), push.title.as_str(), push.body_markdown.as_str(), &audience.join(",")] {
+        hasher.update((part.len() as u64).to_be_bytes());
+        hasher.update(part.as_bytes());
+    }
+    hasher.update(push.published_at.to_be_bytes());
+    hex::encode(hasher.finalize())
+}
+
+/// Stores one version, and tells the bridge it arrived, in one transaction.
+pub async fn store_version(db: &Db, id: Uuid, push: &PublicationPush, now: i64) -> Result<Stored, StoreError> {
+    let hash = push_hash(push);
+    let mut tx = db.pool.begin().await?;
+    let existing: Option<String> = sqlx::query_scalar(
+        "SELECT content_hash FROM publication_versions WHERE publication_id = $1 AND version = $2",
+    )
+    .bind(id.to_string())
+    .bind(push.version)
+    .fetch_optional(&mut *tx)
+    .await?;
+    match existing {
+        Some(existing) if existing == hash => return Ok(Stored::AlreadyHere),
+        Some(_) => return Err(StoreError::Conflict(push.version)),
+        None => {}
+    }
+    sqlx::query(
+        "INSERT INTO publication_versions
+             (publication_id, version, kind, title, body_markdown, content_hash, published_at, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id.to_string())
+    .bind(push.version)
+    .bind(&push.kind)
+    .bind(&push.title)
+    .bind(&push.body_markdown)
+    .bind(&hash)
+    .bind(push.published_at)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let mut audience = push.audience.clone();
+    audience.sort();
+    audience.dedup();
+    for person in &audience {
+        sqlx::query("INSERT INTO publication_audience (publication_id, version, person_id) VALUES ($1, $2, $3)")
+            .bind(id.to_string())
+            .bind(push.version)
+            .bind(person.to_string())
+            .execute(&mut *tx)
+            .await?;
+    }
+    outbox::record(
+        &mut tx,
+        db.backend,
+        "publication_received",
+        None,
+        &serde_json::json!({ "publication_id": id, "version": push.version }),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Stored::New)
+}
+
+/// Stops the publication being shown, whether or not it has arrived yet.
+pub async fn withdraw(db: &Db, id: Uuid, push: &WithdrawalPush, now: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO withdrawals (publication_id, withdrawn_at, received_at) VALUES ($1, $2, $3)
+         ON CONFLICT (publication_id) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(push.withdrawn_at)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+/// A published item as its reader sees it: always the newest version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Visible {
+    pub id: Uuid,
+    pub version: i64,
+    pub kind: String,
+    pub title: String,
+    pub body_markdown: String,
+    pub published_at: i64,
+}
+
+type VisibleRow = (String, i64, String, String, String, i64);
+
+/// Everything currently published to `person`: the newest version of each
+/// item whose newest version names them, and nothing withdrawn.
+pub async fn visible_to(db: &Db, person: Uuid) -> sqlx::Result<Vec<Visible>> {
+    let rows: Vec<VisibleRow> = sqlx::query_as(
+        "SELECT v.publication_id, v.version, v.kind, v.title, v.body_markdown, v.published_at
+         FROM publication_versions v
+         JOIN publication_audience a ON a.publication_id = v.publication_id AND a.version = v.version
+         WHERE a.person_id = $1
+           AND v.version = (SELECT MAX(version) FROM publication_versions m WHERE m.publication_id = v.publication_id)
+           AND NOT EXISTS (SELECT 1 FROM withdrawals w WHERE w.publication_id = v.publication_id)
+         ORDER BY v.published_at DESC, v.publication_id",
+    )
+    .bind(person.to_string())
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, version, kind, title, body_markdown, published_at)| {
+            Some(Visible { id: id.parse().ok()?, version, kind, title, body_markdown, published_at })
+        })
+        .collect())
+}

@@ -1,0 +1,164 @@
+//! Command-line arguments and what each command does.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand, ValueEnum};
+use content::db::now;
+
+#[derive(Parser)]
+#[command(name = "familystory", version, about = "FamilyStory: families see what has been published to them")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run both services on loopback with a fictional family.
+    Demo(crate::demo::DemoArgs),
+    /// Run the family portal (public pages and the internal API).
+    Portal {
+        /// Settings file (TOML); FAMILYSTORY_PORTAL_* variables override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Run the staff bridge.
+    Bridge {
+        /// Settings file (TOML); FAMILYSTORY_BRIDGE_* variables override it.
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Bring a service's database schema up to date, then exit.
+    Migrate {
+        service: Service,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Import a case (JSON, see docs/import-format.md) into the staff bridge.
+    Import {
+        file: PathBuf,
+        /// The bridge's settings file.
+        #[arg(long, conflicts_with = "data_dir")]
+        config: Option<PathBuf>,
+        /// A demo data folder: imports into DIR/bridge.db.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+    /// Content tools.
+    Content {
+        #[command(subcommand)]
+        command: ContentCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContentCommand {
+    /// Run the redaction, reading-age and jargon check on JSON requests from stdin.
+    Check {
+        /// One request a line in, one response a line out.
+        #[arg(long)]
+        jsonl: bool,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Service {
+    Portal,
+    Bridge,
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Demo(args) => crate::demo::run(args).await.map(|_| ExitCode::SUCCESS),
+        Command::Portal { config } => {
+            let config = portal::PortalConfig::load(config.as_deref())?;
+            let public = bind(config.public_addr).await?;
+            let internal = bind(config.internal_addr).await?;
+            let portal = portal::Portal::new(&config).await?;
+            tracing::info!(public = %config.public_addr, internal = %config.internal_addr, "portal listening");
+            portal.serve(public, internal, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bridge { config } => {
+            let config = staff_bridge::BridgeConfig::load(config.as_deref())?;
+            let listener = bind(config.addr).await?;
+            let bridge = staff_bridge::Bridge::new(&config).await?;
+            tracing::info!(addr = %config.addr, "staff bridge listening");
+            bridge.serve(listener, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { service, config } => {
+            match service {
+                Service::Portal => {
+                    let config = portal::PortalConfig::load(config.as_deref())?;
+                    portal::open_db(&config.database_url).await?;
+                }
+                Service::Bridge => {
+                    let config = staff_bridge::BridgeConfig::load(config.as_deref())?;
+                    staff_bridge::open_db(&config.database_url).await?;
+                }
+            }
+            println!("The database is up to date.");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import { file, config, data_dir } => import(&file, config.as_deref(), data_dir.as_deref()).await,
+        Command::Content { command: ContentCommand::Check { jsonl } } => {
+            let code = tokio::task::block_in_place(|| {
+                content::check_cli::run(std::io::stdin().lock(), std::io::stdout().lock(), jsonl)
+            })?;
+            Ok(ExitCode::from(code.clamp(0, 255) as u8))
+        }
+    }
+}
+
+async fn import(file: &Path, config: Option<&Path>, data_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let url = match data_dir {
+        Some(dir) => content::db::sqlite_url(&dir.join("bridge.db")),
+        None => staff_bridge::BridgeConfig::load(config)?.database_url,
+    };
+    let json = std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))?;
+    let db = staff_bridge::open_db(&url).await?;
+    match staff_bridge::import::import(&db, &json, now()).await {
+        Ok(outcome) => {
+            let verb = if outcome.created { "Imported" } else { "Updated" };
+            println!(
+                "{verb} case {}: {} people, {} professionals, {} documents, {} meetings.",
+                outcome.case_reference, outcome.people, outcome.professionals, outcome.documents, outcome.meetings
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(staff_bridge::import::ImportError::Invalid(problems)) => {
+            eprintln!("The case was not imported. Nothing was changed. Problems:");
+            for problem in problems {
+                eprintln!("  {}: {}", problem.path, problem.message);
+            }
+            Ok(ExitCode::from(2))
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+pub async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            signal.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

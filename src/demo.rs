@@ -1,0 +1,134 @@
+//! `familystory demo`: both services in one process on loopback, with a
+//! fictional family seeded through the same code paths staff use.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use content::db::{now, sqlite_url};
+use serde::Serialize;
+
+const FAMILY: &str = include_str!("demo/family.json");
+
+#[derive(clap::Args)]
+pub struct DemoArgs {
+    /// Where the databases, key files and outgoing email go.
+    #[arg(long, default_value = "./data")]
+    data_dir: PathBuf,
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    portal_addr: SocketAddr,
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    bridge_addr: SocketAddr,
+    /// The portal's internal API, which only the bridge calls.
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    internal_addr: SocketAddr,
+}
+
+/// One line of `demo-users.json`.
+#[derive(Serialize)]
+struct DemoUser {
+    name: &'static str,
+    role: &'static str,
+    email: &'static str,
+    service: &'static str,
+}
+
+const DEMO_USERS: &[DemoUser] = &[
+    DemoUser { name: "Ellie Carter", role: "child", email: "ellie.carter@example.com", service: "portal" },
+    DemoUser { name: "Sarah Carter", role: "parent", email: "sarah.carter@example.com", service: "portal" },
+    DemoUser { name: "Daniel Brooks", role: "parent", email: "daniel.brooks@example.org", service: "portal" },
+    DemoUser { name: "Priya Shah", role: "practitioner", email: "priya.shah@council.example", service: "bridge" },
+    DemoUser { name: "Tom Okafor", role: "manager", email: "tom.okafor@council.example", service: "bridge" },
+    DemoUser { name: "Grace Lee", role: "ig_officer", email: "grace.lee@council.example", service: "bridge" },
+];
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    let dir = &args.data_dir;
+    std::fs::create_dir_all(dir.join("outbox")).with_context(|| format!("could not create {}", dir.display()))?;
+    let dir = dir.canonicalize()?;
+    let secret = demo_secret(&dir)?;
+
+    let portal_config = portal::PortalConfig {
+        public_addr: args.portal_addr,
+        internal_addr: args.internal_addr,
+        database_url: sqlite_url(&dir.join("portal.db")),
+        sync_secret: secret.clone(),
+    };
+    portal_config.validate()?;
+    let bridge_config = staff_bridge::BridgeConfig {
+        addr: args.bridge_addr,
+        database_url: sqlite_url(&dir.join("bridge.db")),
+        portal_internal_url: format!("http://{}", args.internal_addr),
+        sync_secret: secret,
+        import_token: None,
+        sync_interval_ms: 1000,
+    };
+    bridge_config.validate()?;
+
+    // Bind first, so a port in use is reported before anything is written.
+    let public = crate::cli::bind(portal_config.public_addr).await?;
+    let internal = crate::cli::bind(portal_config.internal_addr).await?;
+    let staff = crate::cli::bind(bridge_config.addr).await?;
+
+    let portal = portal::Portal::new(&portal_config).await?;
+    let bridge = staff_bridge::Bridge::new(&bridge_config).await?;
+    seed(&bridge.state.db).await?;
+    let users = serde_json::to_string_pretty(DEMO_USERS)?;
+    std::fs::write(dir.join("demo-users.json"), users + "\n")?;
+
+    println!();
+    println!("FamilyStory demo is running. Press Ctrl-C to stop.");
+    println!();
+    println!("  Family portal:  http://{}", args.portal_addr);
+    println!("  Staff bridge:   http://{}", args.bridge_addr);
+    println!();
+    println!("  Data:           {}", dir.display());
+    println!("  Demo people:    {}", dir.join("demo-users.json").display());
+    println!("  Email outbox:   {}", dir.join("outbox").display());
+    println!();
+    println!("  The fictional Carter family (case DEMO-0001) is imported into the staff bridge.");
+    println!();
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let portal_task = tokio::spawn(portal.serve(public, internal, wait(stop_rx.clone())));
+    let bridge_task = tokio::spawn(bridge.serve(staff, wait(stop_rx)));
+    crate::cli::shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    portal_task.await??;
+    bridge_task.await??;
+    Ok(())
+}
+
+/// The demo family goes in through the import, as a case system's would.
+async fn seed(db: &content::db::Db) -> anyhow::Result<()> {
+    staff_bridge::import::import(db, FAMILY, now())
+        .await
+        .map_err(|e| anyhow::anyhow!("the demo family did not import: {e:?}"))?;
+    Ok(())
+}
+
+/// The shared secret for the demo's two services, made once per data folder.
+fn demo_secret(dir: &Path) -> anyhow::Result<String> {
+    let path = dir.join("sync-secret");
+    if let Ok(secret) = std::fs::read_to_string(&path) {
+        return Ok(secret.trim().to_string());
+    }
+    let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    write_private(&path, &secret)?;
+    Ok(secret)
+}
+
+/// Writes a file only its owner can read.
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path).with_context(|| format!("could not create {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}

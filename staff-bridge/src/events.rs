@@ -1,0 +1,62 @@
+//! Family-side events pulled from the portal's outbox. Owns `family_events`
+//! and `sync_cursor`.
+
+use content::db::Db;
+use content::sync::OutboxEvent;
+
+const OUTBOX_CURSOR: &str = "portal_outbox";
+
+pub async fn cursor(db: &Db) -> sqlx::Result<i64> {
+    let position: Option<i64> = sqlx::query_scalar("SELECT position FROM sync_cursor WHERE name = $1")
+        .bind(OUTBOX_CURSOR)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(position.unwrap_or(0))
+}
+
+/// Stores a page of events and moves the cursor past them, in one
+/// transaction: either both happen or neither, and an event seen again (after
+/// a crash before the acknowledgement) is ignored by its id.
+pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Result<()> {
+    let Some(last) = events.iter().map(|e| e.seq).max() else { return Ok(()) };
+    let mut tx = db.pool.begin().await?;
+    for event in events {
+        sqlx::query(
+            "INSERT INTO family_events (event_id, portal_seq, kind, person_id, data, occurred_at, received_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+        )
+        .bind(event.event_id.to_string())
+        .bind(event.seq)
+        .bind(&event.kind)
+        .bind(event.person_id.map(|p| p.to_string()))
+        .bind(event.data.to_string())
+        .bind(event.occurred_at)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query(
+        "INSERT INTO sync_cursor (name, position) VALUES ($1, $2)
+         ON CONFLICT (name) DO UPDATE SET position = excluded.position",
+    )
+    .bind(OUTBOX_CURSOR)
+    .bind(last)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn count(db: &Db) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM family_events").fetch_one(&db.pool).await
+}
+
+/// Events of one kind, oldest first, as (event id, data).
+pub async fn of_kind(db: &Db, kind: &str) -> sqlx::Result<Vec<(String, serde_json::Value)>> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT event_id, data FROM family_events WHERE kind = $1 ORDER BY portal_seq")
+            .bind(kind)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(|(id, data)| (id, serde_json::from_str(&data).unwrap_or_default())).collect())
+}

@@ -1,0 +1,85 @@
+//! The queue of requests to the portal's internal API. Owns `outgoing`.
+//!
+//! Whatever the bridge decides to push is written here first, in the same
+//! transaction as the decision; the sync worker sends the queue in order, each
+//! entry until the portal accepts it. The portal's PUTs are idempotent, so a
+//! request that landed but whose answer was lost is simply sent again.
+
+use content::db::Db;
+use content::sync::{PersonPush, PublicationPush, WithdrawalPush};
+use sqlx::AnyConnection;
+use uuid::Uuid;
+
+/// One request for the portal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Push {
+    Person(Uuid, PersonPush),
+    Publication(Uuid, PublicationPush),
+    Withdrawal(Uuid, WithdrawalPush),
+}
+
+impl Push {
+    fn path(&self) -> String {
+        match self {
+            Push::Person(id, _) => format!("/internal/v1/people/{id}"),
+            Push::Publication(id, _) => format!("/internal/v1/publications/{id}"),
+            Push::Withdrawal(id, _) => format!("/internal/v1/publications/{id}/withdrawal"),
+        }
+    }
+
+    fn body(&self) -> String {
+        let json = match self {
+            Push::Person(_, p) => serde_json::to_string(p),
+            Push::Publication(_, p) => serde_json::to_string(p),
+            Push::Withdrawal(_, p) => serde_json::to_string(p),
+        };
+        json.expect("push bodies serialise")
+    }
+}
+
+pub async fn enqueue(conn: &mut AnyConnection, push: &Push, now: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("INSERT INTO outgoing (method, path, body, created_at) VALUES ('PUT', $1, $2, $3) RETURNING id")
+        .bind(push.path())
+        .bind(push.body())
+        .bind(now)
+        .fetch_one(conn)
+        .await
+}
+
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub id: i64,
+    pub method: String,
+    pub path: String,
+    pub body: String,
+}
+
+/// The oldest entries not yet accepted, in order.
+pub async fn next_pending(db: &Db, limit: i64) -> sqlx::Result<Vec<Pending>> {
+    let rows: Vec<(i64, String, String, String)> =
+        sqlx::query_as("SELECT id, method, path, body FROM outgoing WHERE sent_at IS NULL ORDER BY id LIMIT $1")
+            .bind(limit)
+            .fetch_all(&db.pool)
+            .await?;
+    Ok(rows.into_iter().map(|(id, method, path, body)| Pending { id, method, path, body }).collect())
+}
+
+/// Records the portal's final answer for an entry.
+pub async fn mark_done(db: &Db, id: i64, outcome: &str, now: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outgoing SET sent_at = $1, outcome = $2, attempts = attempts + 1 WHERE id = $3")
+        .bind(now)
+        .bind(outcome)
+        .bind(id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+pub async fn mark_attempt(db: &Db, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outgoing SET attempts = attempts + 1 WHERE id = $1").bind(id).execute(&db.pool).await?;
+    Ok(())
+}
+
+pub async fn pending_count(db: &Db) -> sqlx::Result<i64> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL").fetch_one(&db.pool).await
+}

@@ -1,0 +1,148 @@
+//! The bridge's side of the sync: it opens every connection. It sends the
+//! outgoing queue in order, then pulls the portal's outbox by cursor, stores
+//! each page with the cursor in one transaction, and only then acknowledges.
+//! Stop either side at any moment: the queue is resent from the first entry
+//! not accepted, and the outbox is re-read from the stored cursor.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use content::db::{now, Db};
+use content::sync::{OutboxAck, OutboxPage, SyncKey};
+use tokio::sync::Notify;
+
+use crate::{events, outgoing};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("the portal could not be reached: {0}")]
+    Unreachable(#[from] reqwest::Error),
+    #[error("the portal answered {0}")]
+    Status(reqwest::StatusCode),
+    #[error("the portal's answer was not understood: {0}")]
+    BadAnswer(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// A client for the portal's internal API that signs every request.
+#[derive(Clone, Debug)]
+pub struct PortalClient {
+    http: reqwest::Client,
+    base: String,
+    key: SyncKey,
+}
+
+impl PortalClient {
+    pub fn new(base: &str, key: SyncKey) -> PortalClient {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client with default TLS settings");
+        PortalClient { http, base: base.trim_end_matches('/').to_string(), key }
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Vec<u8>) -> Result<reqwest::Response, SyncError> {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+        let mut request = self.http.request(method.clone(), format!("{}{}", self.base, path));
+        for (name, value) in self.key.headers(method.as_str(), path, &body, now()) {
+            request = request.header(name, value);
+        }
+        if !body.is_empty() {
+            request = request.header("content-type", "application/json");
+        }
+        Ok(request.body(body).send().await?)
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SyncReport {
+    pub pushed: usize,
+    /// Events received from the outbox (a re-read after a crash counts again,
+    /// though each is stored once).
+    pub pulled: usize,
+}
+
+/// Sends the queue in order until it is empty or the portal stops accepting.
+pub async fn push_pending(db: &Db, client: &PortalClient) -> Result<usize, SyncError> {
+    let mut pushed = 0;
+    loop {
+        let batch = outgoing::next_pending(db, 50).await?;
+        if batch.is_empty() {
+            return Ok(pushed);
+        }
+        for entry in batch {
+            let answer = client.send(&entry.method, &entry.path, entry.body.into_bytes()).await;
+            let status = match answer {
+                Ok(response) => response.status(),
+                Err(error) => {
+                    outgoing::mark_attempt(db, entry.id).await?;
+                    return Err(error);
+                }
+            };
+            if status.is_success() {
+                outgoing::mark_done(db, entry.id, "accepted", now()).await?;
+                pushed += 1;
+            } else if status.is_client_error()
+                && ![401, 403, 404, 408, 429].contains(&status.as_u16())
+            {
+                // The portal understood and refused it: resending cannot
+                // help, and holding the queue would stop everything behind it.
+                tracing::error!(entry = entry.id, %status, "the portal refused a push");
+                outgoing::mark_done(db, entry.id, &format!("rejected: {}", status.as_u16()), now()).await?;
+            } else {
+                outgoing::mark_attempt(db, entry.id).await?;
+                return Err(SyncError::Status(status));
+            }
+        }
+    }
+}
+
+/// Pulls every new family event, storing each page before acknowledging it.
+pub async fn pull(db: &Db, client: &PortalClient) -> Result<usize, SyncError> {
+    let mut pulled = 0;
+    loop {
+        let after = events::cursor(db).await?;
+        let response = client.send("GET", &format!("/internal/v1/outbox?after={after}&limit=200"), Vec::new()).await?;
+        if !response.status().is_success() {
+            return Err(SyncError::Status(response.status()));
+        }
+        let page: OutboxPage = response.json().await.map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+        let Some(last) = page.events.iter().map(|e| e.seq).max() else { return Ok(pulled) };
+        if last <= after {
+            return Err(SyncError::BadAnswer("the outbox went backwards".into()));
+        }
+        events::store_page(db, &page.events, now()).await?;
+        pulled += page.events.len();
+        let ack = serde_json::to_vec(&OutboxAck { up_to: last }).expect("ack serialises");
+        let response = client.send("PUT", "/internal/v1/outbox/ack", ack).await?;
+        if !response.status().is_success() {
+            // Stored already; the portal will hear on the next acknowledgement.
+            tracing::warn!(status = %response.status(), "outbox acknowledgement refused");
+        }
+    }
+}
+
+pub async fn run_once(db: &Db, client: &PortalClient) -> Result<SyncReport, SyncError> {
+    let pushed = push_pending(db, client).await?;
+    let pulled = pull(db, client).await?;
+    Ok(SyncReport { pushed, pulled })
+}
+
+/// Syncs every `interval`, or at once when `wake` is notified, forever.
+pub async fn run_forever(db: Db, client: PortalClient, interval: Duration, wake: Arc<Notify>) {
+    loop {
+        match run_once(&db, &client).await {
+            Ok(report) if report != SyncReport::default() => {
+                tracing::info!(pushed = report.pushed, pulled = report.pulled, "synced with the portal")
+            }
+            Ok(_) => {}
+            Err(error) => tracing::warn!(%error, "sync with the portal did not finish; will retry"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = wake.notified() => {}
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Starts the portal and the staff bridge together, in this process, on
+//! ephemeral loopback ports, against a throwaway database of either backend.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use content::db::scratch::{self, ScratchDb};
+use content::db::{Backend, Db};
+use content::sync::SyncKey;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub const SECRET: &str = "a test secret that is long enough for the sync";
+pub const IMPORT_TOKEN: &str = "an import token that is long enough to be accepted";
+
+pub use content::db::scratch::backends;
+
+pub struct PortalRun {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+pub struct Services {
+    pub backend: Backend,
+    pub portal_url: String,
+    pub internal_url: String,
+    pub internal_addr: SocketAddr,
+    pub bridge_url: String,
+    pub portal_db: Db,
+    pub bridge_db: Db,
+    pub bridge_client: staff_bridge::sync::PortalClient,
+    pub http: reqwest::Client,
+    portal_database_url: String,
+    portal: Option<PortalRun>,
+    bridge_stop: watch::Sender<bool>,
+    scratch: Vec<ScratchDb>,
+}
+
+async fn listen() -> TcpListener {
+    TcpListener::bind("127.0.0.1:0").await.expect("an ephemeral port")
+}
+
+fn stopper() -> (watch::Sender<bool>, impl std::future::Future<Output = ()> + Send + 'static) {
+    let (tx, mut rx) = watch::channel(false);
+    (tx, async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    })
+}
+
+impl Services {
+    /// Both services, with the bridge's background sync slowed right down so
+    /// that a test decides when sync happens (through `bridge_client`).
+    pub async fn start(backend: Backend) -> Services {
+        let portal_scratch = scratch::create(backend).await;
+        let bridge_scratch = scratch::create(backend).await;
+        let public = listen().await;
+        let internal = listen().await;
+        let bridge_listener = listen().await;
+        let internal_addr = internal.local_addr().unwrap();
+        let portal_config = portal::PortalConfig {
+            public_addr: public.local_addr().unwrap(),
+            internal_addr,
+            database_url: portal_scratch.url.clone(),
+            sync_secret: SECRET.into(),
+        };
+        let bridge_config = staff_bridge::BridgeConfig {
+            addr: bridge_listener.local_addr().unwrap(),
+            database_url: bridge_scratch.url.clone(),
+            portal_internal_url: format!("http://{internal_addr}"),
+            sync_secret: SECRET.into(),
+            import_token: Some(IMPORT_TOKEN.into()),
+            sync_interval_ms: 3_600_000,
+        };
+        let portal_url = format!("http://{}", public.local_addr().unwrap());
+        let bridge_url = format!("http://{}", bridge_listener.local_addr().unwrap());
+
+        let portal = portal::Portal::new(&portal_config).await.expect("portal starts");
+        let portal_db = portal.state.db.clone();
+        let (portal_stop, portal_wait) = stopper();
+        let portal_task = tokio::spawn(portal.serve(public, internal, portal_wait));
+
+        let bridge = staff_bridge::Bridge::new(&bridge_config).await.expect("bridge starts");
+        let bridge_db = bridge.state.db.clone();
+        let bridge_client = bridge.client.clone();
+        let (bridge_stop, bridge_wait) = stopper();
+        tokio::spawn(bridge.serve(bridge_listener, bridge_wait));
+
+        Services {
+            backend,
+            portal_url,
+            internal_url: format!("http://{internal_addr}"),
+            internal_addr,
+            bridge_url,
+            portal_db,
+            bridge_db,
+            bridge_client,
+            http: reqwest::Client::new(),
+            portal_database_url: portal_scratch.url.clone(),
+            portal: Some(PortalRun { stop: portal_stop, task: portal_task }),
+            bridge_stop,
+            scratch: vec![portal_scratch, bridge_scratch],
+        }
+    }
+
+    pub fn key(&self) -> SyncKey {
+        SyncKey::new(SECRET).unwrap()
+    }
+
+    /// Stops the portal's listeners (its database stays).
+    pub async fn stop_portal(&mut self) {
+        if let Some(run) = self.portal.take() {
+            let _ = run.stop.send(true);
+            run.task.abort();
+            let _ = run.task.await;
+        }
+    }
+
+    /// Starts the portal again on the same internal address and database.
+    pub async fn restart_portal(&mut self) {
+        assert!(self.portal.is_none(), "the portal is still running");
+        let internal = bind_again(self.internal_addr).await;
+        let public = listen().await;
+        let key = self.key();
+        let db = portal::open_db(&self.portal_database_url).await.expect("portal database reopens");
+        self.portal_db = db.clone();
+        let portal = portal::Portal::with_db(db, key);
+        let (stop, wait) = stopper();
+        let task = tokio::spawn(portal.serve(public, internal, wait));
+        self.portal = Some(PortalRun { stop, task });
+    }
+
+    pub async fn finish(mut self) {
+        self.stop_portal().await;
+        let _ = self.bridge_stop.send(true);
+        self.portal_db.pool.close().await;
+        self.bridge_db.pool.close().await;
+        for scratch in self.scratch.drain(..) {
+            scratch.cleanup().await;
+        }
+    }
+}
+
+/// A port just released can take a moment to be free again.
+pub async fn bind_again(addr: SocketAddr) -> TcpListener {
+    for _ in 0..100 {
+        if let Ok(listener) = TcpListener::bind(addr).await {
+            return listener;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("could not bind {addr} again");
+}
+
+/// The demo family's import, as the case system would send it.
+pub fn demo_family() -> serde_json::Value {
+    serde_json::from_str(include_str!("../../src/demo/family.json")).unwrap()
+}
+
+pub async fn count(db: &Db, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
+}
