@@ -8,3 +8,9 @@ pub mod sync;
 pub mod web;
 
 // --- content: rendering, the redaction check, readability, explainers ---
+pub mod check;
+pub mod check_cli;
+pub mod explainers;
+pub mod jargon;
+pub mod reading;
+pub mod render;

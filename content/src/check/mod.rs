@@ -1,0 +1,316 @@
+//! The redaction check: what in a text must not reach its readers unless a
+//! member of staff decides it may.
+//!
+//! [`check`] takes the text, the reader's age and the people of the case, and
+//! returns:
+//! - `findings`: non-overlapping spans, sorted by start, in UTF-8 byte
+//!   offsets (end exclusive, always on char boundaries), each with a kind:
+//!   `person`, `unknown_person`, `address`, `postcode`, `phone`, `email`,
+//!   `nhs_number`, `ni_number`, `date_of_birth`;
+//! - `reading_age`: see [`crate::reading`];
+//! - `jargon`: see [`crate::jargon`].
+//!
+//! Span conventions (they match `shared/redaction-examples.jsonl`):
+//! - a person is reported by the name as written, without a possessive
+//!   ending and without titles or cue words: "Dean's" -> `Dean`,
+//!   "Mum's friend Tyler" -> `Tyler`, "Callum Kelly's" -> `Callum Kelly`;
+//!   a full name is one span, a first name or a surname alone is one span;
+//! - an address runs from the flat or house number to the end of the street
+//!   and, when a postcode follows, on through the town to the end of the
+//!   postcode: `Flat 1, 86 Mill Lane, Croydon CR3 7PD`; a postcode on its own
+//!   is a `postcode`;
+//! - a date of birth is the date only: "(date of birth 16/10/2009)" ->
+//!   `16/10/2009`;
+//! - numbers (phone, NHS, NI) are reported as written, spaces included.
+//!
+//! Never flagged: the readers (people with `recipient: true`),
+//! professionals, times, case references, room numbers, ordinary dates.
+//!
+//! The work is a fixed number of passes over the text, each linear in its
+//! length: the `regex` detectors (finite automata), one tokenisation, and
+//! hash look-ups per word for names. The number of people only changes the
+//! size of a hash table, never the number of passes.
+
+mod names;
+mod patterns;
+pub mod tokens;
+
+use serde::{Deserialize, Serialize};
+
+pub use patterns::nhs_check_digit_valid;
+
+use crate::jargon::{Glossary, JargonHit};
+
+/// One request to the check.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+pub struct CheckRequest {
+    pub text: String,
+    pub reader: Reader,
+    pub people: Vec<CasePerson>,
+}
+
+/// Who will read the text.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+pub struct Reader {
+    /// The reader's age in years (an adult may be e.g. 30).
+    pub age: u32,
+}
+
+/// A person of the case.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+pub struct CasePerson {
+    pub name: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub role: Role,
+    /// True when this person is one of the readers of the text.
+    pub recipient: bool,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Child,
+    Parent,
+    Carer,
+    Sibling,
+    Relative,
+    Partner,
+    Other,
+    Professional,
+}
+
+#[derive(Deserialize, Serialize, Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    Person,
+    UnknownPerson,
+    Address,
+    Postcode,
+    Phone,
+    Email,
+    NhsNumber,
+    NiNumber,
+    DateOfBirth,
+}
+
+impl FindingKind {
+    /// The name used in JSON: `person`, `unknown_person`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Person => "person",
+            FindingKind::UnknownPerson => "unknown_person",
+            FindingKind::Address => "address",
+            FindingKind::Postcode => "postcode",
+            FindingKind::Phone => "phone",
+            FindingKind::Email => "email",
+            FindingKind::NhsNumber => "nhs_number",
+            FindingKind::NiNumber => "ni_number",
+            FindingKind::DateOfBirth => "date_of_birth",
+        }
+    }
+
+    /// When two detectors claim overlapping text, the lower rank wins.
+    fn rank(self) -> u8 {
+        match self {
+            FindingKind::Email => 0,
+            FindingKind::Address => 1,
+            FindingKind::DateOfBirth => 2,
+            FindingKind::NhsNumber => 3,
+            FindingKind::NiNumber => 4,
+            FindingKind::Phone => 5,
+            FindingKind::Postcode => 6,
+            FindingKind::Person => 7,
+            FindingKind::UnknownPerson => 8,
+        }
+    }
+}
+
+/// Something in the text that must be redacted or kept with a reason.
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: FindingKind,
+    /// UTF-8 byte offset of the first byte.
+    pub start: usize,
+    /// UTF-8 byte offset just past the last byte (exclusive).
+    pub end: usize,
+    /// The text of the span, `text[start..end]`.
+    pub text: String,
+}
+
+/// The answer to a [`CheckRequest`].
+#[derive(Deserialize, Serialize, Clone, Debug, PartialEq)]
+pub struct CheckResponse {
+    pub findings: Vec<Finding>,
+    pub reading_age: f64,
+    pub jargon: Vec<JargonHit>,
+}
+
+/// Runs the whole check: findings, reading age and jargon.
+pub fn check(req: &CheckRequest) -> CheckResponse {
+    CheckResponse {
+        findings: find(&req.text, &req.people),
+        reading_age: crate::reading::reading_age(&req.text),
+        jargon: Glossary::builtin().find(&req.text),
+    }
+}
+
+/// The redaction findings alone (no reading age, no jargon).
+pub fn find(text: &str, people: &[CasePerson]) -> Vec<Finding> {
+    // 1. Pattern detectors, overlaps settled by rank then length.
+    let mut candidates = Vec::new();
+    patterns::find_all(text, &mut candidates);
+    let claimed = settle(candidates);
+
+    // 2. Words, and which of them the patterns already took.
+    let words = names::Words::new(text);
+    let mut blocked = vec![false; words.tokens.len()];
+    {
+        let mut c = 0;
+        for (i, t) in words.tokens.iter().enumerate() {
+            while c < claimed.len() && claimed[c].end <= t.start {
+                c += 1;
+            }
+            if c < claimed.len() && claimed[c].start < t.end {
+                blocked[i] = true;
+            }
+        }
+    }
+
+    // 3. People of the case.
+    let index = names::People::new(people);
+    let matches = index.find(&words, &blocked);
+    for m in &matches {
+        for b in &mut blocked[m.first_token..=m.last_token] {
+            *b = true;
+        }
+    }
+
+    // 4. People who are not in the case.
+    let unknown = names::find_unknown(&words, &blocked);
+
+    // 5. Put the name findings together, joining neighbours that are one name.
+    let mut name_findings = join_names(&words, &matches, &unknown);
+
+    let mut findings: Vec<Finding> = claimed
+        .into_iter()
+        .map(|c| Finding {
+            kind: c.kind,
+            start: c.start,
+            end: c.end,
+            text: text[c.start..c.end].to_string(),
+        })
+        .collect();
+    findings.append(&mut name_findings);
+    findings.sort_by_key(|f| (f.start, f.end));
+    debug_assert!(findings.windows(2).all(|w| w[0].end <= w[1].start));
+    findings
+}
+
+/// Keeps the best of overlapping pattern candidates: lower rank first, then
+/// longer. Returns them sorted by start, non-overlapping.
+fn settle(mut candidates: Vec<patterns::Candidate>) -> Vec<patterns::Candidate> {
+    candidates.sort_by_key(|c| (c.kind.rank(), std::cmp::Reverse(c.end - c.start), c.start));
+    let mut kept: std::collections::BTreeMap<usize, patterns::Candidate> =
+        std::collections::BTreeMap::new();
+    for c in candidates {
+        if c.start >= c.end {
+            continue;
+        }
+        // The kept span starting at or before c.start, and the one after.
+        let before = kept.range(..=c.start).next_back().map(|(_, k)| *k);
+        let after = kept.range(c.start..).next().map(|(_, k)| *k);
+        let overlaps = before.is_some_and(|k| k.end > c.start) || after.is_some_and(|k| k.start < c.end);
+        if !overlaps {
+            kept.insert(c.start, c);
+        }
+    }
+    kept.into_values().collect()
+}
+
+/// Turns name matches into findings:
+/// - a case person's matches are `person` findings when the person is
+///   flagged (not a reader, not a professional), and nothing otherwise;
+/// - an unknown given name directly followed by a case surname is one
+///   `unknown_person` ("Leah Walsh" where only Dylan Walsh is in the case);
+/// - a case person's given name, one unknown word, and the same person's
+///   surname are one `person` (a middle name: "Dean Anthony Walsh").
+fn join_names(
+    words: &names::Words,
+    matches: &[names::NameMatch],
+    unknown: &[names::UnknownMatch],
+) -> Vec<Finding> {
+    enum Item<'a> {
+        Case(&'a names::NameMatch),
+        Unknown(&'a names::UnknownMatch),
+    }
+    let mut items: Vec<(usize, Item)> = matches
+        .iter()
+        .map(|m| (m.first_token, Item::Case(m)))
+        .chain(unknown.iter().map(|u| (u.first_token, Item::Unknown(u))))
+        .collect();
+    items.sort_by_key(|(t, _)| *t);
+
+    let text = words.text;
+    let adjacent = |a_last: usize, b_first: usize| {
+        b_first == a_last + 1
+            && !words.tokens[a_last].is_possessive()
+            && tokens::gap(text, words.tokens[a_last].end, words.tokens[b_first].start)
+                == tokens::Gap::Space
+    };
+    let mut out = Vec::new();
+    let mut k = 0;
+    while k < items.len() {
+        match &items[k].1 {
+            Item::Unknown(u) => {
+                // Unknown given name + case surname.
+                if let Some((_, Item::Case(m))) = items.get(k + 1) {
+                    if m.form == names::Form::Surname
+                        && u.first_token == u.last_token
+                        && adjacent(u.last_token, m.first_token)
+                    {
+                        out.push(finding(text, FindingKind::UnknownPerson, u.start, m.end));
+                        k += 2;
+                        continue;
+                    }
+                }
+                out.push(finding(text, FindingKind::UnknownPerson, u.start, u.end));
+                k += 1;
+            }
+            Item::Case(m) => {
+                // Given name + middle name + surname of the same person.
+                if let (Some((_, Item::Unknown(u))), Some((_, Item::Case(m2)))) =
+                    (items.get(k + 1), items.get(k + 2))
+                {
+                    if m.form == names::Form::Given
+                        && m2.form == names::Form::Surname
+                        && u.first_token == u.last_token
+                        && adjacent(m.last_token, u.first_token)
+                        && adjacent(u.last_token, m2.first_token)
+                        && m.people.iter().any(|p| m2.people.contains(p))
+                    {
+                        if m.flag || m2.flag {
+                            out.push(finding(text, FindingKind::Person, m.start, m2.end));
+                        }
+                        k += 3;
+                        continue;
+                    }
+                }
+                if m.flag {
+                    out.push(finding(text, FindingKind::Person, m.start, m.end));
+                }
+                k += 1;
+            }
+        }
+    }
+    out
+}
+
+fn finding(text: &str, kind: FindingKind, start: usize, end: usize) -> Finding {
+    Finding {
+        kind,
+        start,
+        end,
+        text: text[start..end].to_string(),
+    }
+}

@@ -1,0 +1,610 @@
+//! Finding people in a text: the people of the case (by name, surname,
+//! alias, in any capitalisation, possessive or not) and people who are not in
+//! the case record at all (from context cues and a list of given names).
+//!
+//! Both run over the word tokens of the text once, with hash look-ups per
+//! token, so the cost is linear in the text whatever the number of people.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::OnceLock;
+
+use super::tokens::{caps, fold_into, gap, is_capitalised, Caps, Gap, Token};
+use super::{CasePerson, Role};
+
+// ---------------------------------------------------------------------------
+// Word lists
+
+fn word_set(data: &'static str) -> HashSet<String> {
+    data.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(super::tokens::fold)
+        .collect()
+}
+
+/// Common UK given names (`check/data/given_names.txt`), folded.
+pub fn given_names() -> &'static HashSet<String> {
+    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+    SET.get_or_init(|| word_set(include_str!("data/given_names.txt")))
+}
+
+/// Names that are also ordinary words (`check/data/common_words.txt`), folded.
+pub fn common_words() -> &'static HashSet<String> {
+    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+    SET.get_or_init(|| word_set(include_str!("data/common_words.txt")))
+}
+
+fn static_set(words: &'static [&'static str]) -> HashSet<&'static str> {
+    words.iter().copied().collect()
+}
+
+/// Words just before a name that say the name is someone's: "Mum's friend
+/// Tyler", "a man called Kyle Price", "her boyfriend Jay", "Uncle Dave".
+const RELATION_CUES: &[&str] = &[
+    "friend", "friends", "boyfriend", "girlfriend", "partner", "ex", "ex-partner",
+    "ex-boyfriend", "ex-girlfriend", "ex-husband", "ex-wife", "husband", "wife", "fiance",
+    "fiancee", "called", "named", "uncle", "aunt", "auntie", "aunty", "cousin", "neighbour",
+    "neighbours", "neighbor", "grandma", "grandmother", "grandad", "granddad", "grandpa",
+    "grandfather", "gran", "granny", "nan", "nana", "nanna", "brother", "sister", "stepdad",
+    "stepmum", "stepfather", "stepmother", "step-dad", "step-mum", "half-brother",
+    "half-sister", "stepbrother", "stepsister", "step-brother", "step-sister", "mate", "mates",
+    "lodger", "niece", "nephew", "godmother", "godfather", "babysitter", "son", "daughter",
+    "mr", "mrs", "ms", "miss", "mx", "mum", "dad", "mother", "father", "mam", "mummy",
+    "daddy", "lad", "bloke", "landlord", "landlady", "flatmate", "housemate", "classmate",
+    "relative", "relatives", "visitor",
+];
+
+/// Words just before a name that say the name is a professional's: their
+/// names are not flagged ("Your worker Helen", "Dr Patel", "PC Jones").
+const PROFESSIONAL_CUES: &[&str] = &[
+    "worker", "workers", "teacher", "nurse", "doctor", "dr", "gp", "pc", "pcso", "iro",
+    "officer", "manager", "advocate", "midwife", "therapist", "counsellor", "counselor",
+    "solicitor", "guardian", "chair", "chairperson", "practitioner", "sergeant", "sgt",
+    "inspector", "detective", "dc", "ds", "cllr", "councillor", "headteacher", "head",
+    "senco", "judge", "magistrate", "psychologist", "psychiatrist", "paediatrician",
+    "consultant", "lawyer", "barrister", "mentor", "tutor", "keyworker", "coordinator",
+    "co-ordinator", "supervisor", "prof", "professor", "reverend", "rev", "receptionist",
+    "dentist", "optician", "pharmacist", "paramedic", "constable", "caseworker", "assistant",
+    "interpreter", "chaplain", "imam", "vicar", "coach", "leader",
+];
+
+/// "visitor" is a relation cue ("a visitor called ..."), but "health visitor"
+/// is a professional; this pair list overrides single-word cues.
+const PROFESSIONAL_PAIRS: &[(&str, &str)] = &[
+    ("health", "visitor"),
+    ("family", "support"),
+    ("support", "worker"),
+    ("key", "worker"),
+];
+
+/// Words before "called"/"named" that mean the name is not a person's.
+const THING_WORDS: &[&str] = &[
+    "dog", "dogs", "cat", "cats", "puppy", "kitten", "pet", "pets", "hamster", "rabbit",
+    "bunny", "fish", "horse", "pony", "bird", "snake", "lizard", "tortoise", "guinea", "pig",
+    "game", "games", "app", "school", "place", "book", "film", "movie", "show", "programme",
+    "program", "group", "club", "song", "band", "team", "street", "road", "town", "village",
+    "shop", "cafe", "toy", "teddy", "doll", "website", "channel", "series", "character",
+    "project", "course", "class", "charity", "company", "service", "centre", "center",
+];
+
+/// Capitalised words that are not names even after a cue.
+const STOP_WORDS: &[&str] = &[
+    "the", "a", "an", "and", "or", "but", "i", "he", "she", "they", "we", "you", "it", "his",
+    "her", "their", "our", "my", "your", "its", "him", "them", "me", "us", "who", "which",
+    "that", "this", "these", "those", "there", "then", "when", "where", "what", "why", "how",
+    "said", "says", "is", "was", "were", "are", "be", "been", "has", "had", "have", "do",
+    "did", "does", "at", "in", "on", "to", "from", "for", "with", "of", "by", "as", "if",
+    "so", "not", "no", "yes", "also", "too", "very", "just", "all", "some", "any", "one",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+    "february", "march", "july", "september", "october", "november", "december", "christmas",
+    "easter", "eid", "diwali", "school", "home", "ok", "okay", "dear", "hi", "hello", "thanks",
+    "please", "sir", "madam", "social", "services", "council", "police", "nhs", "court",
+    "hospital", "team", "mum", "dad", "mummy", "daddy", "mam", "nan", "nana", "gran", "granny",
+    "grandma", "grandad", "grandpa", "auntie", "aunty", "uncle", "aunt", "mr", "mrs", "ms",
+    "miss", "mx", "dr", "who's", "i'm", "i've", "i'll", "i'd", "he's", "she's", "they're",
+    "we're", "you're", "it's", "that's", "there's", "don't", "didn't", "can't", "won't",
+    "isn't", "wasn't", "child", "children", "baby", "friend", "friends", "family", "plan",
+    "meeting", "review", "conference", "contact", "note", "notes", "update", "today",
+    "tomorrow", "yesterday", "tonight", "morning", "afternoon", "evening", "weekend", "week",
+    "month", "year", "new", "old", "young", "little", "big", "best", "good", "man", "woman",
+    "boy", "girl", "lady", "gentleman", "someone", "somebody", "anyone", "nobody", "everyone",
+];
+
+/// Words after a given name that make it a place, not a person:
+/// "Victoria Park", "Grace Academy", "St Helen's Hospital".
+const PLACE_WORDS: &[&str] = &[
+    "road", "rd", "street", "st", "avenue", "ave", "lane", "close", "way", "drive", "park",
+    "school", "academy", "college", "primary", "secondary", "high", "junior", "infant",
+    "infants", "nursery", "hospital", "house", "centre", "center", "ward", "station", "court",
+    "crescent", "gardens", "terrace", "place", "grove", "walk", "hall", "church", "chapel",
+    "mosque", "temple", "gurdwara", "synagogue", "library", "surgery", "clinic", "medical",
+    "health", "university", "square", "green", "hill", "estate", "community", "leisure",
+    "sports", "football", "club", "fc", "united", "city", "town", "shopping", "bridge", "line",
+    "tower", "building", "buildings", "hotel", "cafe", "restaurant", "pub", "arms", "inn",
+    "prison", "camp", "wing", "trust", "foundation", "borough", "county", "village", "lodge",
+    "manor", "farm", "cottage", "view", "heights", "mews", "rise", "row", "unit", "ward's",
+    "infirmary", "hospice", "children's", "women's", "refuge", "shelter", "practice",
+    "harbour", "airport", "beach", "bay", "island", "falls", "forest", "wood", "woods",
+    "lake", "river", "valley", "street's", "market", "mall", "parade", "quay", "wharf",
+];
+
+/// Sentence-initial words that make a name that is also a modal verb a verb:
+/// "Will you ...", "May I ...".
+const PRONOUNS: &[&str] = &["i", "you", "he", "she", "we", "they", "it", "there", "this", "that"];
+
+/// Names that are also months: "May" before or after a number is a month.
+const MONTH_NAMES: &[&str] = &["may", "june", "april", "august", "march", "jan", "july"];
+
+struct Lists {
+    relation: HashSet<&'static str>,
+    professional: HashSet<&'static str>,
+    things: HashSet<&'static str>,
+    stop: HashSet<&'static str>,
+    place: HashSet<&'static str>,
+    pronouns: HashSet<&'static str>,
+    months: HashSet<&'static str>,
+}
+
+fn lists() -> &'static Lists {
+    static L: OnceLock<Lists> = OnceLock::new();
+    L.get_or_init(|| Lists {
+        relation: static_set(RELATION_CUES),
+        professional: static_set(PROFESSIONAL_CUES),
+        things: static_set(THING_WORDS),
+        stop: static_set(STOP_WORDS),
+        place: static_set(PLACE_WORDS),
+        pronouns: static_set(PRONOUNS),
+        months: static_set(MONTH_NAMES),
+    })
+}
+
+// ---------------------------------------------------------------------------
+// The text, tokenised and folded once
+
+/// The tokens of a text with their folded name keys.
+pub struct Words<'t> {
+    pub text: &'t str,
+    pub tokens: Vec<Token>,
+    /// `fold(token.name(text))` for each token.
+    pub keys: Vec<String>,
+}
+
+impl<'t> Words<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let tokens = super::tokens::tokenize(text);
+        let mut keys = Vec::with_capacity(tokens.len());
+        let mut buf = String::new();
+        for t in &tokens {
+            fold_into(t.name(text), &mut buf);
+            keys.push(buf.clone());
+        }
+        Words { text, tokens, keys }
+    }
+
+    fn name(&self, i: usize) -> &'t str {
+        self.tokens[i].name(self.text)
+    }
+
+    /// What lies between token `i` and token `i + 1`.
+    fn gap_after(&self, i: usize) -> Gap {
+        gap(self.text, self.tokens[i].end, self.tokens[i + 1].start)
+    }
+
+    /// True when token `i` starts a sentence (or a line, heading or list item).
+    fn sentence_start(&self, i: usize) -> bool {
+        let before = &self.text[..self.tokens[i].start];
+        match before.trim_end_matches([' ', '\t']).chars().next_back() {
+            None => true,
+            Some(c) => matches!(c, '.' | '!' | '?' | '\n' | '#' | '*' | '-' | '>' | '"' | '“'),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The people of the case
+
+/// Which form of a person's name a pattern is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    Full,
+    Given,
+    Surname,
+    Alias,
+}
+
+#[derive(Clone, Debug)]
+struct Pattern {
+    /// Is any person with this name form flagged (not a reader, not a professional)?
+    flag: bool,
+    form: Form,
+    /// The people who have this name form (indices into the request's people).
+    people: Vec<usize>,
+}
+
+/// An index of the names of the people of one case.
+pub struct People {
+    vocab: HashMap<String, u32>,
+    patterns: HashMap<Vec<u32>, Pattern>,
+    max_len: usize,
+}
+
+/// A mention of a person of the case.
+#[derive(Clone, Debug)]
+pub struct NameMatch {
+    pub first_token: usize,
+    pub last_token: usize,
+    pub start: usize,
+    pub end: usize,
+    pub flag: bool,
+    pub form: Form,
+    pub people: Vec<usize>,
+}
+
+fn flagged(p: &CasePerson) -> bool {
+    !p.recipient && p.role != Role::Professional
+}
+
+/// The folded token sequences of a written name: "Kyle Lloyd-Jones" gives
+/// ["kyle", "lloyd-jones"] and, as variants, ["kyle", "lloyd", "jones"];
+/// "O'Neill" also gives ["oneill"] and ["o", "neill"].
+fn name_variants(name: &str) -> Vec<Vec<String>> {
+    let base: Vec<String> = super::tokens::tokenize(name)
+        .iter()
+        .map(|t| super::tokens::fold(t.full(name)))
+        .collect();
+    if base.is_empty() {
+        return Vec::new();
+    }
+    let mut out = vec![base.clone()];
+    let split_hyphen: Vec<String> = base
+        .iter()
+        .flat_map(|w| w.split('-').map(str::to_string).collect::<Vec<_>>())
+        .collect();
+    if split_hyphen != base {
+        out.push(split_hyphen);
+    }
+    let no_apostrophe: Vec<String> = base.iter().map(|w| w.replace('\'', "")).collect();
+    if no_apostrophe != base {
+        out.push(no_apostrophe);
+        let split_apostrophe: Vec<String> = base
+            .iter()
+            .flat_map(|w| w.split('\'').map(str::to_string).collect::<Vec<_>>())
+            .collect();
+        out.push(split_apostrophe);
+    }
+    out
+}
+
+impl People {
+    pub fn new(people: &[CasePerson]) -> Self {
+        let mut index = People {
+            vocab: HashMap::new(),
+            patterns: HashMap::new(),
+            max_len: 0,
+        };
+        for (pi, person) in people.iter().enumerate() {
+            let flag = flagged(person);
+            for variant in name_variants(&person.name) {
+                index.add(&variant, Form::Full, pi, flag);
+                index.add(&variant[..1], Form::Given, pi, flag);
+                if variant.len() > 1 {
+                    index.add(&variant[variant.len() - 1..], Form::Surname, pi, flag);
+                }
+                if variant.len() > 2 {
+                    let first_last = [variant[0].clone(), variant[variant.len() - 1].clone()];
+                    index.add(&first_last, Form::Full, pi, flag);
+                }
+            }
+            for alias in &person.aliases {
+                for variant in name_variants(alias) {
+                    index.add(&variant, Form::Alias, pi, flag);
+                }
+            }
+        }
+        index
+    }
+
+    fn add(&mut self, words: &[String], form: Form, person: usize, flag: bool) {
+        if words.is_empty() || words.iter().any(String::is_empty) {
+            return;
+        }
+        let mut ids = Vec::with_capacity(words.len());
+        for w in words {
+            let next = self.vocab.len() as u32;
+            ids.push(*self.vocab.entry(w.clone()).or_insert(next));
+        }
+        self.max_len = self.max_len.max(ids.len());
+        let entry = self.patterns.entry(ids).or_insert(Pattern {
+            flag: false,
+            form,
+            people: Vec::new(),
+        });
+        entry.flag |= flag;
+        // A name that is someone's full name is reported as a full name.
+        if form_rank(form) > form_rank(entry.form) {
+            entry.form = form;
+        }
+        if !entry.people.contains(&person) {
+            entry.people.push(person);
+        }
+    }
+
+    /// Finds every mention of a person of the case, longest first, left to
+    /// right, skipping tokens that `blocked` says are already taken.
+    pub fn find(&self, words: &Words, blocked: &[bool]) -> Vec<NameMatch> {
+        let mut out = Vec::new();
+        if self.patterns.is_empty() {
+            return out;
+        }
+        let n = words.tokens.len();
+        let ids: Vec<Option<u32>> = words
+            .keys
+            .iter()
+            .map(|k| self.vocab.get(k.as_str()).copied())
+            .collect();
+        let mut key: Vec<u32> = Vec::with_capacity(self.max_len);
+        let mut i = 0;
+        while i < n {
+            if blocked[i] || ids[i].is_none() {
+                i += 1;
+                continue;
+            }
+            // How many tokens from i could form one name.
+            let mut run = 1;
+            while run < self.max_len
+                && i + run < n
+                && ids[i + run].is_some()
+                && !blocked[i + run]
+                && !words.tokens[i + run - 1].is_possessive()
+                && words.gap_after(i + run - 1) == Gap::Space
+            {
+                run += 1;
+            }
+            let mut matched = None;
+            for len in (1..=run).rev() {
+                key.clear();
+                key.extend(ids[i..i + len].iter().map(|x| x.expect("checked")));
+                if let Some(p) = self.patterns.get(&key) {
+                    if len == 1 && !single_word_ok(words, i) {
+                        continue;
+                    }
+                    matched = Some((len, p));
+                    break;
+                }
+            }
+            match matched {
+                Some((len, p)) => {
+                    let last = i + len - 1;
+                    out.push(NameMatch {
+                        first_token: i,
+                        last_token: last,
+                        start: words.tokens[i].start,
+                        end: words.tokens[last].name_end,
+                        flag: p.flag,
+                        form: p.form,
+                        people: p.people.clone(),
+                    });
+                    i += len;
+                }
+                None => i += 1,
+            }
+        }
+        out
+    }
+}
+
+fn form_rank(f: Form) -> u8 {
+    match f {
+        Form::Full => 3,
+        Form::Alias => 2,
+        Form::Given => 1,
+        Form::Surname => 0,
+    }
+}
+
+/// A one-word name that is also an ordinary word ("Will", "May", "Grace",
+/// "Price") counts only when capitalised, and not where it is plainly the
+/// word: a modal verb starting a question ("Will you"), a month next to a
+/// number ("3 May", "May 2024").
+fn single_word_ok(words: &Words, i: usize) -> bool {
+    let key = words.keys[i].as_str();
+    if !common_words().contains(key) {
+        return true;
+    }
+    let name = words.name(i);
+    if !is_capitalised(name) {
+        return false;
+    }
+    let l = lists();
+    let n = words.tokens.len();
+    if (key == "will" || key == "may")
+        && words.sentence_start(i)
+        && i + 1 < n
+        && words.gap_after(i) == Gap::Space
+        && l.pronouns.contains(words.keys[i + 1].as_str())
+    {
+        return false;
+    }
+    if l.months.contains(key) {
+        let number = |j: usize| {
+            words.keys[j]
+                .trim_end_matches(|c: char| c.is_alphabetic())
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_digit())
+        };
+        if i + 1 < n && words.gap_after(i) != Gap::Break && number(i + 1) {
+            return false;
+        }
+        if i > 0 && words.gap_after(i - 1) != Gap::Break && number(i - 1) {
+            return false;
+        }
+    }
+    true
+}
+
+// ---------------------------------------------------------------------------
+// People who are not in the case record
+
+/// What the words before a token say about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cue {
+    None,
+    Relation,
+    Professional,
+}
+
+/// A name that is not a case person's: `[start, end)` over tokens
+/// `first..=last`.
+#[derive(Clone, Debug)]
+pub struct UnknownMatch {
+    pub first_token: usize,
+    pub last_token: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+fn cue_before(words: &Words, i: usize, last_unknown: Option<usize>) -> Cue {
+    if i == 0 {
+        return Cue::None;
+    }
+    let l = lists();
+    let prev = i - 1;
+    let g = words.gap_after(prev);
+    let prev_key = words.keys[prev].as_str();
+    // "Dr. Patel", "Mrs. Walsh": the full stop of a title is not a sentence end.
+    let title_dot = g == Gap::Break
+        && matches!(prev_key, "dr" | "mr" | "mrs" | "ms" | "mx" | "prof" | "rev" | "st")
+        && words.text[words.tokens[prev].end..words.tokens[i].start]
+            .strip_prefix('.')
+            .is_some_and(|rest| !rest.is_empty() && rest.trim_matches([' ', '\t']).is_empty());
+    if g == Gap::Break && !title_dot {
+        return Cue::None;
+    }
+    // "Tyler and Kayla", "Tyler, Kayla and Jay" after a cued name.
+    if matches!(prev_key, "and" | "or" | "&") || g == Gap::Comma {
+        let before = if matches!(prev_key, "and" | "or" | "&") {
+            prev.checked_sub(1)
+        } else {
+            Some(prev)
+        };
+        if let (Some(b), Some(u)) = (before, last_unknown) {
+            if b == u {
+                return Cue::Relation;
+            }
+        }
+    }
+    if prev > 0 && words.gap_after(prev - 1) == Gap::Space {
+        let pair = (words.keys[prev - 1].as_str(), prev_key);
+        if PROFESSIONAL_PAIRS.contains(&pair) {
+            return Cue::Professional;
+        }
+        if pair == ("known", "as") || pair == ("goes", "by") {
+            return Cue::Relation;
+        }
+    }
+    // "St Helen's" is a place; treat it like a professional's name: not flagged.
+    if l.professional.contains(prev_key) || prev_key == "st" || prev_key == "saint" {
+        return Cue::Professional;
+    }
+    if l.relation.contains(prev_key) {
+        if matches!(prev_key, "called" | "named") {
+            // "a dog called Max", "a game called ..."
+            for back in 1..=3 {
+                if let Some(j) = prev.checked_sub(back) {
+                    if l.things.contains(words.keys[j].as_str()) {
+                        return Cue::None;
+                    }
+                    if words.gap_after(j) == Gap::Break {
+                        break;
+                    }
+                }
+            }
+        }
+        // The cue must itself be a word of the sentence, not a name.
+        return Cue::Relation;
+    }
+    Cue::None
+}
+
+/// Finds names of people who are not in the case. `blocked` marks tokens
+/// already taken by other findings or by case people.
+pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
+    let l = lists();
+    let given = given_names();
+    let common = common_words();
+    let n = words.tokens.len();
+    let mut out = Vec::new();
+    let mut last_unknown: Option<usize> = None;
+    let mut i = 0;
+    while i < n {
+        if blocked[i] {
+            i += 1;
+            continue;
+        }
+        let key = words.keys[i].as_str();
+        let name = words.name(i);
+        let c = caps(name);
+        if c == Caps::Other || l.stop.contains(key) {
+            i += 1;
+            continue;
+        }
+        let cue = cue_before(words, i, last_unknown);
+        if cue == Cue::Professional {
+            // Skip the professional's whole name.
+            i += 1;
+            while i < n
+                && !blocked[i]
+                && is_capitalised(words.name(i))
+                && words.gap_after(i - 1) == Gap::Space
+                && !words.tokens[i - 1].is_possessive()
+            {
+                i += 1;
+            }
+            continue;
+        }
+        let capital = matches!(c, Caps::Title | Caps::Upper);
+        let in_list = given.contains(key) && !common.contains(key);
+        let next_is_place = i + 1 < n
+            && words.gap_after(i) == Gap::Space
+            && !words.tokens[i].is_possessive()
+            && l.place.contains(words.keys[i + 1].as_str());
+        let candidate = if capital {
+            match cue {
+                Cue::Relation => true,
+                _ => in_list && !next_is_place,
+            }
+        } else {
+            // "a man called kyle": only a listed name, only after a cue.
+            cue == Cue::Relation && in_list
+        };
+        if !candidate {
+            i += 1;
+            continue;
+        }
+        let mut last = i;
+        if capital {
+            while last + 1 < n
+                && last - i < 2
+                && !blocked[last + 1]
+                && !words.tokens[last].is_possessive()
+                && words.gap_after(last) == Gap::Space
+                && is_capitalised(words.name(last + 1))
+                && !l.stop.contains(words.keys[last + 1].as_str())
+                && !l.place.contains(words.keys[last + 1].as_str())
+                && !l.relation.contains(words.keys[last + 1].as_str())
+            {
+                last += 1;
+            }
+        }
+        out.push(UnknownMatch {
+            first_token: i,
+            last_token: last,
+            start: words.tokens[i].start,
+            end: words.tokens[last].name_end,
+        });
+        last_unknown = Some(last);
+        i = last + 1;
+    }
+    out
+}
