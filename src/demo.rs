@@ -53,6 +53,13 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         internal_addr: args.internal_addr,
         database_url: sqlite_url(&dir.join("portal.db")),
         sync_secret: secret.clone(),
+        public_url: local_url(args.portal_addr),
+        trusted_proxies: Vec::new(),
+        session_idle_minutes: 15,
+        session_absolute_hours: 12,
+        rate_limit_burst: 10,
+        rate_limit_seconds: 6,
+        mail: Some(file_mail(&dir)),
     };
     portal_config.validate()?;
     let bridge_config = staff_bridge::BridgeConfig {
@@ -62,6 +69,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         sync_secret: secret,
         import_token: None,
         sync_interval_ms: 1000,
+        public_url: local_url(args.bridge_addr),
+        portal_public_url: local_url(args.portal_addr),
+        trusted_proxies: Vec::new(),
+        session_idle_minutes: 30,
+        session_absolute_hours: 12,
+        invitation_days: 14,
+        rate_limit_burst: 10,
+        rate_limit_seconds: 6,
+        mail: Some(file_mail(&dir)),
     };
     bridge_config.validate()?;
 
@@ -79,8 +95,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!();
     println!("FamilyStory demo is running. Press Ctrl-C to stop.");
     println!();
-    println!("  Family portal:  http://{}", args.portal_addr);
-    println!("  Staff bridge:   http://{}", args.bridge_addr);
+    println!("  Family portal:  {}", local_url(args.portal_addr));
+    println!("  Staff bridge:   {}", local_url(args.bridge_addr));
     println!();
     println!("  Data:           {}", dir.display());
     println!("  Demo people:    {}", dir.join("demo-users.json").display());
@@ -100,6 +116,29 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     portal_task.await??;
     bridge_task.await??;
     Ok(())
+}
+
+/// Passkeys need a host name, not an address: loopback is `localhost`.
+fn local_url(addr: SocketAddr) -> String {
+    if addr.ip().is_loopback() {
+        format!("http://localhost:{}", addr.port())
+    } else {
+        format!("http://{addr}")
+    }
+}
+
+/// Demo email lands as files in DIR/outbox/.
+fn file_mail(dir: &Path) -> content::mail::MailSettings {
+    content::mail::MailSettings {
+        from: "FamilyStory demo <no-reply@familystory.example>".into(),
+        transport: "file".into(),
+        smtp_host: None,
+        smtp_port: None,
+        smtp_security: content::mail::SmtpSecurity::None,
+        smtp_username: None,
+        smtp_password: None,
+        file_dir: Some(dir.join("outbox")),
+    }
 }
 
 /// The demo family goes in through the import, as a case system's would.

@@ -30,12 +30,12 @@ struct Setup {
 fn write_configs(portal_url: &str, bridge_url: &str) -> Setup {
     let dir = tempfile::tempdir().unwrap();
     let internal = free_port();
+    let (public, staff) = (free_port(), free_port());
     let portal_toml = dir.path().join("portal.toml");
     std::fs::write(
         &portal_toml,
         format!(
-            "public_addr = \"127.0.0.1:{}\"\ninternal_addr = \"127.0.0.1:{internal}\"\ndatabase_url = \"{portal_url}\"\nsync_secret = \"{SECRET}\"\n",
-            free_port()
+            "public_addr = \"127.0.0.1:{public}\"\ninternal_addr = \"127.0.0.1:{internal}\"\ndatabase_url = \"{portal_url}\"\nsync_secret = \"{SECRET}\"\npublic_url = \"http://localhost:{public}\"\n"
         ),
     )
     .unwrap();
@@ -43,8 +43,7 @@ fn write_configs(portal_url: &str, bridge_url: &str) -> Setup {
     std::fs::write(
         &bridge_toml,
         format!(
-            "addr = \"127.0.0.1:{}\"\ndatabase_url = \"{bridge_url}\"\nportal_internal_url = \"http://127.0.0.1:{internal}\"\nsync_secret = \"{SECRET}\"\nsync_interval_ms = 100\n",
-            free_port()
+            "addr = \"127.0.0.1:{staff}\"\ndatabase_url = \"{bridge_url}\"\nportal_internal_url = \"http://127.0.0.1:{internal}\"\nsync_secret = \"{SECRET}\"\nsync_interval_ms = 100\npublic_url = \"http://localhost:{staff}\"\nportal_public_url = \"http://localhost:{public}\"\n"
         ),
     )
     .unwrap();

@@ -1,6 +1,6 @@
 //! The portal's settings: `portal.toml`, overridden by `FAMILYSTORY_PORTAL_*`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use content::settings::{self, SettingsError};
@@ -17,12 +17,31 @@ pub struct PortalConfig {
     pub database_url: String,
     /// Shared with the bridge; at least 32 characters.
     pub sync_secret: String,
+    /// The address families use, e.g. `https://familystory.council.example`:
+    /// the passkey relying party and the origin every form must come from.
+    pub public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    /// Sign-in, code and invitation endpoints: this many tries at once from
+    /// one address, then one more every `rate_limit_seconds`.
+    pub rate_limit_burst: u32,
+    pub rate_limit_seconds: u64,
+    /// Email for sign-in codes; without it, email sign-in is off.
+    #[serde(default)]
+    pub mail: Option<content::mail::MailSettings>,
 }
 
 #[derive(Serialize)]
 struct Defaults {
     public_addr: &'static str,
     internal_addr: &'static str,
+    trusted_proxies: Vec<IpAddr>,
+    session_idle_minutes: i64,
+    session_absolute_hours: i64,
+    rate_limit_burst: u32,
+    rate_limit_seconds: u64,
 }
 
 impl PortalConfig {
@@ -30,7 +49,15 @@ impl PortalConfig {
         let config: PortalConfig = settings::load(
             file,
             "FAMILYSTORY_PORTAL_",
-            Defaults { public_addr: "127.0.0.1:8080", internal_addr: "127.0.0.1:8090" },
+            Defaults {
+                public_addr: "127.0.0.1:8080",
+                internal_addr: "127.0.0.1:8090",
+                trusted_proxies: Vec::new(),
+                session_idle_minutes: 15,
+                session_absolute_hours: 12,
+                rate_limit_burst: 10,
+                rate_limit_seconds: 6,
+            },
         )?;
         config.validate()?;
         Ok(config)
@@ -40,6 +67,16 @@ impl PortalConfig {
         content::db::Backend::of_url(&self.database_url)
             .map_err(|e| SettingsError::invalid("database_url", e.to_string()))?;
         self.sync_key()?;
+        self.public_url()?;
+        if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
+            return Err(SettingsError::invalid("session_idle_minutes", "session timeouts must be at least 1"));
+        }
+        if self.rate_limit_burst == 0 || self.rate_limit_seconds == 0 {
+            return Err(SettingsError::invalid("rate_limit_burst", "rate limits must be at least 1"));
+        }
+        if let Some(mail) = &self.mail {
+            content::mail::Mailer::new(mail).map_err(|e| SettingsError::invalid("mail", e.to_string()))?;
+        }
         if self.public_addr == self.internal_addr {
             return Err(SettingsError::invalid(
                 "internal_addr",
@@ -56,5 +93,21 @@ impl PortalConfig {
                 format!("must be at least {} characters", content::sync::MIN_SECRET_LEN),
             )
         })
+    }
+}
+
+impl PortalConfig {
+    pub fn public_url(&self) -> Result<url::Url, SettingsError> {
+        let url = url::Url::parse(&self.public_url)
+            .map_err(|e| SettingsError::invalid("public_url", format!("is not a URL: {e}")))?;
+        if url.host_str().is_none() || !matches!(url.scheme(), "http" | "https") {
+            return Err(SettingsError::invalid("public_url", "must be an http(s) URL with a host name"));
+        }
+        Ok(url)
+    }
+
+    /// The origin every form must come from, e.g. `https://host`.
+    pub fn origin(&self) -> Result<String, SettingsError> {
+        Ok(self.public_url()?.origin().ascii_serialization())
     }
 }

@@ -10,10 +10,17 @@ pub mod people;
 pub mod publications;
 
 use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use content::db::{Db, Migrations};
+use content::guard::TrustedProxies;
+use content::mail::Mailer;
+use content::session::Policy;
 use content::sync::SyncKey;
+use webauthn_rs::Webauthn;
 
 pub use config::PortalConfig;
 
@@ -26,6 +33,14 @@ pub static MIGRATIONS: Migrations = Migrations {
 pub struct AppState {
     pub db: Db,
     pub sync_key: SyncKey,
+    pub webauthn: Arc<Webauthn>,
+    /// None when email sign-in is off.
+    pub mailer: Option<Mailer>,
+    pub sessions: Policy,
+    /// Where every form must come from.
+    pub origin: String,
+    pub proxies: TrustedProxies,
+    pub rate_limit: (u32, Duration),
 }
 
 /// The portal's two routers, ready to serve.
@@ -42,11 +57,26 @@ pub async fn open_db(url: &str) -> Result<Db, content::db::DbError> {
 impl Portal {
     pub async fn new(config: &PortalConfig) -> anyhow::Result<Portal> {
         let db = open_db(&config.database_url).await?;
-        Ok(Portal::with_db(db, config.sync_key()?))
+        Portal::with_db(db, config)
     }
 
-    pub fn with_db(db: Db, sync_key: SyncKey) -> Portal {
-        let state = AppState { db, sync_key };
+    /// The portal over a database already open.
+    pub fn with_db(db: Db, config: &PortalConfig) -> anyhow::Result<Portal> {
+        config.validate()?;
+        let state = AppState {
+            db,
+            sync_key: config.sync_key()?,
+            webauthn: Arc::new(content::passkeys::relying_party(&config.public_url()?, "FamilyStory")?),
+            mailer: config.mail.as_ref().map(Mailer::new).transpose()?,
+            sessions: Policy {
+                cookie: "__Host-familystory",
+                idle_seconds: config.session_idle_minutes * 60,
+                absolute_seconds: config.session_absolute_hours * 3600,
+            },
+            origin: config.origin()?,
+            proxies: TrustedProxies::new(config.trusted_proxies.clone()),
+            rate_limit: (config.rate_limit_burst, Duration::from_secs(config.rate_limit_seconds)),
+        };
         let public = content::web::harden(
             pages::router()
                 .merge(content::web::common_routes())
@@ -55,7 +85,7 @@ impl Portal {
                 .layer(content::web::trace_layer()),
         );
         let internal = content::web::harden(internal_api::router(state.clone()).layer(content::web::trace_layer()));
-        Portal { state, public, internal }
+        Ok(Portal { state, public, internal })
     }
 
     /// Serves both listeners until `shutdown` resolves.
@@ -73,7 +103,9 @@ impl Portal {
         let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let public_server = axum::serve(public, self.public).with_graceful_shutdown(wait(stop_rx.clone()));
+        let public_server =
+            axum::serve(public, self.public.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(wait(stop_rx.clone()));
         let internal_server = axum::serve(internal, self.internal).with_graceful_shutdown(wait(stop_rx));
         tokio::try_join!(public_server.into_future(), internal_server.into_future())?;
         Ok(())

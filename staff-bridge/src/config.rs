@@ -1,6 +1,6 @@
 //! The bridge's settings: `bridge.toml`, overridden by `FAMILYSTORY_BRIDGE_*`.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
 
 use content::settings::{self, SettingsError};
@@ -23,12 +23,37 @@ pub struct BridgeConfig {
     pub import_token: Option<String>,
     /// How often the bridge pushes and pulls when nothing prompts it.
     pub sync_interval_ms: u64,
+    /// The address staff use, e.g. `https://familystory-staff.council.internal`:
+    /// the passkey relying party and the origin every form must come from.
+    pub public_url: String,
+    /// Where invitation links send families: the portal's public address.
+    pub portal_public_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    pub session_idle_minutes: i64,
+    pub session_absolute_hours: i64,
+    /// How long a family invitation code lasts.
+    pub invitation_days: i64,
+    /// Sign-in and enrolment endpoints: this many tries at once from one
+    /// address, then one more every `rate_limit_seconds`.
+    pub rate_limit_burst: u32,
+    pub rate_limit_seconds: u64,
+    /// Email for enrolment links and invitations; without it, links are
+    /// printed or shown instead.
+    #[serde(default)]
+    pub mail: Option<content::mail::MailSettings>,
 }
 
 #[derive(Serialize)]
 struct Defaults {
     addr: &'static str,
     sync_interval_ms: u64,
+    trusted_proxies: Vec<IpAddr>,
+    session_idle_minutes: i64,
+    session_absolute_hours: i64,
+    invitation_days: i64,
+    rate_limit_burst: u32,
+    rate_limit_seconds: u64,
 }
 
 /// The shortest import token accepted.
@@ -39,7 +64,16 @@ impl BridgeConfig {
         let config: BridgeConfig = settings::load(
             file,
             "FAMILYSTORY_BRIDGE_",
-            Defaults { addr: "127.0.0.1:8081", sync_interval_ms: 2000 },
+            Defaults {
+                addr: "127.0.0.1:8081",
+                sync_interval_ms: 2000,
+                trusted_proxies: Vec::new(),
+                session_idle_minutes: 30,
+                session_absolute_hours: 12,
+                invitation_days: 14,
+                rate_limit_burst: 10,
+                rate_limit_seconds: 6,
+            },
         )?;
         config.validate()?;
         Ok(config)
@@ -60,6 +94,24 @@ impl BridgeConfig {
                 ));
             }
         }
+        for (key, value) in [("public_url", &self.public_url), ("portal_public_url", &self.portal_public_url)] {
+            let url = url::Url::parse(value).map_err(|e| SettingsError::invalid(key, format!("is not a URL: {e}")))?;
+            if url.host_str().is_none() || !matches!(url.scheme(), "http" | "https") {
+                return Err(SettingsError::invalid(key, "must be an http(s) URL with a host name"));
+            }
+        }
+        if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
+            return Err(SettingsError::invalid("session_idle_minutes", "session timeouts must be at least 1"));
+        }
+        if self.invitation_days < 1 {
+            return Err(SettingsError::invalid("invitation_days", "must be at least 1"));
+        }
+        if self.rate_limit_burst == 0 || self.rate_limit_seconds == 0 {
+            return Err(SettingsError::invalid("rate_limit_burst", "rate limits must be at least 1"));
+        }
+        if let Some(mail) = &self.mail {
+            content::mail::Mailer::new(mail).map_err(|e| SettingsError::invalid("mail", e.to_string()))?;
+        }
         if self.sync_interval_ms < 50 {
             return Err(SettingsError::invalid("sync_interval_ms", "must be at least 50"));
         }
@@ -73,5 +125,16 @@ impl BridgeConfig {
                 format!("must be at least {} characters", content::sync::MIN_SECRET_LEN),
             )
         })
+    }
+}
+
+impl BridgeConfig {
+    pub fn public_url(&self) -> url::Url {
+        url::Url::parse(&self.public_url).expect("validated at load")
+    }
+
+    /// The origin every form must come from, e.g. `https://host`.
+    pub fn origin(&self) -> String {
+        self.public_url().origin().ascii_serialization()
     }
 }

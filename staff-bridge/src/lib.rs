@@ -6,17 +6,23 @@ pub mod config;
 pub mod error;
 pub mod events;
 pub mod import;
+pub mod ledger;
 pub mod outgoing;
 pub mod pages;
 pub mod sync;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use content::db::{Db, Migrations};
+use content::guard::TrustedProxies;
+use content::mail::Mailer;
+use content::session::Policy;
 use tokio::sync::Notify;
+use webauthn_rs::Webauthn;
 
 pub use config::BridgeConfig;
 
@@ -31,6 +37,17 @@ pub struct AppState {
     pub import_token: Option<String>,
     /// Wakes the sync worker when something is queued for the portal.
     pub sync_wake: Arc<Notify>,
+    pub webauthn: Arc<Webauthn>,
+    /// None when no email is configured: links are shown instead.
+    pub mailer: Option<Mailer>,
+    pub sessions: Policy,
+    /// Where every form must come from.
+    pub origin: String,
+    pub public_url: String,
+    pub portal_public_url: String,
+    pub invitation_days: i64,
+    pub proxies: TrustedProxies,
+    pub rate_limit: (u32, Duration),
 }
 
 pub async fn open_db(url: &str) -> Result<Db, content::db::DbError> {
@@ -47,7 +64,25 @@ pub struct Bridge {
 impl Bridge {
     pub async fn new(config: &BridgeConfig) -> anyhow::Result<Bridge> {
         let db = open_db(&config.database_url).await?;
-        let state = AppState { db, import_token: config.import_token.clone(), sync_wake: Arc::new(Notify::new()) };
+        config.validate()?;
+        let state = AppState {
+            db,
+            import_token: config.import_token.clone(),
+            sync_wake: Arc::new(Notify::new()),
+            webauthn: Arc::new(content::passkeys::relying_party(&config.public_url(), "FamilyStory staff")?),
+            mailer: config.mail.as_ref().map(Mailer::new).transpose()?,
+            sessions: Policy {
+                cookie: "__Host-familystory-staff",
+                idle_seconds: config.session_idle_minutes * 60,
+                absolute_seconds: config.session_absolute_hours * 3600,
+            },
+            origin: config.origin(),
+            public_url: config.public_url.trim_end_matches('/').to_string(),
+            portal_public_url: config.portal_public_url.trim_end_matches('/').to_string(),
+            invitation_days: config.invitation_days,
+            proxies: TrustedProxies::new(config.trusted_proxies.clone()),
+            rate_limit: (config.rate_limit_burst, Duration::from_secs(config.rate_limit_seconds)),
+        };
         let router = content::web::harden(
             pages::router()
                 .merge(api::router())
@@ -72,7 +107,9 @@ impl Bridge {
             self.sync_interval,
             self.state.sync_wake.clone(),
         ));
-        let served = axum::serve(listener, self.router).with_graceful_shutdown(shutdown).await;
+        let served = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown)
+            .await;
         worker.abort();
         served
     }

@@ -31,7 +31,8 @@ pub struct Services {
     pub bridge_db: Db,
     pub bridge_client: staff_bridge::sync::PortalClient,
     pub http: reqwest::Client,
-    portal_database_url: String,
+    pub portal_config: portal::PortalConfig,
+    pub bridge_config: staff_bridge::BridgeConfig,
     portal: Option<PortalRun>,
     bridge_stop: watch::Sender<bool>,
     scratch: Vec<ScratchDb>,
@@ -52,28 +53,53 @@ impl Services {
     /// Both services, with the bridge's background sync slowed right down so
     /// that a test decides when sync happens (through `bridge_client`).
     pub async fn start(backend: Backend) -> Services {
+        Services::start_with(backend, |_, _| {}).await
+    }
+
+    /// As `start`, with the settings adjusted first (mail, limits, timeouts).
+    pub async fn start_with(
+        backend: Backend,
+        adjust: impl FnOnce(&mut portal::PortalConfig, &mut staff_bridge::BridgeConfig),
+    ) -> Services {
         let portal_scratch = scratch::create(backend).await;
         let bridge_scratch = scratch::create(backend).await;
         let public = listen().await;
         let internal = listen().await;
         let bridge_listener = listen().await;
         let internal_addr = internal.local_addr().unwrap();
-        let portal_config = portal::PortalConfig {
+        let portal_url = format!("http://localhost:{}", public.local_addr().unwrap().port());
+        let bridge_url = format!("http://localhost:{}", bridge_listener.local_addr().unwrap().port());
+        let mut portal_config = portal::PortalConfig {
             public_addr: public.local_addr().unwrap(),
             internal_addr,
             database_url: portal_scratch.url.clone(),
             sync_secret: SECRET.into(),
+            public_url: portal_url.clone(),
+            trusted_proxies: Vec::new(),
+            session_idle_minutes: 15,
+            session_absolute_hours: 12,
+            rate_limit_burst: 1000,
+            rate_limit_seconds: 1,
+            mail: None,
         };
-        let bridge_config = staff_bridge::BridgeConfig {
+        let mut bridge_config = staff_bridge::BridgeConfig {
             addr: bridge_listener.local_addr().unwrap(),
             database_url: bridge_scratch.url.clone(),
             portal_internal_url: format!("http://{internal_addr}"),
             sync_secret: SECRET.into(),
             import_token: Some(IMPORT_TOKEN.into()),
             sync_interval_ms: 3_600_000,
+            public_url: bridge_url.clone(),
+            portal_public_url: portal_url.clone(),
+            trusted_proxies: Vec::new(),
+            session_idle_minutes: 30,
+            session_absolute_hours: 12,
+            invitation_days: 14,
+            rate_limit_burst: 1000,
+            rate_limit_seconds: 1,
+            mail: None,
         };
-        let portal_url = format!("http://{}", public.local_addr().unwrap());
-        let bridge_url = format!("http://{}", bridge_listener.local_addr().unwrap());
+        adjust(&mut portal_config, &mut bridge_config);
 
         let portal = portal::Portal::new(&portal_config).await.expect("portal starts");
         let portal_db = portal.state.db.clone();
@@ -95,8 +121,9 @@ impl Services {
             portal_db,
             bridge_db,
             bridge_client,
-            http: reqwest::Client::new(),
-            portal_database_url: portal_scratch.url.clone(),
+            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            portal_config,
+            bridge_config,
             portal: Some(PortalRun { stop: portal_stop, task: portal_task }),
             bridge_stop,
             scratch: vec![portal_scratch, bridge_scratch],
@@ -121,10 +148,9 @@ impl Services {
         assert!(self.portal.is_none(), "the portal is still running");
         let internal = bind_again(self.internal_addr).await;
         let public = listen().await;
-        let key = self.key();
-        let db = portal::open_db(&self.portal_database_url).await.expect("portal database reopens");
+        let db = portal::open_db(&self.portal_config.database_url).await.expect("portal database reopens");
         self.portal_db = db.clone();
-        let portal = portal::Portal::with_db(db, key);
+        let portal = portal::Portal::with_db(db, &self.portal_config).expect("portal restarts");
         let (stop, wait) = stopper();
         let task = tokio::spawn(portal.serve(public, internal, wait));
         self.portal = Some(PortalRun { stop, task });
