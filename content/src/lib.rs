@@ -3,8 +3,13 @@
 
 // --- shared plumbing (foundation) ---
 pub mod db;
+pub mod guard;
+pub mod mail;
+pub mod passkeys;
+pub mod session;
 pub mod settings;
 pub mod sync;
+pub mod tokens;
 pub mod web;
 
 // --- content: rendering, the redaction check, readability, explainers ---
