@@ -11,7 +11,12 @@ use staff_bridge::sync;
 use uuid::Uuid;
 
 fn person(name: &str) -> PersonPush {
-    PersonPush { display_name: name.into(), first_name: name.split(' ').next().unwrap().into(), role: FamilyRole::Parent }
+    PersonPush {
+        display_name: name.into(),
+        first_name: name.split(' ').next().unwrap().into(),
+        role: FamilyRole::Parent,
+        date_of_birth: None,
+    }
 }
 
 fn publication(version: i64, audience: Vec<Uuid>, body: &str) -> PublicationPush {
@@ -49,33 +54,83 @@ async fn pushes_reach_the_portal_and_receipts_come_back_once() {
             ],
         )
         .await;
-        let report = sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
+        let report = sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
         assert_eq!((report.pushed, report.pulled), (3, 1), "{backend:?}");
 
-        assert_eq!(portal::people::find(&s.portal_db, mother).await.unwrap().unwrap().display_name, "Sarah Carter");
-        let seen = portal::publications::visible_to(&s.portal_db, mother).await.unwrap();
+        assert_eq!(
+            portal::people::find(&s.portal_db, mother)
+                .await
+                .unwrap()
+                .unwrap()
+                .display_name,
+            "Sarah Carter"
+        );
+        let seen = portal::publications::visible_to(&s.portal_db, mother)
+            .await
+            .unwrap();
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].body_markdown, "Mother's version");
-        assert!(portal::publications::visible_to(&s.portal_db, father).await.unwrap().is_empty());
+        assert!(portal::publications::visible_to(&s.portal_db, father)
+            .await
+            .unwrap()
+            .is_empty());
 
-        let receipts = staff_bridge::events::of_kind(&s.bridge_db, "publication_received").await.unwrap();
+        let receipts = staff_bridge::events::of_kind(&s.bridge_db, "publication_received")
+            .await
+            .unwrap();
         assert_eq!(receipts.len(), 1);
         assert_eq!(receipts[0].1["publication_id"], plan.to_string());
-        assert_eq!(portal::outbox::pending(&s.portal_db).await.unwrap(), 0, "the pull was acknowledged");
+        assert_eq!(
+            portal::outbox::pending(&s.portal_db).await.unwrap(),
+            0,
+            "the pull was acknowledged"
+        );
 
         // Nothing new: nothing moves, nothing doubles.
-        let report = sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
+        let report = sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
         assert_eq!((report.pushed, report.pulled), (0, 0));
         assert_eq!(staff_bridge::events::count(&s.bridge_db).await.unwrap(), 1);
 
         // A new version supersedes; a withdrawal hides the item at once.
-        enqueue(&s, &[Push::Publication(plan, publication(2, vec![mother], "Updated version"))]).await;
-        sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
-        let seen = portal::publications::visible_to(&s.portal_db, mother).await.unwrap();
-        assert_eq!((seen.len(), seen[0].version, seen[0].body_markdown.as_str()), (1, 2, "Updated version"));
-        enqueue(&s, &[Push::Withdrawal(plan, WithdrawalPush { withdrawn_at: now() })]).await;
-        sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
-        assert!(portal::publications::visible_to(&s.portal_db, mother).await.unwrap().is_empty());
+        enqueue(
+            &s,
+            &[Push::Publication(
+                plan,
+                publication(2, vec![mother], "Updated version"),
+            )],
+        )
+        .await;
+        sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        let seen = portal::publications::visible_to(&s.portal_db, mother)
+            .await
+            .unwrap();
+        assert_eq!(
+            (seen.len(), seen[0].version, seen[0].body_markdown.as_str()),
+            (1, 2, "Updated version")
+        );
+        enqueue(
+            &s,
+            &[Push::Withdrawal(
+                plan,
+                WithdrawalPush {
+                    withdrawn_at: now(),
+                },
+            )],
+        )
+        .await;
+        sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        assert!(portal::publications::visible_to(&s.portal_db, mother)
+            .await
+            .unwrap()
+            .is_empty());
         s.finish().await;
     }
 }
@@ -89,28 +144,52 @@ async fn the_same_push_sent_twice_is_applied_once() {
         let push = Push::Publication(item, publication(1, vec![reader], "Once"));
         // As if the first answer was lost and the bridge sent it again.
         enqueue(&s, &[push.clone(), push]).await;
-        let report = sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
+        let report = sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
         assert_eq!(report.pushed, 2, "{backend:?}");
-        assert_eq!(count(&s.portal_db, "SELECT COUNT(*) FROM publication_versions").await, 1);
+        assert_eq!(
+            count(&s.portal_db, "SELECT COUNT(*) FROM publication_versions").await,
+            1
+        );
         assert_eq!(count(&s.portal_db, "SELECT COUNT(*) FROM outbox").await, 1);
         assert_eq!(staff_bridge::events::count(&s.bridge_db).await.unwrap(), 1);
 
         // The same version with other content is a conflict the bridge records and moves past.
-        enqueue(&s, &[Push::Publication(item, publication(1, vec![reader], "Different"))]).await;
-        sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
-        let outcome: String = sqlx::query_scalar("SELECT outcome FROM outgoing ORDER BY id DESC LIMIT 1")
-            .fetch_one(&s.bridge_db.pool)
+        enqueue(
+            &s,
+            &[Push::Publication(
+                item,
+                publication(1, vec![reader], "Different"),
+            )],
+        )
+        .await;
+        sync::run_once(&s.bridge_db, &s.bridge_client)
             .await
             .unwrap();
+        let outcome: String =
+            sqlx::query_scalar("SELECT outcome FROM outgoing ORDER BY id DESC LIMIT 1")
+                .fetch_one(&s.bridge_db.pool)
+                .await
+                .unwrap();
         assert_eq!(outcome, "rejected: 409");
-        assert_eq!(portal::publications::visible_to(&s.portal_db, reader).await.unwrap()[0].body_markdown, "Once");
+        assert_eq!(
+            portal::publications::visible_to(&s.portal_db, reader)
+                .await
+                .unwrap()[0]
+                .body_markdown,
+            "Once"
+        );
         s.finish().await;
     }
 }
 
 /// Sends a PUT to the internal API with whatever headers the test chooses.
 async fn raw_put(s: &Services, path: &str, body: &str, headers: &[(&str, String)]) -> u16 {
-    let mut request = s.http.put(format!("{}{}", s.internal_url, path)).body(body.to_string());
+    let mut request = s
+        .http
+        .put(format!("{}{}", s.internal_url, path))
+        .body(body.to_string());
     for (name, value) in headers {
         request = request.header(*name, value);
     }
@@ -126,34 +205,68 @@ async fn unsigned_wrongly_signed_stale_and_replayed_requests_are_refused() {
         let body = serde_json::to_string(&person("Sarah Carter")).unwrap();
         let people = || count(&s.portal_db, "SELECT COUNT(*) FROM people");
 
-        assert_eq!(raw_put(&s, &path, &body, &[]).await, 401, "{backend:?}: unsigned");
+        assert_eq!(
+            raw_put(&s, &path, &body, &[]).await,
+            401,
+            "{backend:?}: unsigned"
+        );
 
         let wrong = SyncKey::new("a different secret that is also long enough").unwrap();
         let headers = wrong.headers("PUT", &path, body.as_bytes(), now()).to_vec();
         assert_eq!(raw_put(&s, &path, &body, &headers).await, 401, "wrong key");
 
-        let stale = s.key().headers("PUT", &path, body.as_bytes(), now() - 3600).to_vec();
+        let stale = s
+            .key()
+            .headers("PUT", &path, body.as_bytes(), now() - 3600)
+            .to_vec();
         assert_eq!(raw_put(&s, &path, &body, &stale).await, 401, "stale");
 
-        let signed = s.key().headers("PUT", &path, body.as_bytes(), now()).to_vec();
+        let signed = s
+            .key()
+            .headers("PUT", &path, body.as_bytes(), now())
+            .to_vec();
         let tampered_body = body.replace("Sarah", "Sally");
-        assert_eq!(raw_put(&s, &path, &tampered_body, &signed).await, 401, "body changed after signing");
+        assert_eq!(
+            raw_put(&s, &path, &tampered_body, &signed).await,
+            401,
+            "body changed after signing"
+        );
         let other_path = format!("/internal/v1/people/{}", Uuid::new_v4());
-        assert_eq!(raw_put(&s, &other_path, &body, &signed).await, 401, "path changed after signing");
+        assert_eq!(
+            raw_put(&s, &other_path, &body, &signed).await,
+            401,
+            "path changed after signing"
+        );
         assert_eq!(people().await, 0, "nothing refused changed anything");
 
-        assert_eq!(raw_put(&s, &path, &body, &signed).await, 204, "the genuine request");
+        assert_eq!(
+            raw_put(&s, &path, &body, &signed).await,
+            204,
+            "the genuine request"
+        );
         assert_eq!(people().await, 1);
-        assert_eq!(raw_put(&s, &path, &body, &signed).await, 401, "the same request replayed");
+        assert_eq!(
+            raw_put(&s, &path, &body, &signed).await,
+            401,
+            "the same request replayed"
+        );
 
         // A replay of a different request body under an old nonce fails too.
         let renamed = serde_json::to_string(&person("Sally Carter")).unwrap();
         assert_eq!(raw_put(&s, &path, &renamed, &signed).await, 401);
-        let stored = portal::people::find(&s.portal_db, id).await.unwrap().unwrap();
+        let stored = portal::people::find(&s.portal_db, id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(stored.display_name, "Sarah Carter");
 
         // The outbox is as closed as the pushes.
-        let response = s.http.get(format!("{}/internal/v1/outbox", s.internal_url)).send().await.unwrap();
+        let response = s
+            .http
+            .get(format!("{}/internal/v1/outbox", s.internal_url))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status().as_u16(), 401);
         s.finish().await;
     }
@@ -166,7 +279,10 @@ async fn the_internal_api_is_not_served_on_the_public_listener() {
         let id = Uuid::new_v4();
         let path = format!("/internal/v1/people/{id}");
         let body = serde_json::to_string(&person("Sarah Carter")).unwrap();
-        let signed = s.key().headers("PUT", &path, body.as_bytes(), now()).to_vec();
+        let signed = s
+            .key()
+            .headers("PUT", &path, body.as_bytes(), now())
+            .to_vec();
         let mut request = s.http.put(format!("{}{}", s.portal_url, path)).body(body);
         for (name, value) in &signed {
             request = request.header(*name, value);
@@ -184,21 +300,45 @@ async fn a_sync_interrupted_by_stopping_the_portal_resumes_with_nothing_lost() {
         let mut s = Services::start(backend).await;
         let reader = Uuid::new_v4();
         let pushes: Vec<Push> = (0..40)
-            .map(|i| Push::Publication(Uuid::new_v4(), publication(1, vec![reader], &format!("Item {i}"))))
+            .map(|i| {
+                Push::Publication(
+                    Uuid::new_v4(),
+                    publication(1, vec![reader], &format!("Item {i}")),
+                )
+            })
             .collect();
         enqueue(&s, &pushes[..20]).await;
-        sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
+        sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
 
         s.stop_portal().await;
         enqueue(&s, &pushes[20..]).await;
-        let error = sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap_err();
-        assert!(matches!(error, sync::SyncError::Unreachable(_)), "{backend:?}: {error}");
-        assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 20, "nothing is dropped while the portal is away");
+        let error = sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, sync::SyncError::Unreachable(_)),
+            "{backend:?}: {error}"
+        );
+        assert_eq!(
+            outgoing::pending_count(&s.bridge_db).await.unwrap(),
+            20,
+            "nothing is dropped while the portal is away"
+        );
 
         s.restart_portal().await;
-        sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
+        sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
         assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 0);
-        assert_eq!(portal::publications::visible_to(&s.portal_db, reader).await.unwrap().len(), 40);
+        assert_eq!(
+            portal::publications::visible_to(&s.portal_db, reader)
+                .await
+                .unwrap()
+                .len(),
+            40
+        );
         assert_eq!(staff_bridge::events::count(&s.bridge_db).await.unwrap(), 40);
         s.finish().await;
     }

@@ -4,6 +4,7 @@
 // --- shared plumbing (foundation) ---
 pub mod db;
 pub mod guard;
+pub mod invitation;
 pub mod mail;
 pub mod passkeys;
 pub mod session;

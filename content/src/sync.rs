@@ -36,18 +36,43 @@ impl SyncKey {
         (secret.len() >= MIN_SECRET_LEN).then(|| SyncKey(secret.as_bytes().to_vec()))
     }
 
-    fn mac(&self, method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> Hmac<Sha256> {
+    fn mac(
+        &self,
+        method: &str,
+        path: &str,
+        timestamp: i64,
+        nonce: &str,
+        body: &[u8],
+    ) -> Hmac<Sha256> {
         let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
         let body_hash = hex::encode(Sha256::digest(body));
         mac.update(
-            format!("{}\n{}\n{}\n{}\n{}", method.to_ascii_uppercase(), path, timestamp, nonce, body_hash)
-                .as_bytes(),
+            format!(
+                "{}\n{}\n{}\n{}\n{}",
+                method.to_ascii_uppercase(),
+                path,
+                timestamp,
+                nonce,
+                body_hash
+            )
+            .as_bytes(),
         );
         mac
     }
 
-    pub fn sign(&self, method: &str, path: &str, timestamp: i64, nonce: &str, body: &[u8]) -> String {
-        hex::encode(self.mac(method, path, timestamp, nonce, body).finalize().into_bytes())
+    pub fn sign(
+        &self,
+        method: &str,
+        path: &str,
+        timestamp: i64,
+        nonce: &str,
+        body: &[u8],
+    ) -> String {
+        hex::encode(
+            self.mac(method, path, timestamp, nonce, body)
+                .finalize()
+                .into_bytes(),
+        )
     }
 
     /// Checks freshness and signature; the caller still checks the nonce is new.
@@ -66,7 +91,13 @@ impl SyncKey {
     }
 
     /// The three headers for a request sent now.
-    pub fn headers(&self, method: &str, path: &str, body: &[u8], now: i64) -> [(&'static str, String); 3] {
+    pub fn headers(
+        &self,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        now: i64,
+    ) -> [(&'static str, String); 3] {
         let nonce = Uuid::new_v4().simple().to_string();
         let signature = self.sign(method, path, now, &nonce, body);
         [
@@ -147,6 +178,32 @@ pub struct PersonPush {
     pub display_name: String,
     pub first_name: String,
     pub role: FamilyRole,
+    /// `YYYY-MM-DD`: with the first name, what a person confirms when they
+    /// use their invitation.
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
+}
+
+/// `PUT /internal/v1/invitations/{id}`: a one-time code for a person. Only the
+/// code's hash crosses (`content::invitation::hash`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitationPush {
+    pub person_id: Uuid,
+    pub code_hash: String,
+    pub expires_at: i64,
+}
+
+/// `PUT /internal/v1/invitations/{id}/revocation`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct InvitationRevocation {
+    pub revoked_at: i64,
+}
+
+/// `PUT /internal/v1/people/{id}/passkey-revocation`: a lost phone. Removes
+/// every passkey the person has and ends all their sessions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PasskeyRevocation {
+    pub revoked_at: i64,
 }
 
 /// `PUT /internal/v1/publications/{id}`: one version of a published item and
@@ -202,7 +259,14 @@ mod tests {
     }
 
     fn parts<'a>(sig: &'a str, ts: &'a str, nonce: &'a str, body: &'a [u8]) -> SignedParts<'a> {
-        SignedParts { method: "PUT", path: "/internal/v1/people/x", timestamp: ts, nonce, signature: sig, body }
+        SignedParts {
+            method: "PUT",
+            path: "/internal/v1/people/x",
+            timestamp: ts,
+            nonce,
+            signature: sig,
+            body,
+        }
     }
 
     #[test]
@@ -211,14 +275,23 @@ mod tests {
         let nonce = "0123456789abcdef0123";
         let sig = k.sign("PUT", "/internal/v1/people/x", 1000, nonce, b"{}");
         assert_eq!(k.verify(&parts(&sig, "1000", nonce, b"{}"), 1010), Ok(()));
-        assert_eq!(k.verify(&parts(&sig, "1000", nonce, b"{ }"), 1010), Err(SignatureError::Mismatch));
-        assert_eq!(k.verify(&parts(&sig, "1001", nonce, b"{}"), 1010), Err(SignatureError::Mismatch));
+        assert_eq!(
+            k.verify(&parts(&sig, "1000", nonce, b"{ }"), 1010),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            k.verify(&parts(&sig, "1001", nonce, b"{}"), 1010),
+            Err(SignatureError::Mismatch)
+        );
         assert_eq!(
             k.verify(&parts(&sig, "1000", "0123456789abcdef0124", b"{}"), 1010),
             Err(SignatureError::Mismatch)
         );
         let other = SyncKey::new("another shared secret of enough length!!").unwrap();
-        assert_eq!(other.verify(&parts(&sig, "1000", nonce, b"{}"), 1010), Err(SignatureError::Mismatch));
+        assert_eq!(
+            other.verify(&parts(&sig, "1000", nonce, b"{}"), 1010),
+            Err(SignatureError::Mismatch)
+        );
     }
 
     #[test]
@@ -226,9 +299,18 @@ mod tests {
         let k = key();
         let nonce = "0123456789abcdef0123";
         let sig = k.sign("PUT", "/internal/v1/people/x", 1000, nonce, b"");
-        assert_eq!(k.verify(&parts(&sig, "1000", nonce, b""), 1000 + 301), Err(SignatureError::Stale));
-        assert_eq!(k.verify(&parts(&sig, "1000", nonce, b""), 1000 - 301), Err(SignatureError::Stale));
-        assert_eq!(k.verify(&parts(&sig, "soon", nonce, b""), 1000), Err(SignatureError::Missing));
+        assert_eq!(
+            k.verify(&parts(&sig, "1000", nonce, b""), 1000 + 301),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            k.verify(&parts(&sig, "1000", nonce, b""), 1000 - 301),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            k.verify(&parts(&sig, "soon", nonce, b""), 1000),
+            Err(SignatureError::Missing)
+        );
     }
 
     #[test]
