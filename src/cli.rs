@@ -8,7 +8,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use content::db::now;
 
 #[derive(Parser)]
-#[command(name = "familystory", version, about = "FamilyStory: families see what has been published to them")]
+#[command(
+    name = "familystory",
+    version,
+    about = "FamilyStory: families see what has been published to them"
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -103,8 +107,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("The database is up to date.");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Import { file, config, data_dir } => import(&file, config.as_deref(), data_dir.as_deref()).await,
-        Command::Content { command: ContentCommand::Check { jsonl } } => {
+        Command::Import {
+            file,
+            config,
+            data_dir,
+        } => import(&file, config.as_deref(), data_dir.as_deref()).await,
+        Command::Content {
+            command: ContentCommand::Check { jsonl },
+        } => {
             let code = tokio::task::block_in_place(|| {
                 content::check_cli::run(std::io::stdin().lock(), std::io::stdout().lock(), jsonl)
             })?;
@@ -113,19 +123,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-async fn import(file: &Path, config: Option<&Path>, data_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
+async fn import(
+    file: &Path,
+    config: Option<&Path>,
+    data_dir: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
     let url = match data_dir {
         Some(dir) => content::db::sqlite_url(&dir.join("bridge.db")),
         None => staff_bridge::BridgeConfig::load(config)?.database_url,
     };
-    let json = std::fs::read_to_string(file).with_context(|| format!("could not read {}", file.display()))?;
+    let json = std::fs::read_to_string(file)
+        .with_context(|| format!("could not read {}", file.display()))?;
     let db = staff_bridge::open_db(&url).await?;
     match staff_bridge::import::import(&db, &json, now()).await {
         Ok(outcome) => {
-            let verb = if outcome.created { "Imported" } else { "Updated" };
+            let verb = if outcome.created {
+                "Imported"
+            } else {
+                "Updated"
+            };
             println!(
                 "{verb} case {}: {} people, {} professionals, {} documents, {} meetings.",
-                outcome.case_reference, outcome.people, outcome.professionals, outcome.documents, outcome.meetings
+                outcome.case_reference,
+                outcome.people,
+                outcome.professionals,
+                outcome.documents,
+                outcome.meetings
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -141,7 +164,9 @@ async fn import(file: &Path, config: Option<&Path>, data_dir: Option<&Path>) -> 
 }
 
 pub async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
-    tokio::net::TcpListener::bind(addr).await.with_context(|| format!("could not listen on {addr}"))
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("could not listen on {addr}"))
 }
 
 /// Resolves on Ctrl-C or SIGTERM.
@@ -151,7 +176,9 @@ pub async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut signal) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
             signal.recv().await;
         }
     };

@@ -34,17 +34,48 @@ struct DemoUser {
 }
 
 const DEMO_USERS: &[DemoUser] = &[
-    DemoUser { name: "Ellie Carter", role: "child", email: "ellie.carter@example.com", service: "portal" },
-    DemoUser { name: "Sarah Carter", role: "parent", email: "sarah.carter@example.com", service: "portal" },
-    DemoUser { name: "Daniel Brooks", role: "parent", email: "daniel.brooks@example.org", service: "portal" },
-    DemoUser { name: "Priya Shah", role: "practitioner", email: "priya.shah@council.example", service: "bridge" },
-    DemoUser { name: "Tom Okafor", role: "manager", email: "tom.okafor@council.example", service: "bridge" },
-    DemoUser { name: "Grace Lee", role: "ig_officer", email: "grace.lee@council.example", service: "bridge" },
+    DemoUser {
+        name: "Ellie Carter",
+        role: "child",
+        email: "ellie.carter@example.com",
+        service: "portal",
+    },
+    DemoUser {
+        name: "Sarah Carter",
+        role: "parent",
+        email: "sarah.carter@example.com",
+        service: "portal",
+    },
+    DemoUser {
+        name: "Daniel Brooks",
+        role: "parent",
+        email: "daniel.brooks@example.org",
+        service: "portal",
+    },
+    DemoUser {
+        name: "Priya Shah",
+        role: "practitioner",
+        email: "priya.shah@council.example",
+        service: "bridge",
+    },
+    DemoUser {
+        name: "Tom Okafor",
+        role: "manager",
+        email: "tom.okafor@council.example",
+        service: "bridge",
+    },
+    DemoUser {
+        name: "Grace Lee",
+        role: "ig_officer",
+        email: "grace.lee@council.example",
+        service: "bridge",
+    },
 ];
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let dir = &args.data_dir;
-    std::fs::create_dir_all(dir.join("outbox")).with_context(|| format!("could not create {}", dir.display()))?;
+    std::fs::create_dir_all(dir.join("outbox"))
+        .with_context(|| format!("could not create {}", dir.display()))?;
     let dir = dir.canonicalize()?;
     let secret = demo_secret(&dir)?;
 
@@ -99,7 +130,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  Staff bridge:   {}", local_url(args.bridge_addr));
     println!();
     println!("  Data:           {}", dir.display());
-    println!("  Demo people:    {}", dir.join("demo-users.json").display());
+    println!(
+        "  Demo people:    {}",
+        dir.join("demo-users.json").display()
+    );
     println!("  Email outbox:   {}", dir.join("outbox").display());
     println!();
     println!("  The fictional Carter family (case DEMO-0001) is imported into the staff bridge.");
@@ -155,7 +189,11 @@ fn demo_secret(dir: &Path) -> anyhow::Result<String> {
     if let Ok(secret) = std::fs::read_to_string(&path) {
         return Ok(secret.trim().to_string());
     }
-    let secret = format!("{}{}", uuid::Uuid::new_v4().simple(), uuid::Uuid::new_v4().simple());
+    let secret = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
     write_private(&path, &secret)?;
     Ok(secret)
 }
@@ -167,7 +205,9 @@ fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path).with_context(|| format!("could not create {}", path.display()))?;
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("could not create {}", path.display()))?;
     file.write_all(contents.as_bytes())?;
     Ok(())
 }

@@ -6,7 +6,10 @@ use common::{backends, count, demo_family, Services, IMPORT_TOKEN};
 use serde_json::{json, Value};
 
 async fn post_case(s: &Services, body: &str, token: Option<&str>) -> (u16, Value) {
-    let mut request = s.http.post(format!("{}/api/v1/cases", s.bridge_url)).body(body.to_string());
+    let mut request = s
+        .http
+        .post(format!("{}/api/v1/cases", s.bridge_url))
+        .body(body.to_string());
     if let Some(token) = token {
         request = request.bearer_auth(token);
     }
@@ -24,17 +27,31 @@ async fn a_case_imports_and_reimporting_updates_it_without_duplicates() {
         assert_eq!(status, 201, "{backend:?}: {outcome}");
         assert_eq!(outcome["created"], true);
         assert_eq!(outcome["people"], 6);
-        assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM case_people").await, 6);
-        let before = staff_bridge::import::people_of(&s.bridge_db, "DEMO-0001").await.unwrap();
+        assert_eq!(
+            count(&s.bridge_db, "SELECT COUNT(*) FROM case_people").await,
+            6
+        );
+        let before = staff_bridge::import::people_of(&s.bridge_db, "DEMO-0001")
+            .await
+            .unwrap();
 
         // The same case again: updated in place.
         let (status, outcome) = post_case(&s, &family.to_string(), Some(IMPORT_TOKEN)).await;
         assert_eq!(status, 200, "{backend:?}");
         assert_eq!(outcome["created"], false);
         assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM cases").await, 1);
-        assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM case_people").await, 6);
-        assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM case_documents").await, 2);
-        assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM case_meetings").await, 2);
+        assert_eq!(
+            count(&s.bridge_db, "SELECT COUNT(*) FROM case_people").await,
+            6
+        );
+        assert_eq!(
+            count(&s.bridge_db, "SELECT COUNT(*) FROM case_documents").await,
+            2
+        );
+        assert_eq!(
+            count(&s.bridge_db, "SELECT COUNT(*) FROM case_meetings").await,
+            2
+        );
 
         // The case system renames someone, drops a meeting and adds a document.
         let mut changed = family.clone();
@@ -46,14 +63,28 @@ async fn a_case_imports_and_reimporting_updates_it_without_duplicates() {
         }));
         let (status, _) = post_case(&s, &changed.to_string(), Some(IMPORT_TOKEN)).await;
         assert_eq!(status, 200);
-        assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM case_people").await, 6);
-        assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM case_meetings").await, 1);
-        assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM case_documents").await, 3);
-        let after = staff_bridge::import::people_of(&s.bridge_db, "DEMO-0001").await.unwrap();
+        assert_eq!(
+            count(&s.bridge_db, "SELECT COUNT(*) FROM case_people").await,
+            6
+        );
+        assert_eq!(
+            count(&s.bridge_db, "SELECT COUNT(*) FROM case_meetings").await,
+            1
+        );
+        assert_eq!(
+            count(&s.bridge_db, "SELECT COUNT(*) FROM case_documents").await,
+            3
+        );
+        let after = staff_bridge::import::people_of(&s.bridge_db, "DEMO-0001")
+            .await
+            .unwrap();
         let ellie_before = before.iter().find(|p| p.source_id == "P-101").unwrap();
         let ellie_after = after.iter().find(|p| p.source_id == "P-101").unwrap();
         assert_eq!(ellie_after.name, "Ellie Carter-Brooks");
-        assert_eq!(ellie_after.portal_id, ellie_before.portal_id, "a person keeps their identity across imports");
+        assert_eq!(
+            ellie_after.portal_id, ellie_before.portal_id,
+            "a person keeps their identity across imports"
+        );
         s.finish().await;
     }
 }
@@ -73,7 +104,12 @@ async fn an_invalid_case_is_rejected_whole_with_every_problem_by_path() {
         bad["meetings"][0]["date"] = json!("next Tuesday");
         let (status, answer) = post_case(&s, &bad.to_string(), Some(IMPORT_TOKEN)).await;
         assert_eq!(status, 422, "{backend:?}: {answer}");
-        let paths: Vec<&str> = answer["problems"].as_array().unwrap().iter().map(|p| p["path"].as_str().unwrap()).collect();
+        let paths: Vec<&str> = answer["problems"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["path"].as_str().unwrap())
+            .collect();
         for expected in [
             "$.team",
             "$.people[1].role",
@@ -84,11 +120,17 @@ async fn an_invalid_case_is_rejected_whole_with_every_problem_by_path() {
             "$.documents[0].body",
             "$.meetings[0].date",
         ] {
-            assert!(paths.contains(&expected), "{expected} missing from {paths:?}");
+            assert!(
+                paths.contains(&expected),
+                "{expected} missing from {paths:?}"
+            );
         }
         assert_eq!(paths.len(), 8, "exactly the problems made: {paths:?}");
         assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM cases").await, 0);
-        assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM case_people").await, 0);
+        assert_eq!(
+            count(&s.bridge_db, "SELECT COUNT(*) FROM case_people").await,
+            0
+        );
 
         // A bad re-import leaves the stored case exactly as it was.
         let (status, _) = post_case(&s, &demo_family().to_string(), Some(IMPORT_TOKEN)).await;
@@ -99,7 +141,9 @@ async fn an_invalid_case_is_rejected_whole_with_every_problem_by_path() {
         let (status, answer) = post_case(&s, &half_bad.to_string(), Some(IMPORT_TOKEN)).await;
         assert_eq!(status, 422);
         assert_eq!(answer["problems"][0]["path"], "$.meetings[1].place");
-        let people = staff_bridge::import::people_of(&s.bridge_db, "DEMO-0001").await.unwrap();
+        let people = staff_bridge::import::people_of(&s.bridge_db, "DEMO-0001")
+            .await
+            .unwrap();
         assert!(people.iter().any(|p| p.name == "Ellie Carter"));
 
         let (status, answer) = post_case(&s, "{\"case_reference\": ", Some(IMPORT_TOKEN)).await;
@@ -115,7 +159,16 @@ async fn the_import_api_refuses_callers_without_the_token() {
         let s = Services::start(backend).await;
         let body = demo_family().to_string();
         assert_eq!(post_case(&s, &body, None).await.0, 401);
-        assert_eq!(post_case(&s, &body, Some("a wrong token that is also long enough to pass")).await.0, 401);
+        assert_eq!(
+            post_case(
+                &s,
+                &body,
+                Some("a wrong token that is also long enough to pass")
+            )
+            .await
+            .0,
+            401
+        );
         assert_eq!(post_case(&s, &body, Some("")).await.0, 401);
         assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM cases").await, 0);
         s.finish().await;
@@ -137,7 +190,11 @@ fn the_import_command_reports_success_and_lists_problems() {
             .unwrap()
     };
     let first = run(&good);
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
     assert!(String::from_utf8_lossy(&first.stdout).contains("Imported case DEMO-0001: 6 people"));
     let second = run(&good);
     assert!(String::from_utf8_lossy(&second.stdout).contains("Updated case DEMO-0001"));
@@ -149,6 +206,9 @@ fn the_import_command_reports_success_and_lists_problems() {
     let third = run(&bad_file);
     assert_eq!(third.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&third.stderr);
-    assert!(stderr.contains("$.people[0].role: must be one of"), "{stderr}");
+    assert!(
+        stderr.contains("$.people[0].role: must be one of"),
+        "{stderr}"
+    );
     assert!(stderr.contains("Nothing was changed"));
 }

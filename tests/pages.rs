@@ -21,13 +21,19 @@ async fn fetch(s: &Services, url: String) -> Fetched {
 }
 
 fn header<'a>(page: &'a Fetched, name: &str) -> &'a str {
-    page.headers.get(name).map(|v| v.to_str().unwrap()).unwrap_or_else(|| panic!("no {name} header"))
+    page.headers
+        .get(name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or_else(|| panic!("no {name} header"))
 }
 
 fn assert_hardened(page: &Fetched, what: &str) {
     let csp = header(page, "content-security-policy");
     assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
-    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{what}: {csp}");
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{what}: {csp}"
+    );
     assert_eq!(header(page, "x-content-type-options"), "nosniff", "{what}");
     assert_eq!(header(page, "referrer-policy"), "no-referrer", "{what}");
 }
@@ -36,13 +42,23 @@ fn assert_page_shape(page: &Fetched, what: &str, portal: bool) {
     let body = &page.body;
     assert_hardened(page, what);
     assert_eq!(header(page, "cache-control"), "no-store", "{what}");
-    assert!(body.starts_with("<!DOCTYPE html><html lang=\"en\">"), "{what}");
+    assert!(
+        body.starts_with("<!DOCTYPE html><html lang=\"en\">"),
+        "{what}"
+    );
     assert!(body.contains("name=\"viewport\""), "{what}");
     assert_eq!(body.matches("<h1").count(), 1, "{what}: one h1");
     assert!(body.contains("href=\"#main\""), "{what}: skip link");
     assert!(body.contains("<main id=\"main\""), "{what}: main landmark");
-    assert!(body.contains("href=\"/accessibility\"") && body.contains("href=\"/privacy\""), "{what}: footer");
-    assert_eq!(body.contains("Exit this page"), portal, "{what}: quick exit on the portal only");
+    assert!(
+        body.contains("href=\"/accessibility\"") && body.contains("href=\"/privacy\""),
+        "{what}: footer"
+    );
+    assert_eq!(
+        body.contains("Exit this page"),
+        portal,
+        "{what}: quick exit on the portal only"
+    );
 }
 
 #[tokio::test]
@@ -55,9 +71,16 @@ async fn every_page_has_the_layout_and_the_headers() {
         assert_page_shape(&page, &format!("portal {path}"), true);
     }
     let help = fetch(&s, format!("{}/help", s.portal_url)).await;
-    let explainer_links: Vec<&str> =
-        help.body.split("href=\"/help/").skip(1).map(|rest| rest.split('"').next().unwrap()).collect();
-    assert!(explainer_links.len() >= 8, "help lists the explainers: {explainer_links:?}");
+    let explainer_links: Vec<&str> = help
+        .body
+        .split("href=\"/help/")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    assert!(
+        explainer_links.len() >= 8,
+        "help lists the explainers: {explainer_links:?}"
+    );
     for slug in explainer_links {
         let page = fetch(&s, format!("{}/help/{slug}", s.portal_url)).await;
         assert_eq!(page.status, 200, "explainer {slug}");
@@ -78,7 +101,10 @@ async fn unknown_pages_are_friendly_and_echo_nothing() {
         let page = fetch(&s, format!("{base}/case/secret-probe-12345")).await;
         assert_eq!(page.status, 404);
         assert!(page.body.contains("Page not found"));
-        assert!(!page.body.contains("secret-probe-12345"), "the 404 does not echo the address");
+        assert!(
+            !page.body.contains("secret-probe-12345"),
+            "the 404 does not echo the address"
+        );
         assert_page_shape(&page, "404", base == &s.portal_url);
     }
     let missing = fetch(&s, format!("{}/help/no-such-explainer", s.portal_url)).await;
@@ -97,8 +123,15 @@ async fn health_and_static_assets() {
     let css = fetch(&s, format!("{}/static/site.css", s.portal_url)).await;
     assert_eq!(css.status, 200);
     assert!(header(&css, "content-type").starts_with("text/css"));
-    assert!(header(&css, "cache-control").starts_with("public"), "static assets may be cached");
-    assert!(css.body.len() < 10_000, "the stylesheet stays small: {} bytes", css.body.len());
+    assert!(
+        header(&css, "cache-control").starts_with("public"),
+        "static assets may be cached"
+    );
+    assert!(
+        css.body.len() < 10_000,
+        "the stylesheet stays small: {} bytes",
+        css.body.len()
+    );
     let js = fetch(&s, format!("{}/static/exit.js", s.portal_url)).await;
     assert!(js.body.contains("location.replace"));
     s.finish().await;

@@ -11,14 +11,18 @@ use std::time::{Duration, Instant};
 use common::{backends, count, SECRET};
 use content::db::scratch;
 use content::db::{now, Db};
-use content::sync::{PublicationPush};
+use content::sync::PublicationPush;
 use staff_bridge::outgoing::{self, Push};
 use uuid::Uuid;
 
 const ITEMS: i64 = 600;
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Setup {
@@ -47,7 +51,11 @@ fn write_configs(portal_url: &str, bridge_url: &str) -> Setup {
         ),
     )
     .unwrap();
-    Setup { portal_toml, bridge_toml, _dir: dir }
+    Setup {
+        portal_toml,
+        bridge_toml,
+        _dir: dir,
+    }
 }
 
 fn spawn(service: &str, config: &Path) -> Child {
@@ -69,7 +77,10 @@ fn kill(child: &mut Child) {
 async fn wait_until(what: &str, mut check: impl AsyncFnMut() -> bool) {
     let start = Instant::now();
     while !check().await {
-        assert!(start.elapsed() < Duration::from_secs(120), "timed out waiting until {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "timed out waiting until {what}"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -99,7 +110,9 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing() {
                 audience: vec![reader],
                 published_at: now(),
             };
-            outgoing::enqueue(&mut tx, &Push::Publication(Uuid::new_v4(), push), now()).await.unwrap();
+            outgoing::enqueue(&mut tx, &Push::Publication(Uuid::new_v4(), push), now())
+                .await
+                .unwrap();
         }
         tx.commit().await.unwrap();
 
@@ -107,18 +120,30 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing() {
         let mut bridge = spawn("bridge", &setup.bridge_toml);
 
         // Kill the portal part-way through the pushes.
-        wait_until("some pushes land", async || delivered(&portal_db).await >= 40).await;
+        wait_until("some pushes land", async || {
+            delivered(&portal_db).await >= 40
+        })
+        .await;
         kill(&mut portal);
         let at_portal_kill = delivered(&portal_db).await;
-        assert!(at_portal_kill < ITEMS, "{backend:?}: the portal was killed mid-sync");
+        assert!(
+            at_portal_kill < ITEMS,
+            "{backend:?}: the portal was killed mid-sync"
+        );
         tokio::time::sleep(Duration::from_millis(300)).await; // the bridge retries into nothing
         portal = spawn("portal", &setup.portal_toml);
 
         // Kill the bridge part-way through what is left.
-        wait_until("more pushes land", async || delivered(&portal_db).await >= at_portal_kill + 100).await;
+        wait_until("more pushes land", async || {
+            delivered(&portal_db).await >= at_portal_kill + 100
+        })
+        .await;
         kill(&mut bridge);
         let at_bridge_kill = delivered(&portal_db).await;
-        assert!(at_bridge_kill < ITEMS, "{backend:?}: the bridge was killed mid-sync");
+        assert!(
+            at_bridge_kill < ITEMS,
+            "{backend:?}: the bridge was killed mid-sync"
+        );
         bridge = spawn("bridge", &setup.bridge_toml);
 
         // And once more each, while receipts are being pulled back.
@@ -131,21 +156,46 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing() {
         portal = spawn("portal", &setup.portal_toml);
         bridge = spawn("bridge", &setup.bridge_toml);
 
-        wait_until("everything is pushed and every receipt is back", async || {
-            outgoing::pending_count(&bridge_db).await.unwrap() == 0
-                && staff_bridge::events::count(&bridge_db).await.unwrap() >= ITEMS
-                && portal::outbox::pending(&portal_db).await.unwrap() == 0
-        })
+        wait_until(
+            "everything is pushed and every receipt is back",
+            async || {
+                outgoing::pending_count(&bridge_db).await.unwrap() == 0
+                    && staff_bridge::events::count(&bridge_db).await.unwrap() >= ITEMS
+                    && portal::outbox::pending(&portal_db).await.unwrap() == 0
+            },
+        )
         .await;
         kill(&mut bridge);
         kill(&mut portal);
 
-        assert_eq!(delivered(&portal_db).await, ITEMS, "{backend:?}: every publication arrived once");
-        assert_eq!(portal::publications::visible_to(&portal_db, reader).await.unwrap().len() as i64, ITEMS);
-        assert_eq!(count(&portal_db, "SELECT COUNT(*) FROM outbox").await, ITEMS, "each was applied once");
-        assert_eq!(staff_bridge::events::count(&bridge_db).await.unwrap(), ITEMS, "each receipt stored once");
         assert_eq!(
-            count(&bridge_db, "SELECT COUNT(DISTINCT portal_seq) FROM family_events").await,
+            delivered(&portal_db).await,
+            ITEMS,
+            "{backend:?}: every publication arrived once"
+        );
+        assert_eq!(
+            portal::publications::visible_to(&portal_db, reader)
+                .await
+                .unwrap()
+                .len() as i64,
+            ITEMS
+        );
+        assert_eq!(
+            count(&portal_db, "SELECT COUNT(*) FROM outbox").await,
+            ITEMS,
+            "each was applied once"
+        );
+        assert_eq!(
+            staff_bridge::events::count(&bridge_db).await.unwrap(),
+            ITEMS,
+            "each receipt stored once"
+        );
+        assert_eq!(
+            count(
+                &bridge_db,
+                "SELECT COUNT(DISTINCT portal_seq) FROM family_events"
+            )
+            .await,
             ITEMS,
             "no event stored twice"
         );

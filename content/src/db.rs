@@ -140,7 +140,9 @@ pub mod scratch {
                 sqlx::any::install_default_drivers();
                 let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
                 let name = format!("fs_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = AnyPool::connect(&admin_url).await.expect("connect to DATABASE_URL");
+                let admin = AnyPool::connect(&admin_url)
+                    .await
+                    .expect("connect to DATABASE_URL");
                 admin
                     .execute(format!("CREATE DATABASE {name}").as_str())
                     .await
@@ -199,7 +201,10 @@ pub mod scratch {
                 super::with_database("postgres://u@h/db?sslmode=disable", "x"),
                 "postgres://u@h/x?sslmode=disable"
             );
-            assert_eq!(super::with_database("postgres://u@h", "x"), "postgres://u@h/x");
+            assert_eq!(
+                super::with_database("postgres://u@h", "x"),
+                "postgres://u@h/x"
+            );
         }
     }
 }

@@ -41,12 +41,20 @@ impl TrustedProxies {
             .flat_map(|v| v.split(','))
             .filter_map(|part| part.trim().parse().ok())
             .collect();
-        forwarded.into_iter().rev().find(|ip| !self.0.contains(ip)).unwrap_or(peer)
+        forwarded
+            .into_iter()
+            .rev()
+            .find(|ip| !self.0.contains(ip))
+            .unwrap_or(peer)
     }
 
     /// The client address of a request served with connect info.
     pub fn of_request<T>(&self, request: &Request<T>) -> Option<IpAddr> {
-        let peer = request.extensions().get::<ConnectInfo<SocketAddr>>()?.0.ip();
+        let peer = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()?
+            .0
+            .ip();
         Some(self.client_ip(peer, request.headers()))
     }
 }
@@ -55,7 +63,8 @@ impl KeyExtractor for TrustedProxies {
     type Key = IpAddr;
 
     fn extract<T>(&self, request: &Request<T>) -> Result<IpAddr, GovernorError> {
-        self.of_request(request).ok_or(GovernorError::UnableToExtractKey)
+        self.of_request(request)
+            .ok_or(GovernorError::UnableToExtractKey)
     }
 }
 
@@ -81,7 +90,8 @@ pub fn rate_limit(
             limiter.retain_recent();
         }
     });
-    GovernorLayer::new(config).error_handler(move |error| match error {
+    GovernorLayer::new(config).error_handler(move |error| {
+        match error {
         GovernorError::TooManyRequests { .. } => chrome.status_page(
             StatusCode::TOO_MANY_REQUESTS,
             "Please wait a moment",
@@ -89,7 +99,8 @@ pub fn rate_limit(
         ),
         _ => chrome.server_error(),
     }
-    .into_response())
+    .into_response()
+    })
 }
 
 /// Failures allowed before an account is locked.
@@ -99,10 +110,11 @@ const LONGEST_LOCK_SECONDS: i64 = 3600;
 
 /// When the account may try again, if it is locked now.
 pub async fn locked_until(db: &Db, account: &str, now: i64) -> sqlx::Result<Option<i64>> {
-    let until: Option<Option<i64>> = sqlx::query_scalar("SELECT locked_until FROM lockouts WHERE account = $1")
-        .bind(account)
-        .fetch_optional(&db.pool)
-        .await?;
+    let until: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT locked_until FROM lockouts WHERE account = $1")
+            .bind(account)
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(until.flatten().filter(|until| *until > now))
 }
 
@@ -122,13 +134,20 @@ pub async fn record_failure(db: &Db, account: &str, now: i64) -> sqlx::Result<Op
     }
     let doublings = (failures - FAILURES_BEFORE_LOCK).min(6) as u32;
     let until = now + (FIRST_LOCK_SECONDS * 2i64.pow(doublings)).min(LONGEST_LOCK_SECONDS);
-    sqlx::query("UPDATE lockouts SET locked_until = $1 WHERE account = $2").bind(until).bind(account).execute(&db.pool).await?;
+    sqlx::query("UPDATE lockouts SET locked_until = $1 WHERE account = $2")
+        .bind(until)
+        .bind(account)
+        .execute(&db.pool)
+        .await?;
     Ok(Some(until))
 }
 
 /// A success wipes the slate.
 pub async fn clear(db: &Db, account: &str) -> sqlx::Result<()> {
-    sqlx::query("DELETE FROM lockouts WHERE account = $1").bind(account).execute(&db.pool).await?;
+    sqlx::query("DELETE FROM lockouts WHERE account = $1")
+        .bind(account)
+        .execute(&db.pool)
+        .await?;
     Ok(())
 }
 
@@ -143,10 +162,21 @@ mod tests {
         let client: IpAddr = "203.0.113.9".parse().unwrap();
         let proxies = TrustedProxies::new(vec![proxy]);
         let mut headers = HeaderMap::new();
-        headers.insert("x-forwarded-for", HeaderValue::from_static("198.51.100.1, 203.0.113.9"));
-        assert_eq!(proxies.client_ip(proxy, &headers), client, "the nearest untrusted hop");
+        headers.insert(
+            "x-forwarded-for",
+            HeaderValue::from_static("198.51.100.1, 203.0.113.9"),
+        );
+        assert_eq!(
+            proxies.client_ip(proxy, &headers),
+            client,
+            "the nearest untrusted hop"
+        );
         let stranger: IpAddr = "192.0.2.7".parse().unwrap();
-        assert_eq!(proxies.client_ip(stranger, &headers), stranger, "a stranger cannot claim another address");
+        assert_eq!(
+            proxies.client_ip(stranger, &headers),
+            stranger,
+            "a stranger cannot claim another address"
+        );
         assert_eq!(proxies.client_ip(proxy, &HeaderMap::new()), proxy);
     }
 }

@@ -67,41 +67,66 @@ pub enum MailError {
 
 impl Mailer {
     pub fn new(settings: &MailSettings) -> Result<Mailer, MailError> {
-        let from: Mailbox =
-            settings.from.parse().map_err(|e: lettre::address::AddressError| MailError::Setting("from", e.to_string()))?;
+        let from: Mailbox = settings
+            .from
+            .parse()
+            .map_err(|e: lettre::address::AddressError| {
+                MailError::Setting("from", e.to_string())
+            })?;
         let transport = match settings.transport.as_str() {
             "file" => {
-                let dir = settings.file_dir.clone().ok_or(MailError::Setting("file_dir", "is required for file transport".into()))?;
-                std::fs::create_dir_all(&dir).map_err(|e| MailError::Setting("file_dir", e.to_string()))?;
+                let dir = settings.file_dir.clone().ok_or(MailError::Setting(
+                    "file_dir",
+                    "is required for file transport".into(),
+                ))?;
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| MailError::Setting("file_dir", e.to_string()))?;
                 Transport::File(AsyncFileTransport::new(dir))
             }
             "smtp" => {
-                let host = settings.smtp_host.clone().ok_or(MailError::Setting("smtp_host", "is required for smtp".into()))?;
+                let host = settings.smtp_host.clone().ok_or(MailError::Setting(
+                    "smtp_host",
+                    "is required for smtp".into(),
+                ))?;
                 let builder = match settings.smtp_security {
-                    SmtpSecurity::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host),
-                    SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)
-                        .map_err(|e| MailError::Setting("smtp_host", e.to_string()))?,
+                    SmtpSecurity::None => {
+                        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&host)
+                    }
+                    SmtpSecurity::Starttls => {
+                        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&host)
+                            .map_err(|e| MailError::Setting("smtp_host", e.to_string()))?
+                    }
                     SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&host)
                         .map_err(|e| MailError::Setting("smtp_host", e.to_string()))?,
                 };
-                let mut builder = builder.port(settings.smtp_port.unwrap_or(match settings.smtp_security {
-                    SmtpSecurity::None => 25,
-                    SmtpSecurity::Starttls => 587,
-                    SmtpSecurity::Tls => 465,
-                }));
-                if let (Some(user), Some(password)) = (&settings.smtp_username, &settings.smtp_password) {
+                let mut builder =
+                    builder.port(settings.smtp_port.unwrap_or(match settings.smtp_security {
+                        SmtpSecurity::None => 25,
+                        SmtpSecurity::Starttls => 587,
+                        SmtpSecurity::Tls => 465,
+                    }));
+                if let (Some(user), Some(password)) =
+                    (&settings.smtp_username, &settings.smtp_password)
+                {
                     builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
                 }
                 Transport::Smtp(builder.build())
             }
-            other => return Err(MailError::Setting("transport", format!("must be smtp or file, not {other:?}"))),
+            other => {
+                return Err(MailError::Setting(
+                    "transport",
+                    format!("must be smtp or file, not {other:?}"),
+                ))
+            }
         };
         Ok(Mailer { from, transport })
     }
 
     /// Sends a plain-text email. The caller's text must hold no record content.
     pub async fn send(&self, to: &str, subject: &str, text: String) -> Result<(), MailError> {
-        let to: Mailbox = to.parse().map_err(|e: lettre::address::AddressError| MailError::Send(e.to_string()))?;
+        let to: Mailbox = to
+            .parse()
+            .map_err(|e: lettre::address::AddressError| MailError::Send(e.to_string()))?;
         let message = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -110,8 +135,16 @@ impl Mailer {
             .body(text)
             .map_err(|e| MailError::Send(e.to_string()))?;
         match &self.transport {
-            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| MailError::Send(e.to_string())),
-            Transport::File(t) => t.send(message).await.map(|_| ()).map_err(|e| MailError::Send(e.to_string())),
+            Transport::Smtp(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| MailError::Send(e.to_string())),
+            Transport::File(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| MailError::Send(e.to_string())),
         }
     }
 }

@@ -7,9 +7,9 @@
 //! the database cannot be used to take over a session. Each session has its own
 //! CSRF token, checked on every state-changing form with the request's Origin.
 
+use crate::tokens::{hash_token, new_token};
 use axum::http::header::{COOKIE, ORIGIN, REFERER};
 use axum::http::{HeaderMap, HeaderValue};
-use crate::tokens::{hash_token, new_token};
 use subtle::ConstantTimeEq;
 
 use crate::db::Db;
@@ -36,9 +36,19 @@ pub struct Session {
 impl Policy {
     /// Starts a new session (a new id at every sign-in) and returns the cookie
     /// token with it.
-    pub async fn create(&self, db: &Db, subject: &str, now: i64) -> sqlx::Result<(String, Session)> {
+    pub async fn create(
+        &self,
+        db: &Db,
+        subject: &str,
+        now: i64,
+    ) -> sqlx::Result<(String, Session)> {
         let token = new_token();
-        let session = Session { id: hash_token(&token), subject: subject.to_string(), csrf: new_token(), created_at: now };
+        let session = Session {
+            id: hash_token(&token),
+            subject: subject.to_string(),
+            csrf: new_token(),
+            created_at: now,
+        };
         sqlx::query(
             "INSERT INTO sessions (id, subject, csrf, created_at, last_seen_at, expires_at) VALUES ($1, $2, $3, $4, $4, $5)",
         )
@@ -54,8 +64,15 @@ impl Policy {
 
     /// The live session a request's cookie names, if any, and marks it used.
     /// A session idle too long or past its absolute limit is ended.
-    pub async fn load(&self, db: &Db, headers: &HeaderMap, now: i64) -> sqlx::Result<Option<Session>> {
-        let Some(token) = self.token(headers) else { return Ok(None) };
+    pub async fn load(
+        &self,
+        db: &Db,
+        headers: &HeaderMap,
+        now: i64,
+    ) -> sqlx::Result<Option<Session>> {
+        let Some(token) = self.token(headers) else {
+            return Ok(None);
+        };
         let id = hash_token(&token);
         let row: Option<(String, String, i64, i64, i64)> = sqlx::query_as(
             "SELECT subject, csrf, created_at, last_seen_at, expires_at FROM sessions WHERE id = $1 AND ended_at IS NULL",
@@ -63,20 +80,36 @@ impl Policy {
         .bind(&id)
         .fetch_optional(&db.pool)
         .await?;
-        let Some((subject, csrf, created_at, last_seen_at, expires_at)) = row else { return Ok(None) };
+        let Some((subject, csrf, created_at, last_seen_at, expires_at)) = row else {
+            return Ok(None);
+        };
         if now >= expires_at || now - last_seen_at >= self.idle_seconds {
             end_by_id(db, &id, now).await?;
             return Ok(None);
         }
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2").bind(now).bind(&id).execute(&db.pool).await?;
-        Ok(Some(Session { id, subject, csrf, created_at }))
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&id)
+            .execute(&db.pool)
+            .await?;
+        Ok(Some(Session {
+            id,
+            subject,
+            csrf,
+            created_at,
+        }))
     }
 
     fn token(&self, headers: &HeaderMap) -> Option<String> {
-        headers.get_all(COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|pair| {
-            let (name, value) = pair.trim().split_once('=')?;
-            (name == self.cookie && value.len() == 64).then(|| value.to_string())
-        })
+        headers
+            .get_all(COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .find_map(|pair| {
+                let (name, value) = pair.trim().split_once('=')?;
+                (name == self.cookie && value.len() == 64).then(|| value.to_string())
+            })
     }
 
     pub fn set_cookie(&self, token: &str) -> HeaderValue {
@@ -88,8 +121,11 @@ impl Policy {
     }
 
     pub fn clear_cookie(&self) -> HeaderValue {
-        HeaderValue::from_str(&format!("{}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0", self.cookie))
-            .expect("a valid header value")
+        HeaderValue::from_str(&format!(
+            "{}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",
+            self.cookie
+        ))
+        .expect("a valid header value")
     }
 }
 
@@ -105,11 +141,12 @@ pub async fn end_by_id(db: &Db, id: &str, now: i64) -> sqlx::Result<()> {
 
 /// "Sign out of all devices": ends every session of `subject`.
 pub async fn end_all(db: &Db, subject: &str, now: i64) -> sqlx::Result<u64> {
-    let done = sqlx::query("UPDATE sessions SET ended_at = $1 WHERE subject = $2 AND ended_at IS NULL")
-        .bind(now)
-        .bind(subject)
-        .execute(&db.pool)
-        .await?;
+    let done =
+        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE subject = $2 AND ended_at IS NULL")
+            .bind(now)
+            .bind(subject)
+            .execute(&db.pool)
+            .await?;
     Ok(done.rows_affected())
 }
 
@@ -123,7 +160,12 @@ pub enum CsrfError {
 
 /// A state-changing request must come from our own origin (by its Origin
 /// header, or failing that its Referer) and carry the session's CSRF token.
-pub fn check_csrf(headers: &HeaderMap, expected_origin: &str, session_csrf: &str, given: &str) -> Result<(), CsrfError> {
+pub fn check_csrf(
+    headers: &HeaderMap,
+    expected_origin: &str,
+    session_csrf: &str,
+    given: &str,
+) -> Result<(), CsrfError> {
     check_origin(headers, expected_origin)?;
     if given.as_bytes().ct_eq(session_csrf.as_bytes()).into() && !given.is_empty() {
         Ok(())
@@ -136,10 +178,16 @@ pub fn check_csrf(headers: &HeaderMap, expected_origin: &str, session_csrf: &str
 pub fn check_origin(headers: &HeaderMap, expected_origin: &str) -> Result<(), CsrfError> {
     let expected = expected_origin.trim_end_matches('/');
     if let Some(origin) = headers.get(ORIGIN).and_then(|v| v.to_str().ok()) {
-        return if origin == expected { Ok(()) } else { Err(CsrfError::WrongOrigin) };
+        return if origin == expected {
+            Ok(())
+        } else {
+            Err(CsrfError::WrongOrigin)
+        };
     }
     match headers.get(REFERER).and_then(|v| v.to_str().ok()) {
-        Some(referer) if referer == expected || referer.starts_with(&format!("{expected}/")) => Ok(()),
+        Some(referer) if referer == expected || referer.starts_with(&format!("{expected}/")) => {
+            Ok(())
+        }
         _ => Err(CsrfError::WrongOrigin),
     }
 }
@@ -161,23 +209,42 @@ mod tests {
         let ours = "http://localhost:8080";
         let ok = headers(&[("origin", ours)]);
         assert_eq!(check_csrf(&ok, ours, "abc", "abc"), Ok(()));
-        assert_eq!(check_csrf(&ok, ours, "abc", "abd"), Err(CsrfError::WrongToken));
+        assert_eq!(
+            check_csrf(&ok, ours, "abc", "abd"),
+            Err(CsrfError::WrongToken)
+        );
         assert_eq!(check_csrf(&ok, ours, "abc", ""), Err(CsrfError::WrongToken));
         let evil = headers(&[("origin", "https://evil.example")]);
-        assert_eq!(check_csrf(&evil, ours, "abc", "abc"), Err(CsrfError::WrongOrigin));
+        assert_eq!(
+            check_csrf(&evil, ours, "abc", "abc"),
+            Err(CsrfError::WrongOrigin)
+        );
         let referer = headers(&[("referer", "http://localhost:8080/sign-in")]);
         assert_eq!(check_origin(&referer, ours), Ok(()));
         let lookalike = headers(&[("referer", "http://localhost:8080.evil.example/")]);
         assert_eq!(check_origin(&lookalike, ours), Err(CsrfError::WrongOrigin));
-        assert_eq!(check_origin(&HeaderMap::new(), ours), Err(CsrfError::WrongOrigin));
+        assert_eq!(
+            check_origin(&HeaderMap::new(), ours),
+            Err(CsrfError::WrongOrigin)
+        );
     }
 
     #[test]
     fn the_cookie_is_host_only_secure_and_strict() {
-        let policy = Policy { cookie: "__Host-test", idle_seconds: 900, absolute_seconds: 43200 };
+        let policy = Policy {
+            cookie: "__Host-test",
+            idle_seconds: 900,
+            absolute_seconds: 43200,
+        };
         let cookie = policy.set_cookie("x");
         let cookie = cookie.to_str().unwrap();
-        for part in ["__Host-test=x", "Path=/", "Secure", "HttpOnly", "SameSite=Strict"] {
+        for part in [
+            "__Host-test=x",
+            "Path=/",
+            "Secure",
+            "HttpOnly",
+            "SameSite=Strict",
+        ] {
             assert!(cookie.contains(part), "{cookie}");
         }
         assert!(!cookie.contains("Domain"));
@@ -185,10 +252,17 @@ mod tests {
 
     #[test]
     fn only_a_well_formed_cookie_is_read() {
-        let policy = Policy { cookie: "__Host-test", idle_seconds: 900, absolute_seconds: 43200 };
+        let policy = Policy {
+            cookie: "__Host-test",
+            idle_seconds: 900,
+            absolute_seconds: 43200,
+        };
         let token = new_token();
         let h = headers(&[("cookie", &format!("other=1; __Host-test={token}"))]);
         assert_eq!(policy.token(&h), Some(token));
-        assert_eq!(policy.token(&headers(&[("cookie", "__Host-test=short")])), None);
+        assert_eq!(
+            policy.token(&headers(&[("cookie", "__Host-test=short")])),
+            None
+        );
     }
 }

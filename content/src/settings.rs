@@ -19,7 +19,10 @@ pub enum SettingsError {
 
 impl SettingsError {
     pub fn invalid(key: &str, message: impl Into<String>) -> SettingsError {
-        SettingsError::Invalid { key: key.to_string(), message: message.into() }
+        SettingsError::Invalid {
+            key: key.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -39,7 +42,10 @@ pub fn load<T: DeserializeOwned, D: Serialize>(
     figment = figment.merge(Env::prefixed(env_prefix));
     figment.extract().map_err(|errors| {
         // Report the first problem by the name a person would set.
-        let error = errors.into_iter().next().expect("figment reports at least one error");
+        let error = errors
+            .into_iter()
+            .next()
+            .expect("figment reports at least one error");
         let key = match error.path.last() {
             Some(key) => key.clone(),
             None => match &error.kind {
@@ -99,8 +105,12 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_named() {
-        let err = load::<Example, _>(Some(Path::new("/nonexistent/x.toml")), "FS_TEST_NF_", NoDefaults {})
-            .unwrap_err();
+        let err = load::<Example, _>(
+            Some(Path::new("/nonexistent/x.toml")),
+            "FS_TEST_NF_",
+            NoDefaults {},
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("/nonexistent/x.toml"));
     }
 }

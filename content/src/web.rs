@@ -113,7 +113,10 @@ impl Chrome {
 /// script and `/healthz`.
 pub fn common_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
     Router::new()
-        .route("/static/site.css", get(|| async { static_asset("text/css; charset=utf-8", STYLESHEET) }))
+        .route(
+            "/static/site.css",
+            get(|| async { static_asset("text/css; charset=utf-8", STYLESHEET) }),
+        )
         .route(
             "/static/exit.js",
             get(|| async { static_asset("text/javascript; charset=utf-8", QUICK_EXIT_JS) }),
@@ -128,7 +131,10 @@ pub fn common_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
 fn static_asset(content_type: &'static str, body: &'static str) -> Response {
     // Not personal, and the same for everyone: worth caching on a poor connection.
     (
-        [(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         body,
     )
         .into_response()
@@ -151,10 +157,15 @@ pub fn harden<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
             header::REFERRER_POLICY,
             HeaderValue::from_static("no-referrer"),
         ))
-        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(
             header::HeaderName::from_static("permissions-policy"),
-            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+            HeaderValue::from_static(
+                "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+            ),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,

@@ -69,13 +69,20 @@ impl PortalConfig {
         self.sync_key()?;
         self.public_url()?;
         if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
-            return Err(SettingsError::invalid("session_idle_minutes", "session timeouts must be at least 1"));
+            return Err(SettingsError::invalid(
+                "session_idle_minutes",
+                "session timeouts must be at least 1",
+            ));
         }
         if self.rate_limit_burst == 0 || self.rate_limit_seconds == 0 {
-            return Err(SettingsError::invalid("rate_limit_burst", "rate limits must be at least 1"));
+            return Err(SettingsError::invalid(
+                "rate_limit_burst",
+                "rate limits must be at least 1",
+            ));
         }
         if let Some(mail) = &self.mail {
-            content::mail::Mailer::new(mail).map_err(|e| SettingsError::invalid("mail", e.to_string()))?;
+            content::mail::Mailer::new(mail)
+                .map_err(|e| SettingsError::invalid("mail", e.to_string()))?;
         }
         if self.public_addr == self.internal_addr {
             return Err(SettingsError::invalid(
@@ -90,7 +97,10 @@ impl PortalConfig {
         SyncKey::new(&self.sync_secret).ok_or_else(|| {
             SettingsError::invalid(
                 "sync_secret",
-                format!("must be at least {} characters", content::sync::MIN_SECRET_LEN),
+                format!(
+                    "must be at least {} characters",
+                    content::sync::MIN_SECRET_LEN
+                ),
             )
         })
     }
@@ -101,7 +111,10 @@ impl PortalConfig {
         let url = url::Url::parse(&self.public_url)
             .map_err(|e| SettingsError::invalid("public_url", format!("is not a URL: {e}")))?;
         if url.host_str().is_none() || !matches!(url.scheme(), "http" | "https") {
-            return Err(SettingsError::invalid("public_url", "must be an http(s) URL with a host name"));
+            return Err(SettingsError::invalid(
+                "public_url",
+                "must be an http(s) URL with a host name",
+            ));
         }
         Ok(url)
     }

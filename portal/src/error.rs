@@ -28,12 +28,17 @@ impl IntoResponse for PortalError {
             PortalError::NotFound => CHROME.not_found(),
             PortalError::Unauthorised(reason) => {
                 tracing::warn!(%reason, "internal request refused");
-                (StatusCode::UNAUTHORIZED, Json(serde_json::json!({ "error": reason.to_string() })))
+                (
+                    StatusCode::UNAUTHORIZED,
+                    Json(serde_json::json!({ "error": reason.to_string() })),
+                )
                     .into_response()
             }
-            PortalError::BadRequest(message) => {
-                (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": message }))).into_response()
-            }
+            PortalError::BadRequest(message) => (
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({ "error": message })),
+            )
+                .into_response(),
             PortalError::Database(error) => {
                 tracing::error!(%error, "database error");
                 CHROME.server_error()

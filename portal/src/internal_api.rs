@@ -12,8 +12,8 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use content::db::now;
 use content::sync::{
-    OutboxAck, OutboxPage, PersonPush, PublicationPush, SignatureError, SignedParts, WithdrawalPush,
-    HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
+    OutboxAck, OutboxPage, PersonPush, PublicationPush, SignatureError, SignedParts,
+    WithdrawalPush, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -29,10 +29,16 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/internal/v1/people/{id}", put(put_person))
         .route("/internal/v1/publications/{id}", put(put_publication))
-        .route("/internal/v1/publications/{id}/withdrawal", put(put_withdrawal))
+        .route(
+            "/internal/v1/publications/{id}/withdrawal",
+            put(put_withdrawal),
+        )
         .route("/internal/v1/outbox", get(get_outbox))
         .route("/internal/v1/outbox/ack", put(put_ack))
-        .route_layer(middleware::from_fn_with_state(state.clone(), verify_signature))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            verify_signature,
+        ))
         .route("/healthz", get(|| async { "ok" }))
         .with_state(state)
 }
@@ -46,9 +52,21 @@ async fn verify_signature(State(state): State<AppState>, request: Request, next:
 
 async fn checked(state: &AppState, request: Request) -> Result<Request> {
     let (parts, body) = request.into_parts();
-    let body = to_bytes(body, MAX_BODY).await.map_err(|_| PortalError::BadRequest("body too large".into()))?;
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let body = to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| PortalError::BadRequest("body too large".into()))?;
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let signed = SignedParts {
         method: parts.method.as_str(),
         path,
@@ -73,11 +91,13 @@ async fn remember_nonce(state: &AppState, nonce: &str, now: i64) -> Result<()> {
         .bind(now - 2 * MAX_SKEW_SECONDS)
         .execute(&db.pool)
         .await?;
-    let inserted = sqlx::query("INSERT INTO sync_nonces (nonce, seen_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING")
-        .bind(nonce)
-        .bind(now)
-        .execute(&db.pool)
-        .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO sync_nonces (nonce, seen_at) VALUES ($1, $2) ON CONFLICT (nonce) DO NOTHING",
+    )
+    .bind(nonce)
+    .bind(now)
+    .execute(&db.pool)
+    .await?;
     if inserted.rows_affected() == 0 {
         return Err(SignatureError::Replayed.into());
     }
@@ -89,10 +109,15 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T> {
 }
 
 fn parse_id(id: &str) -> Result<Uuid> {
-    id.parse().map_err(|_| PortalError::BadRequest("the id is not a UUID".into()))
+    id.parse()
+        .map_err(|_| PortalError::BadRequest("the id is not a UUID".into()))
 }
 
-async fn put_person(State(state): State<AppState>, Path(id): Path<String>, body: axum::body::Bytes) -> Result<StatusCode> {
+async fn put_person(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
     let id = parse_id(&id)?;
     let person: PersonPush = parse_json(&body)?;
     people::upsert(&state.db, id, &person, now()).await?;
@@ -141,7 +166,10 @@ fn default_limit() -> i64 {
     100
 }
 
-async fn get_outbox(State(state): State<AppState>, Query(query): Query<OutboxQuery>) -> Result<Json<OutboxPage>> {
+async fn get_outbox(
+    State(state): State<AppState>,
+    Query(query): Query<OutboxQuery>,
+) -> Result<Json<OutboxPage>> {
     let events = outbox::page(&state.db, query.after, query.limit).await?;
     Ok(Json(OutboxPage { events }))
 }

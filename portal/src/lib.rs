@@ -66,7 +66,10 @@ impl Portal {
         let state = AppState {
             db,
             sync_key: config.sync_key()?,
-            webauthn: Arc::new(content::passkeys::relying_party(&config.public_url()?, "FamilyStory")?),
+            webauthn: Arc::new(content::passkeys::relying_party(
+                &config.public_url()?,
+                "FamilyStory",
+            )?),
             mailer: config.mail.as_ref().map(Mailer::new).transpose()?,
             sessions: Policy {
                 cookie: "__Host-familystory",
@@ -75,7 +78,10 @@ impl Portal {
             },
             origin: config.origin()?,
             proxies: TrustedProxies::new(config.trusted_proxies.clone()),
-            rate_limit: (config.rate_limit_burst, Duration::from_secs(config.rate_limit_seconds)),
+            rate_limit: (
+                config.rate_limit_burst,
+                Duration::from_secs(config.rate_limit_seconds),
+            ),
         };
         let public = content::web::harden(
             pages::router()
@@ -84,8 +90,14 @@ impl Portal {
                 .with_state(state.clone())
                 .layer(content::web::trace_layer()),
         );
-        let internal = content::web::harden(internal_api::router(state.clone()).layer(content::web::trace_layer()));
-        Ok(Portal { state, public, internal })
+        let internal = content::web::harden(
+            internal_api::router(state.clone()).layer(content::web::trace_layer()),
+        );
+        Ok(Portal {
+            state,
+            public,
+            internal,
+        })
     }
 
     /// Serves both listeners until `shutdown` resolves.
@@ -103,10 +115,14 @@ impl Portal {
         let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
             let _ = rx.wait_for(|stop| *stop).await;
         };
-        let public_server =
-            axum::serve(public, self.public.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(wait(stop_rx.clone()));
-        let internal_server = axum::serve(internal, self.internal).with_graceful_shutdown(wait(stop_rx));
+        let public_server = axum::serve(
+            public,
+            self.public
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(wait(stop_rx.clone()));
+        let internal_server =
+            axum::serve(internal, self.internal).with_graceful_shutdown(wait(stop_rx));
         tokio::try_join!(public_server.into_future(), internal_server.into_future())?;
         Ok(())
     }

@@ -25,7 +25,10 @@ pub async fn record(
     now: i64,
 ) -> sqlx::Result<Uuid> {
     if backend == Backend::Postgres {
-        sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(OUTBOX_LOCK).execute(&mut *conn).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(OUTBOX_LOCK)
+            .execute(&mut *conn)
+            .await?;
     }
     let event_id = Uuid::new_v4();
     sqlx::query("INSERT INTO outbox (event_id, kind, person_id, data, occurred_at) VALUES ($1, $2, $3, $4, $5)")
@@ -77,5 +80,7 @@ pub async fn ack(db: &Db, up_to: i64, now: i64) -> sqlx::Result<u64> {
 
 /// How many events the bridge has not yet acknowledged.
 pub async fn pending(db: &Db) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL").fetch_one(&db.pool).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox WHERE acked_at IS NULL")
+        .fetch_one(&db.pool)
+        .await
 }

@@ -15,10 +15,16 @@ use crate::AppState;
 /// social care if someone looks over a shoulder.
 pub const QUICK_EXIT_URL: &str = "https://www.bbc.co.uk/weather";
 
-pub static CHROME: Chrome =
-    Chrome { service_name: "FamilyStory", home_href: "/", quick_exit: Some(QUICK_EXIT_URL) };
+pub static CHROME: Chrome = Chrome {
+    service_name: "FamilyStory",
+    home_href: "/",
+    quick_exit: Some(QUICK_EXIT_URL),
+};
 
-const NAV: &[NavLink<'static>] = &[NavLink { href: "/help", label: "Help" }];
+const NAV: &[NavLink<'static>] = &[NavLink {
+    href: "/help",
+    label: "Help",
+}];
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -88,7 +94,10 @@ async fn help_page(Path(slug): Path<String>) -> Result<Response> {
 }
 
 async fn accessibility() -> Response {
-    page("Accessibility statement", rendered(content::web::ACCESSIBILITY_STATEMENT))
+    page(
+        "Accessibility statement",
+        rendered(content::web::ACCESSIBILITY_STATEMENT),
+    )
 }
 
 async fn privacy() -> Response {

@@ -28,7 +28,12 @@ fn push_hash(push: &PublicationPush) -> String {
     let mut audience: Vec<String> = push.audience.iter().map(Uuid::to_string).collect();
     audience.sort();
     let mut hasher = Sha256::new();
-    for part in [push.kind.as_str(), push.title.as_str(), push.body_markdown.as_str(), &audience.join(",")] {
+    for part in [
+        push.kind.as_str(),
+        push.title.as_str(),
+        push.body_markdown.as_str(),
+        &audience.join(","),
+    ] {
         hasher.update((part.len() as u64).to_be_bytes());
         hasher.update(part.as_bytes());
     }
@@ -37,7 +42,12 @@ fn push_hash(push: &PublicationPush) -> String {
 }
 
 /// Stores one version, and tells the bridge it arrived, in one transaction.
-pub async fn store_version(db: &Db, id: Uuid, push: &PublicationPush, now: i64) -> Result<Stored, StoreError> {
+pub async fn store_version(
+    db: &Db,
+    id: Uuid,
+    push: &PublicationPush,
+    now: i64,
+) -> Result<Stored, StoreError> {
     let hash = push_hash(push);
     let mut tx = db.pool.begin().await?;
     let existing: Option<String> = sqlx::query_scalar(
@@ -136,7 +146,14 @@ pub async fn visible_to(db: &Db, person: Uuid) -> sqlx::Result<Vec<Visible>> {
     Ok(rows
         .into_iter()
         .filter_map(|(id, version, kind, title, body_markdown, published_at)| {
-            Some(Visible { id: id.parse().ok()?, version, kind, title, body_markdown, published_at })
+            Some(Visible {
+                id: id.parse().ok()?,
+                version,
+                kind,
+                title,
+                body_markdown,
+                published_at,
+            })
         })
         .collect())
 }

@@ -18,22 +18,34 @@ pub fn router() -> Router<AppState> {
 }
 
 fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
-    let Some(expected) = &state.import_token else { return false };
+    let Some(expected) = &state.import_token else {
+        return false;
+    };
     let given = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
     // Hash both so the comparison takes the same time whatever the lengths.
-    Sha256::digest(given.as_bytes()).ct_eq(&Sha256::digest(expected.as_bytes())).into()
+    Sha256::digest(given.as_bytes())
+        .ct_eq(&Sha256::digest(expected.as_bytes()))
+        .into()
 }
 
-async fn import_case(State(state): State<AppState>, headers: HeaderMap, body: String) -> Result<(StatusCode, Json<Outcome>)> {
+async fn import_case(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> Result<(StatusCode, Json<Outcome>)> {
     if !authorised(&state, &headers) {
         return Err(BridgeError::Unauthorised);
     }
     let outcome = import::import(&state.db, &body, now()).await?;
     tracing::info!(created = outcome.created, "case imported through the API");
-    let status = if outcome.created { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if outcome.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(outcome)))
 }

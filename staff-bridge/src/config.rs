@@ -83,8 +83,13 @@ impl BridgeConfig {
         content::db::Backend::of_url(&self.database_url)
             .map_err(|e| SettingsError::invalid("database_url", e.to_string()))?;
         self.sync_key()?;
-        if !(self.portal_internal_url.starts_with("http://") || self.portal_internal_url.starts_with("https://")) {
-            return Err(SettingsError::invalid("portal_internal_url", "must start with http:// or https://"));
+        if !(self.portal_internal_url.starts_with("http://")
+            || self.portal_internal_url.starts_with("https://"))
+        {
+            return Err(SettingsError::invalid(
+                "portal_internal_url",
+                "must start with http:// or https://",
+            ));
         }
         if let Some(token) = &self.import_token {
             if token.len() < MIN_TOKEN_LEN {
@@ -94,26 +99,46 @@ impl BridgeConfig {
                 ));
             }
         }
-        for (key, value) in [("public_url", &self.public_url), ("portal_public_url", &self.portal_public_url)] {
-            let url = url::Url::parse(value).map_err(|e| SettingsError::invalid(key, format!("is not a URL: {e}")))?;
+        for (key, value) in [
+            ("public_url", &self.public_url),
+            ("portal_public_url", &self.portal_public_url),
+        ] {
+            let url = url::Url::parse(value)
+                .map_err(|e| SettingsError::invalid(key, format!("is not a URL: {e}")))?;
             if url.host_str().is_none() || !matches!(url.scheme(), "http" | "https") {
-                return Err(SettingsError::invalid(key, "must be an http(s) URL with a host name"));
+                return Err(SettingsError::invalid(
+                    key,
+                    "must be an http(s) URL with a host name",
+                ));
             }
         }
         if self.session_idle_minutes < 1 || self.session_absolute_hours < 1 {
-            return Err(SettingsError::invalid("session_idle_minutes", "session timeouts must be at least 1"));
+            return Err(SettingsError::invalid(
+                "session_idle_minutes",
+                "session timeouts must be at least 1",
+            ));
         }
         if self.invitation_days < 1 {
-            return Err(SettingsError::invalid("invitation_days", "must be at least 1"));
+            return Err(SettingsError::invalid(
+                "invitation_days",
+                "must be at least 1",
+            ));
         }
         if self.rate_limit_burst == 0 || self.rate_limit_seconds == 0 {
-            return Err(SettingsError::invalid("rate_limit_burst", "rate limits must be at least 1"));
+            return Err(SettingsError::invalid(
+                "rate_limit_burst",
+                "rate limits must be at least 1",
+            ));
         }
         if let Some(mail) = &self.mail {
-            content::mail::Mailer::new(mail).map_err(|e| SettingsError::invalid("mail", e.to_string()))?;
+            content::mail::Mailer::new(mail)
+                .map_err(|e| SettingsError::invalid("mail", e.to_string()))?;
         }
         if self.sync_interval_ms < 50 {
-            return Err(SettingsError::invalid("sync_interval_ms", "must be at least 50"));
+            return Err(SettingsError::invalid(
+                "sync_interval_ms",
+                "must be at least 50",
+            ));
         }
         Ok(())
     }
@@ -122,7 +147,10 @@ impl BridgeConfig {
         SyncKey::new(&self.sync_secret).ok_or_else(|| {
             SettingsError::invalid(
                 "sync_secret",
-                format!("must be at least {} characters", content::sync::MIN_SECRET_LEN),
+                format!(
+                    "must be at least {} characters",
+                    content::sync::MIN_SECRET_LEN
+                ),
             )
         })
     }

@@ -7,10 +7,11 @@ use content::sync::OutboxEvent;
 const OUTBOX_CURSOR: &str = "portal_outbox";
 
 pub async fn cursor(db: &Db) -> sqlx::Result<i64> {
-    let position: Option<i64> = sqlx::query_scalar("SELECT position FROM sync_cursor WHERE name = $1")
-        .bind(OUTBOX_CURSOR)
-        .fetch_optional(&db.pool)
-        .await?;
+    let position: Option<i64> =
+        sqlx::query_scalar("SELECT position FROM sync_cursor WHERE name = $1")
+            .bind(OUTBOX_CURSOR)
+            .fetch_optional(&db.pool)
+            .await?;
     Ok(position.unwrap_or(0))
 }
 
@@ -18,7 +19,9 @@ pub async fn cursor(db: &Db) -> sqlx::Result<i64> {
 /// transaction: either both happen or neither, and an event seen again (after
 /// a crash before the acknowledgement) is ignored by its id.
 pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Result<()> {
-    let Some(last) = events.iter().map(|e| e.seq).max() else { return Ok(()) };
+    let Some(last) = events.iter().map(|e| e.seq).max() else {
+        return Ok(());
+    };
     let mut tx = db.pool.begin().await?;
     for event in events {
         sqlx::query(
@@ -48,15 +51,21 @@ pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Resu
 }
 
 pub async fn count(db: &Db) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM family_events").fetch_one(&db.pool).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM family_events")
+        .fetch_one(&db.pool)
+        .await
 }
 
 /// Events of one kind, oldest first, as (event id, data).
 pub async fn of_kind(db: &Db, kind: &str) -> sqlx::Result<Vec<(String, serde_json::Value)>> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT event_id, data FROM family_events WHERE kind = $1 ORDER BY portal_seq")
-            .bind(kind)
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(rows.into_iter().map(|(id, data)| (id, serde_json::from_str(&data).unwrap_or_default())).collect())
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT event_id, data FROM family_events WHERE kind = $1 ORDER BY portal_seq",
+    )
+    .bind(kind)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, data)| (id, serde_json::from_str(&data).unwrap_or_default()))
+        .collect())
 }

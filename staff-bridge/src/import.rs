@@ -70,9 +70,14 @@ pub struct MeetingImport {
 /// Parses and validates an import. Either the whole case, or every problem.
 pub fn parse(json: &str) -> Result<CaseImport, Vec<Problem>> {
     let value: Value = serde_json::from_str(json).map_err(|e| {
-        vec![Problem { path: "$".into(), message: format!("not valid JSON (line {}, column {})", e.line(), e.column()) }]
+        vec![Problem {
+            path: "$".into(),
+            message: format!("not valid JSON (line {}, column {})", e.line(), e.column()),
+        }]
     })?;
-    let mut v = Validator { problems: Vec::new() };
+    let mut v = Validator {
+        problems: Vec::new(),
+    };
     let case = v.case(&value);
     match case {
         Some(case) if v.problems.is_empty() => Ok(case),
@@ -95,7 +100,10 @@ const MAX_BODY: usize = 1024 * 1024;
 
 impl Validator {
     fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.problems.push(Problem { path: path.into(), message: message.into() });
+        self.problems.push(Problem {
+            path: path.into(),
+            message: message.into(),
+        });
     }
 
     fn object<'a>(&mut self, value: &'a Value, path: String, allowed: &[&str]) -> Option<Obj<'a>> {
@@ -105,7 +113,13 @@ impl Validator {
         };
         for key in map.keys() {
             if !allowed.contains(&key.as_str()) {
-                self.problem(format!("{path}.{key}"), format!("is not a field of this format (expected one of: {})", allowed.join(", ")));
+                self.problem(
+                    format!("{path}.{key}"),
+                    format!(
+                        "is not a field of this format (expected one of: {})",
+                        allowed.join(", ")
+                    ),
+                );
             }
         }
         Some(Obj { map, path })
@@ -162,14 +176,19 @@ impl Validator {
     fn unique_id(&mut self, obj: &Obj<'_>, seen: &mut HashSet<String>) -> Option<String> {
         let id = self.text(obj, "id", 100)?;
         if !seen.insert(id.clone()) {
-            self.problem(format!("{}.id", obj.path), format!("{id:?} is used twice in this list"));
+            self.problem(
+                format!("{}.id", obj.path),
+                format!("{id:?} is used twice in this list"),
+            );
             return None;
         }
         Some(id)
     }
 
     fn date(&mut self, obj: &Obj<'_>, field: &str, required: bool) -> Result<Option<String>, ()> {
-        let text = if required { self.text(obj, field, 10).ok_or(())? } else {
+        let text = if required {
+            self.text(obj, field, 10).ok_or(())?
+        } else {
             match self.optional_text(obj, field)? {
                 Some(t) => t,
                 None => return Ok(None),
@@ -178,14 +197,19 @@ impl Validator {
         match parse_date(&text) {
             Some(_) => Ok(Some(text)),
             None => {
-                self.problem(format!("{}.{field}", obj.path), "must be a date written YYYY-MM-DD");
+                self.problem(
+                    format!("{}.{field}", obj.path),
+                    "must be a date written YYYY-MM-DD",
+                );
                 Err(())
             }
         }
     }
 
     fn email(&mut self, obj: &Obj<'_>) -> Result<Option<String>, ()> {
-        let Some(email) = self.optional_text(obj, "email")? else { return Ok(None) };
+        let Some(email) = self.optional_text(obj, "email")? else {
+            return Ok(None);
+        };
         if looks_like_email(&email) {
             Ok(Some(email))
         } else {
@@ -198,12 +222,25 @@ impl Validator {
         let root = self.object(
             value,
             "$".into(),
-            &["case_reference", "team", "people", "professionals", "documents", "meetings"],
+            &[
+                "case_reference",
+                "team",
+                "people",
+                "professionals",
+                "documents",
+                "meetings",
+            ],
         )?;
         let case_reference = self.text(&root, "case_reference", 64);
         if let Some(reference) = &case_reference {
-            if !reference.chars().all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c)) {
-                self.problem("$.case_reference", "may contain only letters, digits, -, _ and /");
+            if !reference
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_/".contains(c))
+            {
+                self.problem(
+                    "$.case_reference",
+                    "may contain only letters, digits, -, _ and /",
+                );
             }
         }
         let team = self.text(&root, "team", 200);
@@ -220,17 +257,36 @@ impl Validator {
         }
         let mut professionals = Vec::new();
         let mut seen = HashSet::new();
-        for (i, item) in self.array(&root, "professionals", false).into_iter().flatten().enumerate() {
-            professionals.extend(self.professional(item, format!("$.professionals[{i}]"), &mut seen));
+        for (i, item) in self
+            .array(&root, "professionals", false)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            professionals.extend(self.professional(
+                item,
+                format!("$.professionals[{i}]"),
+                &mut seen,
+            ));
         }
         let mut documents = Vec::new();
         let mut seen = HashSet::new();
-        for (i, item) in self.array(&root, "documents", false).into_iter().flatten().enumerate() {
+        for (i, item) in self
+            .array(&root, "documents", false)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             documents.extend(self.document(item, format!("$.documents[{i}]"), &mut seen));
         }
         let mut meetings = Vec::new();
         let mut seen = HashSet::new();
-        for (i, item) in self.array(&root, "meetings", false).into_iter().flatten().enumerate() {
+        for (i, item) in self
+            .array(&root, "meetings", false)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             meetings.extend(self.meeting(item, format!("$.meetings[{i}]"), &mut seen));
         }
         Some(CaseImport {
@@ -243,18 +299,35 @@ impl Validator {
         })
     }
 
-    fn person(&mut self, value: &Value, path: String, seen: &mut HashSet<String>) -> Option<PersonImport> {
-        let obj = self.object(value, path, &["id", "name", "aliases", "date_of_birth", "role", "email"])?;
+    fn person(
+        &mut self,
+        value: &Value,
+        path: String,
+        seen: &mut HashSet<String>,
+    ) -> Option<PersonImport> {
+        let obj = self.object(
+            value,
+            path,
+            &["id", "name", "aliases", "date_of_birth", "role", "email"],
+        )?;
         let id = self.unique_id(&obj, seen);
         let name = self.text(&obj, "name", 200);
         let mut aliases = Vec::new();
         let mut aliases_ok = true;
-        for (i, alias) in self.array(&obj, "aliases", false).into_iter().flatten().enumerate() {
+        for (i, alias) in self
+            .array(&obj, "aliases", false)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             match alias.as_str().map(str::trim) {
                 Some(a) if !a.is_empty() && a.len() <= 200 => aliases.push(a.to_string()),
                 _ => {
                     aliases_ok = false;
-                    self.problem(format!("{}.aliases[{i}]", obj.path), "must be a name (a non-empty string)");
+                    self.problem(
+                        format!("{}.aliases[{i}]", obj.path),
+                        "must be a name (a non-empty string)",
+                    );
                 }
             }
         }
@@ -269,7 +342,10 @@ impl Validator {
                 let parsed = FamilyRole::parse(&role);
                 if parsed.is_none() {
                     let roles: Vec<&str> = FamilyRole::ALL.iter().map(|r| r.as_str()).collect();
-                    self.problem(format!("{}.role", obj.path), format!("must be one of: {}", roles.join(", ")));
+                    self.problem(
+                        format!("{}.role", obj.path),
+                        format!("must be one of: {}", roles.join(", ")),
+                    );
                 }
                 parsed
             }
@@ -287,48 +363,87 @@ impl Validator {
         })
     }
 
-    fn professional(&mut self, value: &Value, path: String, seen: &mut HashSet<String>) -> Option<ProfessionalImport> {
+    fn professional(
+        &mut self,
+        value: &Value,
+        path: String,
+        seen: &mut HashSet<String>,
+    ) -> Option<ProfessionalImport> {
         let obj = self.object(value, path, &["id", "name", "role", "email"])?;
         let id = self.unique_id(&obj, seen);
         let name = self.text(&obj, "name", 200);
         let role = self.text(&obj, "role", 100);
         let email = self.email(&obj);
-        Some(ProfessionalImport { id: id?, name: name?, role: role?, email: email.ok()? })
+        Some(ProfessionalImport {
+            id: id?,
+            name: name?,
+            role: role?,
+            email: email.ok()?,
+        })
     }
 
-    fn document(&mut self, value: &Value, path: String, seen: &mut HashSet<String>) -> Option<DocumentImport> {
+    fn document(
+        &mut self,
+        value: &Value,
+        path: String,
+        seen: &mut HashSet<String>,
+    ) -> Option<DocumentImport> {
         let obj = self.object(value, path, &["id", "title", "kind", "date", "body"])?;
         let id = self.unique_id(&obj, seen);
         let title = self.text(&obj, "title", 200);
         let kind = self.text(&obj, "kind", 64);
         let date = self.date(&obj, "date", true);
         let body = self.text(&obj, "body", MAX_BODY);
-        Some(DocumentImport { id: id?, title: title?, kind: kind?, date: date.ok()??, body: body? })
+        Some(DocumentImport {
+            id: id?,
+            title: title?,
+            kind: kind?,
+            date: date.ok()??,
+            body: body?,
+        })
     }
 
-    fn meeting(&mut self, value: &Value, path: String, seen: &mut HashSet<String>) -> Option<MeetingImport> {
+    fn meeting(
+        &mut self,
+        value: &Value,
+        path: String,
+        seen: &mut HashSet<String>,
+    ) -> Option<MeetingImport> {
         let obj = self.object(value, path, &["id", "kind", "date", "place"])?;
         let id = self.unique_id(&obj, seen);
         let kind = self.text(&obj, "kind", 64);
         let starts_at = self.text(&obj, "date", 25);
         if let Some(s) = &starts_at {
             if parse_date_time(s).is_none() {
-                self.problem(format!("{}.date", obj.path), "must be a date and time written YYYY-MM-DDTHH:MM");
+                self.problem(
+                    format!("{}.date", obj.path),
+                    "must be a date and time written YYYY-MM-DDTHH:MM",
+                );
             }
         }
         let place = self.text(&obj, "place", 200);
         let starts_at = starts_at.filter(|s| parse_date_time(s).is_some());
-        Some(MeetingImport { id: id?, kind: kind?, starts_at: starts_at?, place: place? })
+        Some(MeetingImport {
+            id: id?,
+            kind: kind?,
+            starts_at: starts_at?,
+            place: place?,
+        })
     }
 }
 
 pub fn parse_date(text: &str) -> Option<time::Date> {
-    time::Date::parse(text, time::macros::format_description!("[year]-[month]-[day]")).ok()
+    time::Date::parse(
+        text,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()
 }
 
 pub fn parse_date_time(text: &str) -> Option<time::PrimitiveDateTime> {
     let minutes = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]");
-    let seconds = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let seconds =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
     time::PrimitiveDateTime::parse(text, minutes)
         .or_else(|_| time::PrimitiveDateTime::parse(text, seconds))
         .ok()
@@ -456,21 +571,36 @@ pub async fn store(db: &Db, case: &CaseImport, now: i64) -> sqlx::Result<Outcome
     // What the case system no longer lists goes.
     let keep = |ids: Vec<&String>| ids.into_iter().cloned().collect::<Vec<String>>();
     for (table, ids) in [
-        ("case_people", keep(case.people.iter().map(|p| &p.id).collect())),
-        ("case_professionals", keep(case.professionals.iter().map(|p| &p.id).collect())),
-        ("case_documents", keep(case.documents.iter().map(|d| &d.id).collect())),
-        ("case_meetings", keep(case.meetings.iter().map(|m| &m.id).collect())),
+        (
+            "case_people",
+            keep(case.people.iter().map(|p| &p.id).collect()),
+        ),
+        (
+            "case_professionals",
+            keep(case.professionals.iter().map(|p| &p.id).collect()),
+        ),
+        (
+            "case_documents",
+            keep(case.documents.iter().map(|d| &d.id).collect()),
+        ),
+        (
+            "case_meetings",
+            keep(case.meetings.iter().map(|m| &m.id).collect()),
+        ),
     ] {
-        let current: Vec<String> = sqlx::query_scalar(&format!("SELECT source_id FROM {table} WHERE case_id = $1"))
-            .bind(case_id)
-            .fetch_all(&mut *tx)
-            .await?;
-        for gone in current.iter().filter(|id| !ids.contains(id)) {
-            sqlx::query(&format!("DELETE FROM {table} WHERE case_id = $1 AND source_id = $2"))
+        let current: Vec<String> =
+            sqlx::query_scalar(&format!("SELECT source_id FROM {table} WHERE case_id = $1"))
                 .bind(case_id)
-                .bind(gone)
-                .execute(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await?;
+        for gone in current.iter().filter(|id| !ids.contains(id)) {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE case_id = $1 AND source_id = $2"
+            ))
+            .bind(case_id)
+            .bind(gone)
+            .execute(&mut *tx)
+            .await?;
         }
     }
     tx.commit().await?;
@@ -528,7 +658,12 @@ pub async fn people_of(db: &Db, case_reference: &str) -> sqlx::Result<Vec<Stored
     Ok(rows
         .into_iter()
         .filter_map(|(source_id, portal_id, name, role)| {
-            Some(StoredPerson { source_id, portal_id: portal_id.parse().ok()?, name, role })
+            Some(StoredPerson {
+                source_id,
+                portal_id: portal_id.parse().ok()?,
+                name,
+                role,
+            })
         })
         .collect())
 }

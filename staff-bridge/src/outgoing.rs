@@ -56,30 +56,46 @@ pub struct Pending {
 
 /// The oldest entries not yet accepted, in order.
 pub async fn next_pending(db: &Db, limit: i64) -> sqlx::Result<Vec<Pending>> {
-    let rows: Vec<(i64, String, String, String)> =
-        sqlx::query_as("SELECT id, method, path, body FROM outgoing WHERE sent_at IS NULL ORDER BY id LIMIT $1")
-            .bind(limit)
-            .fetch_all(&db.pool)
-            .await?;
-    Ok(rows.into_iter().map(|(id, method, path, body)| Pending { id, method, path, body }).collect())
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, method, path, body FROM outgoing WHERE sent_at IS NULL ORDER BY id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, method, path, body)| Pending {
+            id,
+            method,
+            path,
+            body,
+        })
+        .collect())
 }
 
 /// Records the portal's final answer for an entry.
 pub async fn mark_done(db: &Db, id: i64, outcome: &str, now: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE outgoing SET sent_at = $1, outcome = $2, attempts = attempts + 1 WHERE id = $3")
-        .bind(now)
-        .bind(outcome)
+    sqlx::query(
+        "UPDATE outgoing SET sent_at = $1, outcome = $2, attempts = attempts + 1 WHERE id = $3",
+    )
+    .bind(now)
+    .bind(outcome)
+    .bind(id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_attempt(db: &Db, id: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE outgoing SET attempts = attempts + 1 WHERE id = $1")
         .bind(id)
         .execute(&db.pool)
         .await?;
     Ok(())
 }
 
-pub async fn mark_attempt(db: &Db, id: i64) -> sqlx::Result<()> {
-    sqlx::query("UPDATE outgoing SET attempts = attempts + 1 WHERE id = $1").bind(id).execute(&db.pool).await?;
-    Ok(())
-}
-
 pub async fn pending_count(db: &Db) -> sqlx::Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL").fetch_one(&db.pool).await
+    sqlx::query_scalar("SELECT COUNT(*) FROM outgoing WHERE sent_at IS NULL")
+        .fetch_one(&db.pool)
+        .await
 }

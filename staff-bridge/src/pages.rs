@@ -8,8 +8,11 @@ use maud::{html, Markup, PreEscaped};
 
 use crate::AppState;
 
-pub static CHROME: Chrome =
-    Chrome { service_name: "FamilyStory staff", home_href: "/", quick_exit: None };
+pub static CHROME: Chrome = Chrome {
+    service_name: "FamilyStory staff",
+    home_href: "/",
+    quick_exit: None,
+};
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -38,7 +41,10 @@ async fn start() -> Response {
 }
 
 async fn accessibility() -> Response {
-    page("Accessibility statement", rendered(content::web::ACCESSIBILITY_STATEMENT))
+    page(
+        "Accessibility statement",
+        rendered(content::web::ACCESSIBILITY_STATEMENT),
+    )
 }
 
 async fn privacy() -> Response {

@@ -40,12 +40,24 @@ impl PortalClient {
             .timeout(Duration::from_secs(30))
             .build()
             .expect("an HTTP client with default TLS settings");
-        PortalClient { http, base: base.trim_end_matches('/').to_string(), key }
+        PortalClient {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            key,
+        }
     }
 
-    pub async fn send(&self, method: &str, path: &str, body: Vec<u8>) -> Result<reqwest::Response, SyncError> {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
-        let mut request = self.http.request(method.clone(), format!("{}{}", self.base, path));
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        body: Vec<u8>,
+    ) -> Result<reqwest::Response, SyncError> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+        let mut request = self
+            .http
+            .request(method.clone(), format!("{}{}", self.base, path));
         for (name, value) in self.key.headers(method.as_str(), path, &body, now()) {
             request = request.header(name, value);
         }
@@ -73,7 +85,9 @@ pub async fn push_pending(db: &Db, client: &PortalClient) -> Result<usize, SyncE
             return Ok(pushed);
         }
         for entry in batch {
-            let answer = client.send(&entry.method, &entry.path, entry.body.into_bytes()).await;
+            let answer = client
+                .send(&entry.method, &entry.path, entry.body.into_bytes())
+                .await;
             let status = match answer {
                 Ok(response) => response.status(),
                 Err(error) => {
@@ -90,7 +104,13 @@ pub async fn push_pending(db: &Db, client: &PortalClient) -> Result<usize, SyncE
                 // The portal understood and refused it: resending cannot
                 // help, and holding the queue would stop everything behind it.
                 tracing::error!(entry = entry.id, %status, "the portal refused a push");
-                outgoing::mark_done(db, entry.id, &format!("rejected: {}", status.as_u16()), now()).await?;
+                outgoing::mark_done(
+                    db,
+                    entry.id,
+                    &format!("rejected: {}", status.as_u16()),
+                    now(),
+                )
+                .await?;
             } else {
                 outgoing::mark_attempt(db, entry.id).await?;
                 return Err(SyncError::Status(status));
@@ -104,12 +124,23 @@ pub async fn pull(db: &Db, client: &PortalClient) -> Result<usize, SyncError> {
     let mut pulled = 0;
     loop {
         let after = events::cursor(db).await?;
-        let response = client.send("GET", &format!("/internal/v1/outbox?after={after}&limit=200"), Vec::new()).await?;
+        let response = client
+            .send(
+                "GET",
+                &format!("/internal/v1/outbox?after={after}&limit=200"),
+                Vec::new(),
+            )
+            .await?;
         if !response.status().is_success() {
             return Err(SyncError::Status(response.status()));
         }
-        let page: OutboxPage = response.json().await.map_err(|e| SyncError::BadAnswer(e.to_string()))?;
-        let Some(last) = page.events.iter().map(|e| e.seq).max() else { return Ok(pulled) };
+        let page: OutboxPage = response
+            .json()
+            .await
+            .map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+        let Some(last) = page.events.iter().map(|e| e.seq).max() else {
+            return Ok(pulled);
+        };
         if last <= after {
             return Err(SyncError::BadAnswer("the outbox went backwards".into()));
         }
@@ -135,7 +166,11 @@ pub async fn run_forever(db: Db, client: PortalClient, interval: Duration, wake:
     loop {
         match run_once(&db, &client).await {
             Ok(report) if report != SyncReport::default() => {
-                tracing::info!(pushed = report.pushed, pulled = report.pulled, "synced with the portal")
+                tracing::info!(
+                    pushed = report.pushed,
+                    pulled = report.pulled,
+                    "synced with the portal"
+                )
             }
             Ok(_) => {}
             Err(error) => tracing::warn!(%error, "sync with the portal did not finish; will retry"),

@@ -39,10 +39,15 @@ pub struct Services {
 }
 
 async fn listen() -> TcpListener {
-    TcpListener::bind("127.0.0.1:0").await.expect("an ephemeral port")
+    TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("an ephemeral port")
 }
 
-fn stopper() -> (watch::Sender<bool>, impl std::future::Future<Output = ()> + Send + 'static) {
+fn stopper() -> (
+    watch::Sender<bool>,
+    impl std::future::Future<Output = ()> + Send + 'static,
+) {
     let (tx, mut rx) = watch::channel(false);
     (tx, async move {
         let _ = rx.wait_for(|stop| *stop).await;
@@ -68,7 +73,10 @@ impl Services {
         let bridge_listener = listen().await;
         let internal_addr = internal.local_addr().unwrap();
         let portal_url = format!("http://localhost:{}", public.local_addr().unwrap().port());
-        let bridge_url = format!("http://localhost:{}", bridge_listener.local_addr().unwrap().port());
+        let bridge_url = format!(
+            "http://localhost:{}",
+            bridge_listener.local_addr().unwrap().port()
+        );
         let mut portal_config = portal::PortalConfig {
             public_addr: public.local_addr().unwrap(),
             internal_addr,
@@ -101,12 +109,16 @@ impl Services {
         };
         adjust(&mut portal_config, &mut bridge_config);
 
-        let portal = portal::Portal::new(&portal_config).await.expect("portal starts");
+        let portal = portal::Portal::new(&portal_config)
+            .await
+            .expect("portal starts");
         let portal_db = portal.state.db.clone();
         let (portal_stop, portal_wait) = stopper();
         let portal_task = tokio::spawn(portal.serve(public, internal, portal_wait));
 
-        let bridge = staff_bridge::Bridge::new(&bridge_config).await.expect("bridge starts");
+        let bridge = staff_bridge::Bridge::new(&bridge_config)
+            .await
+            .expect("bridge starts");
         let bridge_db = bridge.state.db.clone();
         let bridge_client = bridge.client.clone();
         let (bridge_stop, bridge_wait) = stopper();
@@ -121,10 +133,16 @@ impl Services {
             portal_db,
             bridge_db,
             bridge_client,
-            http: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
             portal_config,
             bridge_config,
-            portal: Some(PortalRun { stop: portal_stop, task: portal_task }),
+            portal: Some(PortalRun {
+                stop: portal_stop,
+                task: portal_task,
+            }),
             bridge_stop,
             scratch: vec![portal_scratch, bridge_scratch],
         }
@@ -148,7 +166,9 @@ impl Services {
         assert!(self.portal.is_none(), "the portal is still running");
         let internal = bind_again(self.internal_addr).await;
         let public = listen().await;
-        let db = portal::open_db(&self.portal_config.database_url).await.expect("portal database reopens");
+        let db = portal::open_db(&self.portal_config.database_url)
+            .await
+            .expect("portal database reopens");
         self.portal_db = db.clone();
         let portal = portal::Portal::with_db(db, &self.portal_config).expect("portal restarts");
         let (stop, wait) = stopper();
