@@ -69,7 +69,10 @@ impl Bridge {
             db,
             import_token: config.import_token.clone(),
             sync_wake: Arc::new(Notify::new()),
-            webauthn: Arc::new(content::passkeys::relying_party(&config.public_url(), "FamilyStory staff")?),
+            webauthn: Arc::new(content::passkeys::relying_party(
+                &config.public_url(),
+                "FamilyStory staff",
+            )?),
             mailer: config.mail.as_ref().map(Mailer::new).transpose()?,
             sessions: Policy {
                 cookie: "__Host-familystory-staff",
@@ -81,7 +84,10 @@ impl Bridge {
             portal_public_url: config.portal_public_url.trim_end_matches('/').to_string(),
             invitation_days: config.invitation_days,
             proxies: TrustedProxies::new(config.trusted_proxies.clone()),
-            rate_limit: (config.rate_limit_burst, Duration::from_secs(config.rate_limit_seconds)),
+            rate_limit: (
+                config.rate_limit_burst,
+                Duration::from_secs(config.rate_limit_seconds),
+            ),
         };
         let router = content::web::harden(
             pages::router()
@@ -92,7 +98,12 @@ impl Bridge {
                 .layer(content::web::trace_layer()),
         );
         let client = sync::PortalClient::new(&config.portal_internal_url, config.sync_key()?);
-        Ok(Bridge { state, router, client, sync_interval: Duration::from_millis(config.sync_interval_ms) })
+        Ok(Bridge {
+            state,
+            router,
+            client,
+            sync_interval: Duration::from_millis(config.sync_interval_ms),
+        })
     }
 
     /// Serves staff pages and runs the sync worker until `shutdown` resolves.
@@ -107,9 +118,13 @@ impl Bridge {
             self.sync_interval,
             self.state.sync_wake.clone(),
         ));
-        let served = axum::serve(listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let served = axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
         worker.abort();
         served
     }
