@@ -3,6 +3,7 @@
 
 // --- shared plumbing (foundation) ---
 pub mod db;
+pub mod forms;
 pub mod guard;
 pub mod invitation;
 pub mod mail;

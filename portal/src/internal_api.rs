@@ -12,15 +12,15 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use content::db::now;
 use content::sync::{
-    OutboxAck, OutboxPage, PersonPush, PublicationPush, SignatureError, SignedParts,
-    WithdrawalPush, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
+    InvitationPush, InvitationRevocation, OutboxAck, OutboxPage, PasskeyRevocation, PersonPush,
+    PublicationPush, SignatureError, SignedParts, WithdrawalPush, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::{PortalError, Result};
 use crate::publications::{self, StoreError, Stored};
-use crate::{outbox, people, AppState};
+use crate::{invitations, outbox, passkeys, people, AppState};
 
 /// The largest request body the bridge may send.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -33,6 +33,9 @@ pub fn router(state: AppState) -> Router {
             "/internal/v1/publications/{id}/withdrawal",
             put(put_withdrawal),
         )
+        .route("/internal/v1/people/{id}/passkey-revocation", put(put_passkey_revocation))
+        .route("/internal/v1/invitations/{id}", put(put_invitation))
+        .route("/internal/v1/invitations/{id}/revocation", put(put_invitation_revocation))
         .route("/internal/v1/outbox", get(get_outbox))
         .route("/internal/v1/outbox/ack", put(put_ack))
         .route_layer(middleware::from_fn_with_state(
@@ -151,6 +154,41 @@ async fn put_withdrawal(
     let id = parse_id(&id)?;
     let push: WithdrawalPush = parse_json(&body)?;
     publications::withdraw(&state.db, id, &push, now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn put_invitation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: InvitationPush = parse_json(&body)?;
+    invitations::store(&state.db, id, &push).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn put_invitation_revocation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: InvitationRevocation = parse_json(&body)?;
+    invitations::revoke(&state.db, id, &push).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A lost phone: every passkey goes and every session ends.
+async fn put_passkey_revocation(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: PasskeyRevocation = parse_json(&body)?;
+    passkeys::remove_all(&state.db, id).await?;
+    content::session::end_all(&state.db, &id.to_string(), push.revoked_at).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

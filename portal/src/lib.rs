@@ -1,13 +1,21 @@
 //! The family portal: public pages on one listener, the internal API for the
 //! staff bridge on another. It holds only what was published to its users.
 
+pub mod account;
+pub mod activation;
 pub mod config;
+pub mod email_codes;
 pub mod error;
+pub mod family;
 pub mod internal_api;
+pub mod invitations;
 pub mod outbox;
 pub mod pages;
+pub mod passkeys;
 pub mod people;
 pub mod publications;
+pub mod sign_in;
+pub mod story;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;
@@ -84,7 +92,7 @@ impl Portal {
             ),
         };
         let public = content::web::harden(
-            pages::router()
+            pages::router(&state)
                 .merge(content::web::common_routes())
                 .fallback(pages::not_found)
                 .with_state(state.clone())

@@ -42,6 +42,20 @@ pub async fn record(
     Ok(event_id)
 }
 
+/// Records an event in a transaction of its own (the PostgreSQL lock is
+/// transaction-scoped, so it needs one).
+pub async fn record_now(
+    db: &Db,
+    kind: &str,
+    person_id: Option<Uuid>,
+    data: &serde_json::Value,
+    now: i64,
+) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    record(&mut tx, db.backend, kind, person_id, data, now).await?;
+    tx.commit().await
+}
+
 type Row = (i64, String, String, Option<String>, String, i64);
 
 pub async fn page(db: &Db, after: i64, limit: i64) -> sqlx::Result<Vec<OutboxEvent>> {

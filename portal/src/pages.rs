@@ -1,9 +1,10 @@
 //! The portal's public pages. Every page uses the shared chrome, with the
 //! quick exit.
 
-use axum::extract::Path;
-use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Router;
 use content::web::{Chrome, NavLink};
 use maud::{html, Markup, PreEscaped};
@@ -26,17 +27,54 @@ const NAV: &[NavLink<'static>] = &[NavLink {
     label: "Help",
 }];
 
-pub fn router() -> Router<AppState> {
+pub fn router(state: &AppState) -> Router<AppState> {
+    use crate::{account, activation, sign_in, story};
+    let (burst, replenish) = state.rate_limit;
+    // Every endpoint that checks a code, an invitation or a passkey, or sends an email.
+    let limited = Router::new()
+        .route("/start", post(activation::submit))
+        .route("/sign-in/email", post(sign_in::send_code))
+        .route("/sign-in/code", post(sign_in::enter_code))
+        .route("/sign-in/link", post(sign_in::use_link))
+        .route("/sign-in/passkey/start", post(sign_in::passkey_start))
+        .route("/sign-in/passkey/finish", post(sign_in::passkey_finish))
+        .route("/account/email", post(account::add_email))
+        .route("/account/email/confirm", post(account::confirm_email))
+        .route_layer(content::guard::rate_limit(state.proxies.clone(), replenish, burst, &CHROME));
     Router::new()
         .route("/", get(start))
+        .route("/start", get(activation::show))
+        .route("/sign-in", get(sign_in::show))
+        .route("/sign-in/link", get(sign_in::show_link))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/sign-out-everywhere", post(sign_in::sign_out_everywhere))
+        .route("/signed-out", get(sign_in::signed_out))
+        .route("/home", get(story::home))
+        .route("/items/{id}", get(story::item))
+        .route("/account", get(account::show))
+        .route("/account/setup", get(account::setup))
+        .route("/account/passkeys/start", post(account::passkey_start))
+        .route("/account/passkeys/finish", post(account::passkey_finish))
+        .route("/account/passkeys/{id}/rename", post(account::rename_passkey))
+        .route("/account/passkeys/{id}/remove", post(account::remove_passkey))
         .route("/help", get(help_index))
         .route("/help/{slug}", get(help_page))
         .route("/accessibility", get(accessibility))
         .route("/privacy", get(privacy))
+        .merge(limited)
 }
 
-fn page(title: &str, main: Markup) -> Response {
+pub fn page(title: &str, main: Markup) -> Response {
     CHROME.page(title, NAV, main).into_response()
+}
+
+/// A form that failed its CSRF or origin check: nothing was changed.
+pub fn forbidden() -> Response {
+    CHROME.status_page(
+        StatusCode::FORBIDDEN,
+        "That did not work",
+        "For your safety, we could not accept that form. Go back, reload the page and try again.",
+    )
 }
 
 /// Markdown from our own files, through the same safe renderer as everything else.
@@ -44,14 +82,20 @@ fn rendered(markdown: &str) -> Markup {
     PreEscaped(content::render::markdown_to_safe_html(markdown))
 }
 
-async fn start() -> Response {
+async fn start(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    // Someone already signed in goes straight to their things.
+    if let Ok(Some(_)) = state.sessions.load(&state.db, &headers, content::db::now()).await {
+        return Redirect::to("/home").into_response();
+    }
     page(
         "Welcome",
         html! {
             h1 { "FamilyStory" }
             p class="lede" { "See your plan, who your worker is and when your meetings are. Tell your worker what you think." }
-            h2 { "How to start" }
+            p { a class="button" href="/sign-in" { "Sign in" } }
+            h2 { "New to FamilyStory?" }
             p { "Your worker gives you a code to start. It comes on a letter, in an email or from your worker in person." }
+            p { a href="/start" { "Start with your code" } }
             h2 { "Need help now?" }
             p { "If you are in danger now, call " strong { "999" } "." }
             p { "You can talk to Childline about anything. Call " strong { "0800 1111" } ". It is free." }

@@ -79,3 +79,27 @@ pub async fn find_by_email(db: &Db, email: &str) -> sqlx::Result<Option<Person>>
             .await?;
     Ok(row.and_then(from_row))
 }
+
+/// Sets a verified email; false when another person already uses it.
+pub async fn set_email(db: &Db, id: Uuid, email: &str) -> sqlx::Result<bool> {
+    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM people WHERE email = $1 AND id <> $2")
+        .bind(email)
+        .bind(id.to_string())
+        .fetch_optional(&db.pool)
+        .await?;
+    if taken.is_some() {
+        return Ok(false);
+    }
+    sqlx::query("UPDATE people SET email = $1 WHERE id = $2").bind(email).bind(id.to_string()).execute(&db.pool).await?;
+    Ok(true)
+}
+
+/// Remembers the start of this visit, so the next one can show what is new.
+pub async fn visited(db: &Db, id: Uuid, visit_started: i64) -> sqlx::Result<()> {
+    sqlx::query("UPDATE people SET last_visit_at = $1 WHERE id = $2")
+        .bind(visit_started)
+        .bind(id.to_string())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}

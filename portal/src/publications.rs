@@ -157,3 +157,31 @@ pub async fn visible_to(db: &Db, person: Uuid) -> sqlx::Result<Vec<Visible>> {
         })
         .collect())
 }
+
+/// The first view of each version by each reader goes to the bridge, once.
+pub async fn record_view(db: &Db, person: Uuid, item: &Visible, now: i64) -> sqlx::Result<()> {
+    let mut tx = db.pool.begin().await?;
+    // RETURNING answers a row only when this was the first view.
+    let first: Option<String> = sqlx::query_scalar(
+        "INSERT INTO first_views (person_id, publication_id, version, viewed_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (person_id, publication_id, version) DO NOTHING RETURNING person_id",
+    )
+    .bind(person.to_string())
+    .bind(item.id.to_string())
+    .bind(item.version)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if first.is_some() {
+        outbox::record(
+            &mut tx,
+            db.backend,
+            "publication_viewed",
+            Some(person),
+            &serde_json::json!({ "publication_id": item.id, "version": item.version }),
+            now,
+        )
+        .await?;
+    }
+    tx.commit().await
+}

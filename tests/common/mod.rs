@@ -2,6 +2,9 @@
 //! ephemeral loopback ports, against a throwaway database of either backend.
 #![allow(dead_code)]
 
+pub mod family;
+pub mod smtp;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -67,3 +67,13 @@ CREATE TABLE lockouts (
     failures BIGINT NOT NULL,
     locked_until BIGINT
 );
+
+-- The first time each person opened each version, so each first view is
+-- reported to the bridge once.
+CREATE TABLE first_views (
+    person_id TEXT NOT NULL,
+    publication_id TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    viewed_at BIGINT NOT NULL,
+    PRIMARY KEY (person_id, publication_id, version)
+);

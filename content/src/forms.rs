@@ -1,0 +1,156 @@
+//! Form parts in the GOV.UK Design System's patterns: an error summary at the
+//! top linking to each field, errors beside fields, hints, and input purposes.
+
+use maud::{html, Markup};
+
+/// One problem with one field; `field` is the id of the input to focus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+        FieldError { field, message: message.into() }
+    }
+}
+
+/// The summary a page with errors starts with.
+pub fn error_summary(errors: &[FieldError]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div class="error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title" {
+                h2 id="error-summary-title" { "There is a problem" }
+                ul {
+                    @for e in errors { li { a href={ "#" (e.field) } { (e.message) } } }
+                }
+            }
+        }
+    }
+}
+
+/// A page title, marked as having errors when it does.
+pub fn title(base: &str, errors: &[FieldError]) -> String {
+    if errors.is_empty() {
+        base.to_string()
+    } else {
+        format!("Error: {base}")
+    }
+}
+
+fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+    errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+}
+
+/// A labelled text input.
+pub struct Input<'a> {
+    pub id: &'static str,
+    pub label: &'a str,
+    pub hint: Option<&'a str>,
+    pub value: &'a str,
+    /// `type`: text, email, numeric text…
+    pub kind: &'a str,
+    pub autocomplete: &'a str,
+    /// For one-time codes and similar: `inputmode="numeric"`.
+    pub numeric: bool,
+}
+
+impl Input<'_> {
+    pub fn render(&self, errors: &[FieldError]) -> Markup {
+        let error = error_for(errors, self.id);
+        let hint_id = format!("{}-hint", self.id);
+        let error_id = format!("{}-error", self.id);
+        let described: Vec<&str> = [self.hint.map(|_| hint_id.as_str()), error.map(|_| error_id.as_str())]
+            .into_iter()
+            .flatten()
+            .collect();
+        html! {
+            div class={ "field" @if error.is_some() { " error" } } {
+                label for=(self.id) { (self.label) }
+                @if let Some(hint) = self.hint { p class="hint" id=(hint_id) { (hint) } }
+                @if let Some(error) = error {
+                    p class="error-message" id=(error_id) { span class="visually-hidden" { "Error: " } (error) }
+                }
+                input id=(self.id) name=(self.id) type=(self.kind) value=(self.value)
+                    autocomplete=(self.autocomplete)
+                    inputmode=[self.numeric.then_some("numeric")]
+                    aria-describedby=[(!described.is_empty()).then(|| described.join(" "))]
+                    aria-invalid=[error.map(|_| "true")]
+                    spellcheck="false";
+            }
+        }
+    }
+}
+
+/// A date as three boxes (day, month, year), with `{id}-day` as the field to
+/// focus from the summary.
+pub fn date_input(
+    id: &'static str,
+    legend: &str,
+    hint: &str,
+    (day, month, year): (&str, &str, &str),
+    autocomplete_prefix: Option<&str>,
+    errors: &[FieldError],
+) -> Markup {
+    let error = errors.iter().find(|e| e.field.starts_with(id)).map(|e| e.message.as_str());
+    let ac = |part: &str| autocomplete_prefix.map(|p| format!("{p}-{part}"));
+    html! {
+        div class={ "field" @if error.is_some() { " error" } } {
+            fieldset class="date" role="group" aria-describedby={ (id) "-hint" } {
+                legend { (legend) }
+                p class="hint" id={ (id) "-hint" } { (hint) }
+                @if let Some(error) = error {
+                    p class="error-message" { span class="visually-hidden" { "Error: " } (error) }
+                }
+                div class="date-parts" {
+                    div { label for={ (id) "-day" } { "Day" }
+                        input id={ (id) "-day" } name={ (id) "-day" } inputmode="numeric" value=(day) size="2" autocomplete=[ac("day")]; }
+                    div { label for={ (id) "-month" } { "Month" }
+                        input id={ (id) "-month" } name={ (id) "-month" } inputmode="numeric" value=(month) size="2" autocomplete=[ac("month")]; }
+                    div { label for={ (id) "-year" } { "Year" }
+                        input id={ (id) "-year" } name={ (id) "-year" } inputmode="numeric" value=(year) size="4" autocomplete=[ac("year")]; }
+                }
+            }
+        }
+    }
+}
+
+/// Turns the three boxes into `YYYY-MM-DD`, if they make a real date.
+pub fn parse_date_parts(day: &str, month: &str, year: &str) -> Option<String> {
+    let day: u8 = day.trim().parse().ok()?;
+    let month: u8 = month.trim().parse().ok()?;
+    let year: i32 = year.trim().parse().ok()?;
+    let month = time::Month::try_from(month).ok()?;
+    let date = time::Date::from_calendar_date(year, month, day).ok()?;
+    (1900..=2100).contains(&year).then(|| format!("{:04}-{:02}-{:02}", date.year(), month as u8, date.day()))
+}
+
+/// The hidden field that carries the session's CSRF token.
+pub fn csrf(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_checked_for_real() {
+        assert_eq!(parse_date_parts("12", "4", "2016"), Some("2016-04-12".into()));
+        assert_eq!(parse_date_parts("31", "2", "2016"), None);
+        assert_eq!(parse_date_parts("", "4", "2016"), None);
+        assert_eq!(parse_date_parts("1", "1", "16"), None);
+    }
+
+    #[test]
+    fn a_field_with_an_error_says_so_to_screen_readers() {
+        let errors = vec![FieldError::new("email", "Enter an email address")];
+        let html = Input { id: "email", label: "Email", hint: None, value: "", kind: "email", autocomplete: "email", numeric: false }
+            .render(&errors)
+            .into_string();
+        assert!(html.contains("aria-invalid=\"true\""));
+        assert!(html.contains("aria-describedby=\"email-error\""));
+        assert!(error_summary(&errors).into_string().contains("href=\"#email\""));
+    }
+}

@@ -1,0 +1,339 @@
+//! Signing in: a passkey without typing anything, or a code or link sent to a
+//! verified email address. The answer to "send me a code" is the same whether
+//! or not the address belongs to anyone. Also signing out.
+
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Form, Json};
+use content::db::now;
+use content::forms::{self, FieldError, Input};
+use content::guard;
+use maud::html;
+use serde::Deserialize;
+use uuid::Uuid;
+use webauthn_rs::prelude::{DiscoverableAuthentication, PublicKeyCredential};
+
+use crate::email_codes::{self, Purpose};
+use crate::error::Result;
+use crate::family::{self, Client, Family};
+use crate::pages::page;
+use crate::{passkeys, people, AppState};
+
+/// Signs the person in: a new session (a new id every time) and its cookie.
+pub async fn start_session(state: &AppState, person: Uuid, client: &Client, how: &str, next: &str) -> Result<Response> {
+    let (token, _) = state.sessions.create(&state.db, &person.to_string(), now()).await?;
+    guard::clear(&state.db, &person.to_string()).await?;
+    family::record(&state.db, "family_sign_in", Some(person), Some(client), serde_json::json!({ "method": how })).await?;
+    Ok(([(header::SET_COOKIE, state.sessions.set_cookie(&token))], Redirect::to(next)).into_response())
+}
+
+/// A failed attempt on a known account counts towards its lockout.
+async fn failed(state: &AppState, person: Uuid, client: &Client, how: &str) -> Result<()> {
+    let locked = guard::record_failure(&state.db, &person.to_string(), now()).await?;
+    family::record(&state.db, "family_sign_in_failed", Some(person), Some(client), serde_json::json!({ "method": how }))
+        .await?;
+    if let Some(until) = locked {
+        family::record(&state.db, "family_lockout", Some(person), Some(client), serde_json::json!({ "until": until }))
+            .await?;
+    }
+    Ok(())
+}
+
+async fn is_locked(state: &AppState, person: Uuid) -> Result<bool> {
+    Ok(guard::locked_until(&state.db, &person.to_string(), now()).await?.is_some())
+}
+
+pub async fn show() -> Response {
+    sign_in_page("", &[])
+}
+
+fn sign_in_page(email: &str, errors: &[FieldError]) -> Response {
+    page(
+        &forms::title("Sign in", errors),
+        html! {
+            (forms::error_summary(errors))
+            h1 { "Sign in" }
+            form method="post" data-passkey="sign-in" data-start="/sign-in/passkey/start"
+                data-finish="/sign-in/passkey/finish" hidden
+                data-failed="That did not work. Try again, or get a code by email below." {
+                p { "Use the passkey on this phone: your fingerprint, face or screen lock." }
+                p class="error-message" data-passkey-status hidden tabindex="-1" {}
+                button type="submit" { "Sign in with a passkey" }
+            }
+            h2 { "Get a code by email" }
+            form method="post" action="/sign-in/email" novalidate {
+                (Input { id: "email", label: "Your email address", hint: Some("The one you gave FamilyStory"),
+                    value: email, kind: "email", autocomplete: "email", numeric: false }.render(errors))
+                button type="submit" class="secondary" { "Email me a code" }
+            }
+            h2 { "Can't sign in?" }
+            p { "Ask your worker for a new code. You can also " a href="/start" { "start with a code" } "." }
+            script src="/static/passkey.js" defer {}
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct EmailForm {
+    #[serde(default)]
+    email: String,
+}
+
+pub async fn send_code(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<EmailForm>,
+) -> Result<Response> {
+    if content::session::check_origin(&headers, &state.origin).is_err() {
+        return Ok(crate::pages::forbidden());
+    }
+    let email = form.email.trim().to_lowercase();
+    if !email.contains('@') {
+        return Ok(sign_in_page(&form.email, &[FieldError::new("email", "Enter your email address, like name@example.com")]));
+    }
+    if let Some(person) = people::find_by_email(&state.db, &email).await? {
+        if !is_locked(&state, person.id).await? {
+            let issued = email_codes::issue(&state.db, person.id, &email, Purpose::SignIn, now()).await?;
+            send_sign_in_email(&state, email.clone(), issued);
+        }
+    }
+    // The same page, at the same speed, whether or not the address is known.
+    Ok(code_page(&email, &[]))
+}
+
+/// Sends in the background, so the answer takes as long for a stranger's
+/// address as for a known one.
+fn send_sign_in_email(state: &AppState, email: String, issued: email_codes::Issued) {
+    let Some(mailer) = state.mailer.clone() else { return };
+    let link = format!("{}/sign-in/link?token={}", state.origin, issued.link_token);
+    let text = format!(
+        "Your FamilyStory sign-in code is {}\n\nIt works for 10 minutes. Or open this link to sign in:\n{}\n\nIf you did not ask for this, you can ignore this email.\n",
+        issued.code, link
+    );
+    tokio::spawn(async move {
+        if let Err(error) = mailer.send(&email, "Your FamilyStory sign-in code", text).await {
+            tracing::warn!(%error, "sign-in email not sent");
+        }
+    });
+}
+
+fn code_page(email: &str, errors: &[FieldError]) -> Response {
+    page(
+        &forms::title("Check your email", errors),
+        html! {
+            (forms::error_summary(errors))
+            h1 { "Check your email" }
+            p { "If this email address is linked to FamilyStory, we have sent a code to it. It can take a few minutes. The code works for 10 minutes." }
+            form method="post" action="/sign-in/code" novalidate {
+                input type="hidden" name="email" value=(email);
+                (Input { id: "code", label: "Code", hint: Some("6 numbers"), value: "", kind: "text",
+                    autocomplete: "one-time-code", numeric: true }.render(errors))
+                button type="submit" { "Sign in" }
+            }
+            p { a href="/sign-in" { "Send another code" } }
+        },
+    )
+}
+
+#[derive(Deserialize, Default)]
+pub struct CodeForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn enter_code(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: Client,
+    Form(form): Form<CodeForm>,
+) -> Result<Response> {
+    if content::session::check_origin(&headers, &state.origin).is_err() {
+        return Ok(crate::pages::forbidden());
+    }
+    let wrong = || code_page(&form.email, &[FieldError::new("code", "That code is not right or is too old. Check it, or ask for a new one.")]);
+    let Some(person) = people::find_by_email(&state.db, &form.email).await? else { return Ok(wrong()) };
+    if is_locked(&state, person.id).await? {
+        return Ok(wrong());
+    }
+    match email_codes::redeem_code(&state.db, person.id, Purpose::SignIn, &form.code, now()).await? {
+        Some(_) => start_session(&state, person.id, &client, "email_code", "/home").await,
+        None => {
+            failed(&state, person.id, &client, "email_code").await?;
+            Ok(wrong())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct LinkQuery {
+    #[serde(default)]
+    token: String,
+}
+
+/// The link from the email shows a button rather than signing in at once, so
+/// an email scanner that follows links cannot use it up.
+pub async fn show_link(Query(query): Query<LinkQuery>) -> Response {
+    page(
+        "Sign in",
+        html! {
+            h1 { "Sign in to FamilyStory" }
+            form method="post" action="/sign-in/link" {
+                input type="hidden" name="token" value=(query.token);
+                button type="submit" { "Sign in" }
+            }
+        },
+    )
+}
+
+pub async fn use_link(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: Client,
+    Form(form): Form<LinkQuery>,
+) -> Result<Response> {
+    if content::session::check_origin(&headers, &state.origin).is_err() {
+        return Ok(crate::pages::forbidden());
+    }
+    match email_codes::redeem_link(&state.db, &form.token, now()).await? {
+        Some(person) if !is_locked(&state, person).await? => start_session(&state, person, &client, "email_link", "/home").await,
+        _ => Ok(page(
+            "This link does not work",
+            html! {
+                h1 { "This link does not work" }
+                p { "It may have been used already, or be more than 10 minutes old." }
+                p { a href="/sign-in" { "Get a new code" } }
+            },
+        )),
+    }
+}
+
+fn json_error(status: StatusCode, message: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": message }))).into_response()
+}
+
+/// Starts a usernameless passkey sign-in: the browser offers the passkeys it
+/// holds for this site, and the one chosen says whose it is.
+pub async fn passkey_start(State(state): State<AppState>, headers: HeaderMap) -> Result<Response> {
+    if content::session::check_origin(&headers, &state.origin).is_err() {
+        return Ok(json_error(StatusCode::FORBIDDEN, "wrong origin"));
+    }
+    let Ok((mut options, ceremony)) = state.webauthn.start_discoverable_authentication() else {
+        return Ok(json_error(StatusCode::INTERNAL_SERVER_ERROR, "passkeys are not available"));
+    };
+    // A button press opens the browser's passkey chooser straight away.
+    options.mediation = None;
+    let token = content::passkeys::save_ceremony(&state.db, "family_sign_in", None, &ceremony, now()).await?;
+    Ok(Json(serde_json::json!({ "ceremony": token, "options": options })).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PasskeyFinish {
+    ceremony: String,
+    credential: PublicKeyCredential,
+}
+
+pub async fn passkey_finish(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: Client,
+    Json(finish): Json<PasskeyFinish>,
+) -> Result<Response> {
+    if content::session::check_origin(&headers, &state.origin).is_err() {
+        return Ok(json_error(StatusCode::FORBIDDEN, "wrong origin"));
+    }
+    let refused = || json_error(StatusCode::BAD_REQUEST, "That passkey did not work.");
+    let Some((_, ceremony)) = content::passkeys::take_ceremony::<DiscoverableAuthentication>(
+        &state.db,
+        "family_sign_in",
+        &finish.ceremony,
+        now(),
+    )
+    .await?
+    else {
+        return Ok(refused());
+    };
+    let Ok((person, credential_id)) = state.webauthn.identify_discoverable_authentication(&finish.credential) else {
+        return Ok(refused());
+    };
+    let credential_id = passkeys::credential_key(credential_id);
+    let Some(stored) = passkeys::find(&state.db, person, &credential_id).await? else { return Ok(refused()) };
+    if is_locked(&state, person).await? {
+        return Ok(refused());
+    }
+    match state.webauthn.finish_discoverable_authentication_v2(&finish.credential, ceremony, &stored.passkey) {
+        Ok(result) => {
+            let mut passkey = stored.passkey;
+            passkey.update_credential(&result);
+            passkeys::used(&state.db, person, &passkey, now()).await?;
+            let response = start_session(&state, person, &client, "passkey", "/home").await?;
+            // The script follows the redirect itself; hand it over as JSON.
+            let cookie = response.headers().get(header::SET_COOKIE).cloned();
+            let mut json = Json(serde_json::json!({ "redirect": "/home" })).into_response();
+            if let Some(cookie) = cookie {
+                json.headers_mut().insert(header::SET_COOKIE, cookie);
+            }
+            Ok(json)
+        }
+        Err(_) => {
+            failed(&state, person, &client, "passkey").await?;
+            Ok(refused())
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct CsrfForm {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: Client,
+    family: Family,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response> {
+    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf).is_err() {
+        return Ok(crate::pages::forbidden());
+    }
+    content::session::end_by_id(&state.db, &family.session.id, now()).await?;
+    family::record(&state.db, "family_sign_out", Some(family.person.id), Some(&client), serde_json::json!({})).await?;
+    Ok(([(header::SET_COOKIE, state.sessions.clear_cookie())], Redirect::to("/signed-out")).into_response())
+}
+
+pub async fn sign_out_everywhere(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: Client,
+    family: Family,
+    Form(form): Form<CsrfForm>,
+) -> Result<Response> {
+    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf).is_err() {
+        return Ok(crate::pages::forbidden());
+    }
+    let ended = content::session::end_all(&state.db, &family.person.id.to_string(), now()).await?;
+    family::record(
+        &state.db,
+        "family_sign_out_everywhere",
+        Some(family.person.id),
+        Some(&client),
+        serde_json::json!({ "sessions": ended }),
+    )
+    .await?;
+    Ok(([(header::SET_COOKIE, state.sessions.clear_cookie())], Redirect::to("/signed-out")).into_response())
+}
+
+pub async fn signed_out() -> Response {
+    page(
+        "You have signed out",
+        html! {
+            h1 { "You have signed out" }
+            p { "Nobody using this phone can see your things now." }
+            p { a href="/sign-in" { "Sign in again" } }
+        },
+    )
+}
