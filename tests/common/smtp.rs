@@ -84,7 +84,7 @@ impl Smtp {
                 return mail.clone();
             }
             assert!(start.elapsed() < Duration::from_secs(20), "no email number {n} arrived");
-            std::thread::sleep(Duration::from_millis(20));
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 }
