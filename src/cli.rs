@@ -28,11 +28,14 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
-    /// Run the staff bridge.
+    /// Run the staff bridge, or manage its staff (`bridge add-staff`).
+    #[command(args_conflicts_with_subcommands = true)]
     Bridge {
         /// Settings file (TOML); FAMILYSTORY_BRIDGE_* variables override it.
         #[arg(long)]
         config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: Option<BridgeCommand>,
     },
     /// Bring a service's database schema up to date, then exit.
     Migrate {
@@ -67,6 +70,27 @@ enum ContentCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum BridgeCommand {
+    /// Add a member of staff and email (or, without mail settings, print)
+    /// their one-time enrolment link. Makes the first admin.
+    AddStaff {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// practitioner, manager, ig_officer or admin; repeat for several.
+        #[arg(long = "role", required = true)]
+        roles: Vec<String>,
+        /// The bridge's settings file (database, public URL, mail).
+        #[arg(long, conflicts_with = "data_dir")]
+        config: Option<PathBuf>,
+        /// A demo data folder: DIR/bridge.db, the demo's address, link printed.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum Service {
     Portal,
@@ -85,7 +109,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             portal.serve(public, internal, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Bridge { config } => {
+        Command::Bridge {
+            command:
+                Some(BridgeCommand::AddStaff {
+                    email,
+                    name,
+                    roles,
+                    config,
+                    data_dir,
+                }),
+            ..
+        } => add_staff(email, name, &roles, config.as_deref(), data_dir.as_deref()).await,
+        Command::Bridge {
+            config,
+            command: None,
+        } => {
             let config = staff_bridge::BridgeConfig::load(config.as_deref())?;
             let listener = bind(config.addr).await?;
             let bridge = staff_bridge::Bridge::new(&config).await?;
@@ -160,6 +198,71 @@ async fn import(
             Ok(ExitCode::from(2))
         }
         Err(error) => Err(error.into()),
+    }
+}
+
+/// `bridge add-staff`: the account, then the link by email or on stdout.
+async fn add_staff(
+    email: String,
+    name: String,
+    roles: &[String],
+    config: Option<&Path>,
+    data_dir: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    use staff_bridge::staff::{self, AddError, AddOrSendError, Delivery, Role};
+    let mut parsed = Vec::new();
+    for role in roles {
+        let Some(role) = Role::parse(role) else {
+            eprintln!("Unknown role {role:?}: use practitioner, manager, ig_officer or admin.");
+            return Ok(ExitCode::from(2));
+        };
+        parsed.push(role);
+    }
+    let (url, public_url, mailer) = match data_dir {
+        Some(dir) => (
+            content::db::sqlite_url(&dir.join("bridge.db")),
+            "http://localhost:8081".to_string(),
+            None,
+        ),
+        None => {
+            let config = staff_bridge::BridgeConfig::load(config)?;
+            let mailer = config
+                .mail
+                .as_ref()
+                .map(content::mail::Mailer::new)
+                .transpose()?;
+            (config.database_url, config.public_url, mailer)
+        }
+    };
+    let db = staff_bridge::open_db(&url).await?;
+    let new = staff::NewStaff {
+        email,
+        name,
+        roles: parsed,
+    };
+    match staff::add_and_enrol(&db, mailer.as_ref(), &public_url, &new, None, now()).await {
+        Ok((member, Delivery::Emailed)) => {
+            println!("Added {} <{}>. Their enrolment link has been emailed; it works once, for {} hours.", member.name, member.email, staff::ENROLMENT_HOURS);
+            Ok(ExitCode::SUCCESS)
+        }
+        Ok((member, Delivery::ShowLink(link))) => {
+            println!("Added {} <{}>. Email is not configured, so give them this enrolment link; it works once, for {} hours:", member.name, member.email, staff::ENROLMENT_HOURS);
+            println!();
+            println!("  {link}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(AddOrSendError::Add(AddError::Database(e))) => Err(e.into()),
+        Err(AddOrSendError::Add(problem)) => {
+            eprintln!("Nobody was added: {problem}.");
+            Ok(ExitCode::from(2))
+        }
+        Err(AddOrSendError::Mail(member, error)) => {
+            eprintln!(
+                "Added {} <{}>, but {error}. An admin can send a new link from /admin/staff.",
+                member.name, member.email
+            );
+            Ok(ExitCode::from(1))
+        }
     }
 }
 

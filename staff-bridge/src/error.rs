@@ -19,6 +19,12 @@ pub enum BridgeError {
     Invalid(Vec<Problem>),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
+    /// A signed-in member whose roles do not allow the page.
+    #[error("forbidden")]
+    Forbidden,
+    /// A form without this session's CSRF token, or from another origin.
+    #[error("refused form: {0}")]
+    Csrf(content::session::CsrfError),
 }
 
 impl IntoResponse for BridgeError {
@@ -36,6 +42,16 @@ impl IntoResponse for BridgeError {
                 Json(serde_json::json!({ "error": "the case was not imported", "problems": problems })),
             )
                 .into_response(),
+            BridgeError::Forbidden => CHROME.status_page(
+                StatusCode::FORBIDDEN,
+                "You cannot use this page",
+                "Your roles do not include this. If you need it for your work, ask an administrator.",
+            ),
+            BridgeError::Csrf(_) => CHROME.status_page(
+                StatusCode::FORBIDDEN,
+                "The form could not be sent",
+                "For your security, forms stop working when you sign out or after a while. Go back, refresh the page and try again.",
+            ),
             BridgeError::Database(error) => {
                 tracing::error!(%error, "database error");
                 CHROME.server_error()

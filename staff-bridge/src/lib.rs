@@ -1,15 +1,21 @@
 //! The staff bridge: case import, the push queue and the sync with the portal,
 //! and the staff pages. It opens every connection to the portal.
 
+pub mod access;
+pub mod admin;
 pub mod api;
+pub mod auth;
 pub mod config;
 pub mod error;
 pub mod events;
 pub mod import;
+pub mod invitations;
 pub mod ledger;
 pub mod outgoing;
 pub mod pages;
+pub mod staff;
 pub mod sync;
+pub mod views;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -48,6 +54,25 @@ pub struct AppState {
     pub invitation_days: i64,
     pub proxies: TrustedProxies,
     pub rate_limit: (u32, Duration),
+}
+
+/// Request logging that never records an enrolment link's token: the path,
+/// with `/enrol/...` cut short, and never the query.
+fn trace_layer() -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
+> {
+    tower_http::trace::TraceLayer::new_for_http().make_span_with(
+        |request: &axum::http::Request<axum::body::Body>| {
+            let path = request.uri().path();
+            let path = if path.starts_with("/enrol/") {
+                "/enrol/…"
+            } else {
+                path
+            };
+            tracing::info_span!("request", method = %request.method(), path = %path)
+        },
+    )
 }
 
 pub async fn open_db(url: &str) -> Result<Db, content::db::DbError> {
@@ -91,11 +116,15 @@ impl Bridge {
         };
         let router = content::web::harden(
             pages::router()
+                .merge(auth::public_routes(&state))
+                .merge(auth::staff_routes())
+                .merge(invitations::routes(&state))
+                .merge(admin::routes())
                 .merge(api::router())
                 .merge(content::web::common_routes())
                 .fallback(pages::not_found)
                 .with_state(state.clone())
-                .layer(content::web::trace_layer()),
+                .layer(trace_layer()),
         );
         let client = sync::PortalClient::new(&config.portal_internal_url, config.sync_key()?);
         Ok(Bridge {

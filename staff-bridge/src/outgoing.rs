@@ -6,7 +6,10 @@
 //! request that landed but whose answer was lost is simply sent again.
 
 use content::db::Db;
-use content::sync::{PersonPush, PublicationPush, WithdrawalPush};
+use content::sync::{
+    InvitationPush, InvitationRevocation, PasskeyRevocation, PersonPush, PublicationPush,
+    WithdrawalPush,
+};
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
@@ -16,6 +19,11 @@ pub enum Push {
     Person(Uuid, PersonPush),
     Publication(Uuid, PublicationPush),
     Withdrawal(Uuid, WithdrawalPush),
+    /// A family invitation: the invitation's id and the code's hash only.
+    Invitation(Uuid, InvitationPush),
+    InvitationRevocation(Uuid, InvitationRevocation),
+    /// A lost phone: the person's portal id.
+    PasskeyRevocation(Uuid, PasskeyRevocation),
 }
 
 impl Push {
@@ -24,6 +32,13 @@ impl Push {
             Push::Person(id, _) => format!("/internal/v1/people/{id}"),
             Push::Publication(id, _) => format!("/internal/v1/publications/{id}"),
             Push::Withdrawal(id, _) => format!("/internal/v1/publications/{id}/withdrawal"),
+            Push::Invitation(id, _) => format!("/internal/v1/invitations/{id}"),
+            Push::InvitationRevocation(id, _) => {
+                format!("/internal/v1/invitations/{id}/revocation")
+            }
+            Push::PasskeyRevocation(id, _) => {
+                format!("/internal/v1/people/{id}/passkey-revocation")
+            }
         }
     }
 
@@ -32,6 +47,9 @@ impl Push {
             Push::Person(_, p) => serde_json::to_string(p),
             Push::Publication(_, p) => serde_json::to_string(p),
             Push::Withdrawal(_, p) => serde_json::to_string(p),
+            Push::Invitation(_, p) => serde_json::to_string(p),
+            Push::InvitationRevocation(_, p) => serde_json::to_string(p),
+            Push::PasskeyRevocation(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }
