@@ -77,7 +77,18 @@ async fn invitation_then_passkey_then_sign_in_without_typing_anything() {
         assert_eq!(sign_ins.len(), 2);
         assert!(sign_ins.iter().any(|(_, d)| d["method"] == "passkey"));
         assert!(sign_ins.iter().all(|(_, d)| d["ip"] == "127.0.0.1"));
-        let _ = person;
+
+        // And each landed in the disclosure ledger once, with who and from where.
+        let ledger_sign_ins: Vec<(String, String)> =
+            sqlx::query_as("SELECT actor, data FROM ledger WHERE kind = 'family_sign_in' ORDER BY seq")
+                .fetch_all(&s.bridge_db.pool)
+                .await
+                .unwrap();
+        assert_eq!(ledger_sign_ins.len(), 2);
+        assert!(ledger_sign_ins.iter().all(|(actor, data)| actor == &person.to_string() && data.contains("127.0.0.1")));
+        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
+        assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM ledger WHERE kind = 'family_sign_in'").await, 2, "pulled again, recorded once");
+        assert!(staff_bridge::ledger::verify(&s.bridge_db).await.unwrap().is_whole());
         s.finish().await;
     }
 }

@@ -4,6 +4,8 @@
 use content::db::Db;
 use content::sync::OutboxEvent;
 
+use crate::ledger::{self, NewEntry};
+
 const OUTBOX_CURSOR: &str = "portal_outbox";
 
 pub async fn cursor(db: &Db) -> sqlx::Result<i64> {
@@ -24,9 +26,10 @@ pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Resu
     };
     let mut tx = db.pool.begin().await?;
     for event in events {
-        sqlx::query(
+        // RETURNING answers only for an event not stored before.
+        let new: Option<String> = sqlx::query_scalar(
             "INSERT INTO family_events (event_id, portal_seq, kind, person_id, data, occurred_at, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
         )
         .bind(event.event_id.to_string())
         .bind(event.seq)
@@ -35,8 +38,14 @@ pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Resu
         .bind(event.data.to_string())
         .bind(event.occurred_at)
         .bind(now)
-        .execute(&mut *tx)
+        .fetch_optional(&mut *tx)
         .await?;
+        if new.is_some() {
+            let actor = event.person_id.map(|p| p.to_string());
+            let subject = event.data.get("publication_id").and_then(|v| v.as_str()).map(str::to_string);
+            let entry = ledger_entry(event, actor.as_deref(), subject.as_deref());
+            ledger::append(&mut tx, db.backend, &entry, now).await?;
+        }
     }
     sqlx::query(
         "INSERT INTO sync_cursor (name, position) VALUES ($1, $2)
@@ -48,6 +57,25 @@ pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Resu
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// What the ledger records of a family event: who, what about, when and from
+/// where, as the portal reported it. A first view of a version is the
+/// `family_view` the IG officer searches for; the rest keep the portal's name.
+fn ledger_entry<'a>(event: &'a OutboxEvent, actor: Option<&'a str>, subject: Option<&'a str>) -> NewEntry<'a> {
+    let mut data = match &event.data {
+        serde_json::Value::Object(map) => map.clone(),
+        _ => serde_json::Map::new(),
+    };
+    data.insert("event_id".into(), event.event_id.to_string().into());
+    data.insert("occurred_at".into(), event.occurred_at.into());
+    data.insert("portal_seq".into(), event.seq.into());
+    let kind = match event.kind.as_str() {
+        "publication_viewed" => ledger::kinds::FAMILY_VIEW,
+        "publication_received" => "publication_delivered",
+        other => other,
+    };
+    NewEntry { kind, actor, subject, data: serde_json::Value::Object(data) }
 }
 
 pub async fn count(db: &Db) -> sqlx::Result<i64> {
