@@ -1,0 +1,107 @@
+//! Sealing at rest with age: family-visible content and what families write is
+//! stored encrypted to the service's own X25519 identity, which lives in a key
+//! file outside the database. A copy of a database file alone reveals no
+//! record text.
+
+use std::io::Write;
+use std::path::Path;
+use std::str::FromStr;
+
+use age::secrecy::ExposeSecret;
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+
+#[derive(Clone)]
+pub struct Sealer {
+    identity: age::x25519::Identity,
+    recipient: age::x25519::Recipient,
+}
+
+impl std::fmt::Debug for Sealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Sealer({})", self.recipient)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SealError {
+    #[error("key file {0}: {1}")]
+    KeyFile(String, String),
+    #[error("sealed data could not be opened: it is damaged or was sealed with another key")]
+    Open,
+}
+
+impl Sealer {
+    /// Reads the identity from `path`, or on first start creates it there,
+    /// readable by this user alone.
+    pub fn load_or_create(path: &Path) -> Result<Sealer, SealError> {
+        let shown = path.display().to_string();
+        let fail = |e: &dyn std::fmt::Display| SealError::KeyFile(shown.clone(), e.to_string());
+        let identity = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let line = text.lines().find(|l| l.starts_with("AGE-SECRET-KEY-")).ok_or_else(|| fail(&"holds no age identity"))?;
+                age::x25519::Identity::from_str(line.trim()).map_err(|e| fail(&e))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let identity = age::x25519::Identity::generate();
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| fail(&e))?;
+                }
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = options.open(path).map_err(|e| fail(&e))?;
+                writeln!(file, "# FamilyStory sealing key: keep it secret, keep it backed up, apart from the database.")
+                    .and_then(|_| writeln!(file, "# public key: {}", identity.to_public()))
+                    .and_then(|_| writeln!(file, "{}", identity.to_string().expose_secret()))
+                    .map_err(|e| fail(&e))?;
+                identity
+            }
+            Err(e) => return Err(fail(&e)),
+        };
+        let recipient = identity.to_public();
+        Ok(Sealer { identity, recipient })
+    }
+
+    /// Seals text; the result is base64 so it fits a TEXT column on both databases.
+    pub fn seal(&self, plain: &str) -> String {
+        let sealed = age::encrypt(&self.recipient, plain.as_bytes()).expect("encrypting to our own key cannot fail");
+        STANDARD.encode(sealed)
+    }
+
+    pub fn open(&self, sealed: &str) -> Result<String, SealError> {
+        let bytes = STANDARD.decode(sealed).map_err(|_| SealError::Open)?;
+        let plain = age::decrypt(&self.identity, &bytes).map_err(|_| SealError::Open)?;
+        String::from_utf8(plain).map_err(|_| SealError::Open)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_text_opens_only_with_its_key_and_hides_the_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keys/portal.key");
+        let sealer = Sealer::load_or_create(&path).unwrap();
+        let sealed = sealer.seal("Ellie will see Nan every Saturday.");
+        assert!(!sealed.contains("Saturday"));
+        assert_eq!(sealer.open(&sealed).unwrap(), "Ellie will see Nan every Saturday.");
+        assert_ne!(sealer.seal("same"), sealer.seal("same"), "sealing is randomised");
+
+        let again = Sealer::load_or_create(&path).unwrap();
+        assert_eq!(again.open(&sealed).unwrap(), "Ellie will see Nan every Saturday.", "the key persists");
+        let other = Sealer::load_or_create(&dir.path().join("other.key")).unwrap();
+        assert!(other.open(&sealed).is_err());
+        assert!(sealer.open("not sealed").is_err());
+
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "only the service's user can read the key");
+        }
+    }
+}
