@@ -90,6 +90,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         session_absolute_hours: 12,
         rate_limit_burst: 10,
         rate_limit_seconds: 6,
+        key_file: dir.join("portal.key"),
         mail: Some(file_mail(&dir)),
     };
     portal_config.validate()?;
@@ -109,6 +110,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         rate_limit_burst: 10,
         rate_limit_seconds: 6,
         mail: Some(file_mail(&dir)),
+        approval_kinds: staff_bridge::config::default_approval_kinds(),
     };
     bridge_config.validate()?;
 
@@ -120,6 +122,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let portal = portal::Portal::new(&portal_config).await?;
     let bridge = staff_bridge::Bridge::new(&bridge_config).await?;
     seed(&bridge.state.db).await?;
+    staff_bridge::publishing::demo::seed(&bridge.state.db, now()).await?;
     let users = serde_json::to_string_pretty(DEMO_USERS)?;
     std::fs::write(dir.join("demo-users.json"), users + "\n")?;
 

@@ -42,6 +42,10 @@ pub struct BridgeConfig {
     /// printed or shown instead.
     #[serde(default)]
     pub mail: Option<content::mail::MailSettings>,
+    /// Kinds of document that need a manager's approval before they are
+    /// published: any of plan, meeting_record, assessment_summary, letter,
+    /// worker_card, meeting_invitation. Default: all of them.
+    pub approval_kinds: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -54,6 +58,15 @@ struct Defaults {
     invitation_days: i64,
     rate_limit_burst: u32,
     rate_limit_seconds: u64,
+    approval_kinds: Vec<String>,
+}
+
+/// Every kind of document needs approval unless `approval_kinds` says otherwise.
+pub fn default_approval_kinds() -> Vec<String> {
+    crate::publishing::rules::Kind::ALL
+        .iter()
+        .map(|k| k.as_str().to_string())
+        .collect()
 }
 
 /// The shortest import token accepted.
@@ -73,6 +86,7 @@ impl BridgeConfig {
                 invitation_days: 14,
                 rate_limit_burst: 10,
                 rate_limit_seconds: 6,
+                approval_kinds: default_approval_kinds(),
             },
         )?;
         config.validate()?;
@@ -133,6 +147,16 @@ impl BridgeConfig {
         if let Some(mail) = &self.mail {
             content::mail::Mailer::new(mail)
                 .map_err(|e| SettingsError::invalid("mail", e.to_string()))?;
+        }
+        if let Some(kind) = self
+            .approval_kinds
+            .iter()
+            .find(|k| crate::publishing::rules::Kind::parse(k).is_none())
+        {
+            return Err(SettingsError::invalid(
+                "approval_kinds",
+                format!("{kind:?} is not a kind of document"),
+            ));
         }
         if self.sync_interval_ms < 50 {
             return Err(SettingsError::invalid(

@@ -294,6 +294,7 @@ async fn case_view(
             }
             h1 { "Case " (case.reference) }
             p class="lede" { (case.team) }
+            p { a href={ (href) "/publishing" } { "Drafts and publications" } @if access == Access::Act { " · " a href={ (href) "/drafts/new" } { "New draft" } } }
             @if access == Access::Read {
                 p class="inset" { "You can read this case but not act on it: it is not allocated to you." }
             }

@@ -13,6 +13,7 @@ pub mod invitations;
 pub mod ledger;
 pub mod outgoing;
 pub mod pages;
+pub mod publishing;
 pub mod staff;
 pub mod sync;
 pub mod views;
@@ -120,6 +121,7 @@ impl Bridge {
                 .merge(auth::staff_routes())
                 .merge(invitations::routes(&state))
                 .merge(admin::routes())
+                .merge(publishing::routes(publishing::Settings { approval_kinds: config.approval_kinds.clone() }))
                 .merge(api::router())
                 .merge(content::web::common_routes())
                 .fallback(pages::not_found)
@@ -141,6 +143,11 @@ impl Bridge {
         listener: tokio::net::TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        let scheduler = tokio::spawn(publishing::run_scheduler(
+            self.state.db.clone(),
+            self.state.sync_wake.clone(),
+            Duration::from_millis(500),
+        ));
         let worker = tokio::spawn(sync::run_forever(
             self.state.db.clone(),
             self.client,
@@ -155,6 +162,7 @@ impl Bridge {
         .with_graceful_shutdown(shutdown)
         .await;
         worker.abort();
+        scheduler.abort();
         served
     }
 }

@@ -39,6 +39,7 @@ pub struct Services {
     portal: Option<PortalRun>,
     bridge_stop: watch::Sender<bool>,
     scratch: Vec<ScratchDb>,
+    _keys: tempfile::TempDir,
 }
 
 async fn listen() -> TcpListener {
@@ -75,6 +76,7 @@ impl Services {
         let internal = listen().await;
         let bridge_listener = listen().await;
         let internal_addr = internal.local_addr().unwrap();
+        let keys = tempfile::tempdir().unwrap();
         let portal_url = format!("http://localhost:{}", public.local_addr().unwrap().port());
         let bridge_url = format!(
             "http://localhost:{}",
@@ -91,6 +93,7 @@ impl Services {
             session_absolute_hours: 12,
             rate_limit_burst: 1000,
             rate_limit_seconds: 1,
+            key_file: keys.path().join("portal.key"),
             mail: None,
         };
         let mut bridge_config = staff_bridge::BridgeConfig {
@@ -109,6 +112,7 @@ impl Services {
             rate_limit_burst: 1000,
             rate_limit_seconds: 1,
             mail: None,
+            approval_kinds: staff_bridge::config::default_approval_kinds(),
         };
         adjust(&mut portal_config, &mut bridge_config);
 
@@ -148,7 +152,13 @@ impl Services {
             }),
             bridge_stop,
             scratch: vec![portal_scratch, bridge_scratch],
+            _keys: keys,
         }
+    }
+
+    /// The portal's sealing key, to read what it stored as it does.
+    pub fn portal_sealer(&self) -> content::seal::Sealer {
+        content::seal::Sealer::load_or_create(&self.portal_config.key_file).unwrap()
     }
 
     pub fn key(&self) -> SyncKey {
