@@ -1,1 +1,282 @@
-fn main() {}
+//! Benchmark of the redaction check (`cargo bench -p content`).
+//!
+//! Builds a synthetic bundle of case notes (over 10 MB, every name invented)
+//! and reports:
+//! - documents per second and MB/s for `check` on each document with its
+//!   case's people (findings, reading age and jargon);
+//! - the same through `check_cli::run` in JSON-lines mode (parse, check,
+//!   serialise), as `familystory content check --jsonl` runs it;
+//! - time per MB for one 1 MB text and one 10 MB text in the same run, and
+//!   their ratio: about 1.0 when the check is linear in the length of the
+//!   text.
+//!
+//! No assertion on time: the numbers are printed for people to read.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use content::check::{check, find, CasePerson, CheckRequest, Reader, Role};
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const GIVEN: &[&str] = &[
+    "Dean",
+    "Zoë",
+    "Łukasz",
+    "Siobhan",
+    "Oluwaseun",
+    "Kayla",
+    "Mason",
+    "Tyler",
+    "Priya",
+    "Aoife",
+    "Tomasz",
+    "Reece",
+    "Chloe",
+    "Demi",
+    "Fatima",
+    "Jordan",
+    "Paige",
+    "Connor",
+];
+const SURNAMES: &[&str] = &[
+    "Walsh",
+    "Szymańska",
+    "Smith-Patel",
+    "O'Sullivan",
+    "Lloyd-Jones",
+    "Nowak",
+    "Ahmed",
+    "Okafor",
+    "Kelly",
+    "Murphy",
+    "Hughes",
+    "Carter",
+];
+const SENTENCES: &[&str] = &[
+    "During the home visit {P} said things at home had been calmer this month.",
+    "We talked about {P}'s drinking and how it makes you feel.",
+    "{P}'s mobile number is 07700 900{N3}.",
+    "{P} has moved to {N2} Mill Lane, Hull HU4 1QZ.",
+    "Mum's friend Tyler stayed over at the weekend.",
+    "The review meeting starts at 10:30 in room 4.",
+    "Case reference 8812{N3}4 was updated on 15 November 2026.",
+    "NHS number 943 476 5919 was checked with the GP.",
+    "National Insurance number: AB 12 34 56 C.",
+    "{P} (date of birth 16/10/2009) was at the meeting.",
+    "The core group agreed that the CP plan should continue until the next RCPC.",
+    "Supervised contact will take place at the contact centre every Saturday.",
+    "Your worker Helen will visit again before the review.",
+    "Contact email for {P}: someone{N2}@example.com.",
+    "{P} and {P} both want to come to the meeting.",
+    "School say attendance has improved and the PEP has been updated.",
+    "You can ring (0161) 496 0{N3} if you are worried.",
+];
+
+fn family(rng: &mut Rng) -> Vec<CasePerson> {
+    let surname = rng.pick(SURNAMES);
+    let roles = [
+        (Role::Child, true),
+        (Role::Sibling, false),
+        (Role::Parent, false),
+        (Role::Parent, false),
+        (Role::Partner, false),
+        (Role::Relative, false),
+    ];
+    let mut people: Vec<CasePerson> = roles
+        .iter()
+        .enumerate()
+        .map(|(i, &(role, recipient))| {
+            let given = GIVEN[(rng.below(GIVEN.len()) + i) % GIVEN.len()];
+            let s = if i < 3 { surname } else { rng.pick(SURNAMES) };
+            CasePerson {
+                name: format!("{given} {s}"),
+                aliases: vec![given.to_string()],
+                role,
+                recipient,
+            }
+        })
+        .collect();
+    people.push(CasePerson {
+        name: "Helen Rowe".into(),
+        aliases: vec!["Helen".into()],
+        role: Role::Professional,
+        recipient: false,
+    });
+    people
+}
+
+fn document(rng: &mut Rng, people: &[CasePerson], bytes: usize) -> String {
+    let mut text = String::with_capacity(bytes + 200);
+    while text.len() < bytes {
+        if rng.below(8) == 0 {
+            text.push_str("\n\n## What we are worried about\n\n");
+        }
+        let s = rng.pick(SENTENCES);
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(i) = rest.find('{') {
+            out.push_str(&rest[..i]);
+            let end = rest[i..].find('}').unwrap() + i;
+            match &rest[i + 1..end] {
+                "P" => {
+                    let p = &people[1 + rng.below(people.len() - 2)];
+                    if rng.below(2) == 0 {
+                        out.push_str(&p.name);
+                    } else {
+                        out.push_str(&p.aliases[0]);
+                    }
+                }
+                "N2" => out.push_str(&format!("{:02}", rng.below(100))),
+                "N3" => out.push_str(&format!("{:03}", rng.below(1000))),
+                _ => {}
+            }
+            rest = &rest[end + 1..];
+        }
+        out.push_str(rest);
+        text.push_str(&out);
+        text.push(' ');
+    }
+    text
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / 1_000_000.0
+}
+
+/// The best of `runs` timings of `f`.
+fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
+    (0..runs)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed()
+        })
+        .min()
+        .unwrap()
+}
+
+fn main() {
+    // `cargo test --benches` runs this with --bench absent: keep it quick then.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let target = if quick { 1_000_000 } else { 10_500_000 };
+    let mut rng = Rng(0x00c0_ffee_1234_5678);
+
+    // The bundle: many documents of 2-6 KB, one family per case of 5 documents.
+    let mut docs: Vec<CheckRequest> = Vec::new();
+    let mut total = 0;
+    while total < target {
+        let people = family(&mut rng);
+        for _ in 0..5 {
+            let size = 2_000 + rng.below(4_000);
+            let text = document(&mut rng, &people, size);
+            total += text.len();
+            docs.push(CheckRequest {
+                text,
+                reader: Reader {
+                    age: 8 + rng.below(10) as u32,
+                },
+                people: people.clone(),
+            });
+        }
+    }
+    println!("bundle: {} documents, {:.1} MB", docs.len(), mb(total));
+
+    // 1. check() per document.
+    let mut findings = 0usize;
+    let elapsed = best_of(if quick { 1 } else { 3 }, || {
+        findings = 0;
+        for d in &docs {
+            findings += black_box(check(d)).findings.len();
+        }
+    });
+    let secs = elapsed.as_secs_f64();
+    println!(
+        "check, per document:   {:>9.0} documents/s  {:>7.2} MB/s  ({findings} findings, {:.2} s)",
+        docs.len() as f64 / secs,
+        mb(total) / secs,
+        secs
+    );
+
+    // 2. The command's JSON-lines stream over the whole bundle.
+    let mut input = Vec::with_capacity(total + docs.len() * 600);
+    for d in &docs {
+        serde_json::to_writer(&mut input, d).unwrap();
+        input.push(b'\n');
+    }
+    let mut output = Vec::with_capacity(input.len());
+    let elapsed = best_of(if quick { 1 } else { 2 }, || {
+        output.clear();
+        let code = content::check_cli::run(&input[..], &mut output, true).unwrap();
+        assert_eq!(code, 0);
+    });
+    let secs = elapsed.as_secs_f64();
+    println!(
+        "check --jsonl stream:  {:>9.0} documents/s  {:>7.2} MB/s of input  ({:.2} s)",
+        docs.len() as f64 / secs,
+        mb(input.len()) / secs,
+        secs
+    );
+
+    // 3. Linearity: one text of 1 MB and one of 10 MB (concatenated
+    //    documents), the findings only, with one case's people.
+    let people = docs[0].people.clone();
+    let mut big = String::with_capacity(total + docs.len());
+    for d in &docs {
+        big.push_str(&d.text);
+        big.push('\n');
+    }
+    let cut = |n: usize| {
+        let mut end = n.min(big.len());
+        while !big.is_char_boundary(end) {
+            end -= 1;
+        }
+        &big[..end]
+    };
+    let small = cut(1_000_000);
+    let large = cut(if quick { 1_000_000 } else { 10_000_000 });
+    let t_small = best_of(if quick { 1 } else { 5 }, || {
+        black_box(find(small, &people));
+    });
+    let t_large = best_of(if quick { 1 } else { 3 }, || {
+        black_box(find(large, &people));
+    });
+    let per_mb_small = t_small.as_secs_f64() / mb(small.len());
+    let per_mb_large = t_large.as_secs_f64() / mb(large.len());
+    println!(
+        "one text of {:.1} MB:   {:>7.1} ms  ({:.1} ms/MB, {:.2} MB/s)",
+        mb(small.len()),
+        t_small.as_secs_f64() * 1000.0,
+        per_mb_small * 1000.0,
+        1.0 / per_mb_small
+    );
+    println!(
+        "one text of {:.1} MB:  {:>7.1} ms  ({:.1} ms/MB, {:.2} MB/s)",
+        mb(large.len()),
+        t_large.as_secs_f64() * 1000.0,
+        per_mb_large * 1000.0,
+        1.0 / per_mb_large
+    );
+    println!(
+        "time per MB, {:.0} MB vs 1 MB: {:.2} (1.0 = linear)",
+        mb(large.len()),
+        per_mb_large / per_mb_small
+    );
+}

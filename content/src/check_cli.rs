@@ -36,7 +36,11 @@ pub fn run(mut input: impl BufRead, mut output: impl Write, jsonl: bool) -> io::
         input.read_to_end(&mut all)?;
         let result = match std::str::from_utf8(&all) {
             Err(e) => {
-                let line = all[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+                let line = all[..e.valid_up_to()]
+                    .iter()
+                    .filter(|&&b| b == b'\n')
+                    .count()
+                    + 1;
                 Err(format!("line {line}: input is not valid UTF-8"))
             }
             Ok(text) if text.trim().is_empty() => Err("line 1: no request (empty input)".into()),
@@ -70,12 +74,12 @@ pub fn run(mut input: impl BufRead, mut output: impl Write, jsonl: bool) -> io::
     Ok(code)
 }
 
-fn write_result(
-    output: &mut impl Write,
-    result: Result<CheckRequest, String>,
-) -> io::Result<i32> {
+fn write_result(output: &mut impl Write, result: Result<CheckRequest, String>) -> io::Result<i32> {
     let (mut bytes, code) = match result {
-        Ok(req) => (serde_json::to_vec(&check(&req)).map_err(io::Error::other)?, 0),
+        Ok(req) => (
+            serde_json::to_vec(&check(&req)).map_err(io::Error::other)?,
+            0,
+        ),
         Err(message) => (
             serde_json::to_vec(&ErrorLine { error: &message }).map_err(io::Error::other)?,
             1,

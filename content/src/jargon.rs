@@ -203,7 +203,11 @@ impl Glossary {
             .into_iter()
             .find(|h| h.start == 0 && h.end == term.trim_end().len())
             .map(|h| {
-                let e = self.entries.iter().find(|e| e.term == h.term).expect("hit entry");
+                let e = self
+                    .entries
+                    .iter()
+                    .find(|e| e.term == h.term)
+                    .expect("hit entry");
                 e.plain.as_str()
             })
     }
@@ -256,8 +260,7 @@ impl Glossary {
             }
             if j > i {
                 let prev = &toks[j - 1];
-                if prev.is_possessive()
-                    || tokens::gap(text, prev.end, toks[j].start) != Gap::Space
+                if prev.is_possessive() || tokens::gap(text, prev.end, toks[j].start) != Gap::Space
                 {
                     continue;
                 }

@@ -172,7 +172,11 @@ fn ends_sentence(text: &str, prev: &Token, gap: &str) -> bool {
     let after = &gap[p + 1..];
     !after.is_empty()
         && after.starts_with(|c: char| {
-            c.is_whitespace() || matches!(c, '"' | '\'' | '”' | '’' | ')' | '*' | '_' | '.' | '!' | '?')
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    '"' | '\'' | '”' | '’' | ')' | '*' | '_' | '.' | '!' | '?'
+                )
         })
 }
 

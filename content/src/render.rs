@@ -86,8 +86,18 @@ fn link_kind(dest: &str) -> Option<LinkKind> {
             return None;
         }
         Some(LinkKind::Web)
-    } else if lower.len() > "mailto:".len() && lower.starts_with("mailto:") {
-        Some(LinkKind::Mail)
+    } else if let Some(address) = lower.strip_prefix("mailto:") {
+        // An email address (with an optional ?subject=...), nothing else.
+        let (addr, _query) = address.split_once('?').unwrap_or((address, ""));
+        let ok = addr.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && addr.chars().filter(|&c| c == '@').count() == 1
+                && addr
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '+' | '@' | '%'))
+        });
+        ok.then_some(LinkKind::Mail)
     } else if lower.len() > "tel:".len() && lower.starts_with("tel:") {
         let number = &lower["tel:".len()..];
         if number
@@ -110,9 +120,11 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
         b.tags(ALLOWED_TAGS.iter().copied().collect());
         // Script and style contents are dropped, not shown as text.
         b.clean_content_tags(
-            ["script", "style", "template", "textarea", "title", "noscript"]
-                .into_iter()
-                .collect(),
+            [
+                "script", "style", "template", "textarea", "title", "noscript",
+            ]
+            .into_iter()
+            .collect(),
         );
         let mut attrs: HashMap<&'static str, HashSet<&'static str>> = HashMap::new();
         attrs.insert("a", ["href"].into_iter().collect());
@@ -152,14 +164,15 @@ fn filtered_events<'a>(markdown: &'a str) -> Vec<Event<'a>> {
                 title,
                 id,
             }) => {
-                let dest: CowStr<'a> = if link_type == LinkType::Email
-                    && !dest_url.to_ascii_lowercase().starts_with("mailto:")
-                {
+                // An email autolink (<a@b.org>) has no scheme; pulldown-cmark
+                // adds "mailto:" when it writes it.
+                let checked: CowStr<'a> = if link_type == LinkType::Email {
                     format!("mailto:{dest_url}").into()
                 } else {
-                    dest_url
+                    dest_url.clone()
                 };
-                match link_kind(&dest) {
+                let dest = dest_url;
+                match link_kind(&checked) {
                     Some(kind) => {
                         links.push(Some(kind));
                         if kind == LinkKind::Web {
@@ -232,6 +245,12 @@ mod tests {
         assert_eq!(link_kind("https://example.org/x"), Some(LinkKind::Web));
         assert_eq!(link_kind("HTTP://example.org"), Some(LinkKind::Web));
         assert_eq!(link_kind("mailto:a@example.org"), Some(LinkKind::Mail));
+        assert_eq!(
+            link_kind("mailto:a@example.org?subject=Hi"),
+            Some(LinkKind::Mail)
+        );
+        assert_eq!(link_kind("mailto:[x](javascript:alert(1))"), None);
+        assert_eq!(link_kind("mailto:"), None);
         assert_eq!(link_kind("tel:08001111"), Some(LinkKind::Phone));
         assert_eq!(link_kind("tel:javascript:alert(1)"), None);
         assert_eq!(link_kind("javascript:alert(1)"), None);

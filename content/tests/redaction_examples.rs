@@ -43,8 +43,9 @@ fn kind_name(f: &Finding) -> String {
 
 #[test]
 fn every_labelled_example_is_scored_and_passes() {
-    let data = std::fs::read_to_string(EXAMPLES)
-        .unwrap_or_else(|e| panic!("cannot read {EXAMPLES}: {e} (CI clones shared/ beside the repo)"));
+    let data = std::fs::read_to_string(EXAMPLES).unwrap_or_else(|e| {
+        panic!("cannot read {EXAMPLES}: {e} (CI clones shared/ beside the repo)")
+    });
     let mut examples = 0;
     let mut labels = 0;
     let mut keeps = 0;
@@ -59,7 +60,11 @@ fn every_labelled_example_is_scored_and_passes() {
         let resp = check(&ex.request);
         // The findings are well-formed.
         for w in resp.findings.windows(2) {
-            assert!(w[0].end <= w[1].start, "line {}: overlapping or unsorted findings", n + 1);
+            assert!(
+                w[0].end <= w[1].start,
+                "line {}: overlapping or unsorted findings",
+                n + 1
+            );
         }
         for f in &resp.findings {
             assert!(text.is_char_boundary(f.start) && text.is_char_boundary(f.end));
@@ -106,7 +111,15 @@ fn every_labelled_example_is_scored_and_passes() {
             }
         }
     }
-    assert!(examples >= 40, "expected the 40 labelled examples, read {examples}");
+    assert!(
+        examples >= 40,
+        "expected the 40 labelled examples, read {examples}"
+    );
     assert!(labels > 300 && keeps > 100);
-    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
 }

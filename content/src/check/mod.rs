@@ -220,7 +220,8 @@ fn settle(mut candidates: Vec<patterns::Candidate>) -> Vec<patterns::Candidate> 
         // The kept span starting at or before c.start, and the one after.
         let before = kept.range(..=c.start).next_back().map(|(_, k)| *k);
         let after = kept.range(c.start..).next().map(|(_, k)| *k);
-        let overlaps = before.is_some_and(|k| k.end > c.start) || after.is_some_and(|k| k.start < c.end);
+        let overlaps =
+            before.is_some_and(|k| k.end > c.start) || after.is_some_and(|k| k.start < c.end);
         if !overlaps {
             kept.insert(c.start, c);
         }

@@ -34,6 +34,17 @@ pub fn common_words() -> &'static HashSet<String> {
     SET.get_or_init(|| word_set(include_str!("data/common_words.txt")))
 }
 
+/// Given names flagged as unknown people only after a cue: the common words
+/// and `check/data/cue_only_names.txt`, folded.
+pub fn cue_only_names() -> &'static HashSet<String> {
+    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+    SET.get_or_init(|| {
+        let mut set = word_set(include_str!("data/cue_only_names.txt"));
+        set.extend(common_words().iter().cloned());
+        set
+    })
+}
+
 fn static_set(words: &'static [&'static str]) -> HashSet<&'static str> {
     words.iter().copied().collect()
 }
@@ -41,31 +52,158 @@ fn static_set(words: &'static [&'static str]) -> HashSet<&'static str> {
 /// Words just before a name that say the name is someone's: "Mum's friend
 /// Tyler", "a man called Kyle Price", "her boyfriend Jay", "Uncle Dave".
 const RELATION_CUES: &[&str] = &[
-    "friend", "friends", "boyfriend", "girlfriend", "partner", "ex", "ex-partner",
-    "ex-boyfriend", "ex-girlfriend", "ex-husband", "ex-wife", "husband", "wife", "fiance",
-    "fiancee", "called", "named", "uncle", "aunt", "auntie", "aunty", "cousin", "neighbour",
-    "neighbours", "neighbor", "grandma", "grandmother", "grandad", "granddad", "grandpa",
-    "grandfather", "gran", "granny", "nan", "nana", "nanna", "brother", "sister", "stepdad",
-    "stepmum", "stepfather", "stepmother", "step-dad", "step-mum", "half-brother",
-    "half-sister", "stepbrother", "stepsister", "step-brother", "step-sister", "mate", "mates",
-    "lodger", "niece", "nephew", "godmother", "godfather", "babysitter", "son", "daughter",
-    "mr", "mrs", "ms", "miss", "mx", "mum", "dad", "mother", "father", "mam", "mummy",
-    "daddy", "lad", "bloke", "landlord", "landlady", "flatmate", "housemate", "classmate",
-    "relative", "relatives", "visitor",
+    "friend",
+    "friends",
+    "boyfriend",
+    "girlfriend",
+    "partner",
+    "ex",
+    "ex-partner",
+    "ex-boyfriend",
+    "ex-girlfriend",
+    "ex-husband",
+    "ex-wife",
+    "husband",
+    "wife",
+    "fiance",
+    "fiancee",
+    "called",
+    "named",
+    "uncle",
+    "aunt",
+    "auntie",
+    "aunty",
+    "cousin",
+    "neighbour",
+    "neighbours",
+    "neighbor",
+    "grandma",
+    "grandmother",
+    "grandad",
+    "granddad",
+    "grandpa",
+    "grandfather",
+    "gran",
+    "granny",
+    "nan",
+    "nana",
+    "nanna",
+    "brother",
+    "sister",
+    "stepdad",
+    "stepmum",
+    "stepfather",
+    "stepmother",
+    "step-dad",
+    "step-mum",
+    "half-brother",
+    "half-sister",
+    "stepbrother",
+    "stepsister",
+    "step-brother",
+    "step-sister",
+    "mate",
+    "mates",
+    "lodger",
+    "niece",
+    "nephew",
+    "godmother",
+    "godfather",
+    "babysitter",
+    "son",
+    "daughter",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "mum",
+    "dad",
+    "mother",
+    "father",
+    "mam",
+    "mummy",
+    "daddy",
+    "lad",
+    "bloke",
+    "landlord",
+    "landlady",
+    "flatmate",
+    "housemate",
+    "classmate",
+    "relative",
+    "relatives",
+    "visitor",
 ];
 
 /// Words just before a name that say the name is a professional's: their
 /// names are not flagged ("Your worker Helen", "Dr Patel", "PC Jones").
 const PROFESSIONAL_CUES: &[&str] = &[
-    "worker", "workers", "teacher", "nurse", "doctor", "dr", "gp", "pc", "pcso", "iro",
-    "officer", "manager", "advocate", "midwife", "therapist", "counsellor", "counselor",
-    "solicitor", "guardian", "chair", "chairperson", "practitioner", "sergeant", "sgt",
-    "inspector", "detective", "dc", "ds", "cllr", "councillor", "headteacher", "head",
-    "senco", "judge", "magistrate", "psychologist", "psychiatrist", "paediatrician",
-    "consultant", "lawyer", "barrister", "mentor", "tutor", "keyworker", "coordinator",
-    "co-ordinator", "supervisor", "prof", "professor", "reverend", "rev", "receptionist",
-    "dentist", "optician", "pharmacist", "paramedic", "constable", "caseworker", "assistant",
-    "interpreter", "chaplain", "imam", "vicar", "coach", "leader",
+    "worker",
+    "workers",
+    "teacher",
+    "nurse",
+    "doctor",
+    "dr",
+    "gp",
+    "pc",
+    "pcso",
+    "iro",
+    "officer",
+    "manager",
+    "advocate",
+    "midwife",
+    "therapist",
+    "counsellor",
+    "counselor",
+    "solicitor",
+    "guardian",
+    "chair",
+    "chairperson",
+    "practitioner",
+    "sergeant",
+    "sgt",
+    "inspector",
+    "detective",
+    "dc",
+    "ds",
+    "cllr",
+    "councillor",
+    "headteacher",
+    "head",
+    "senco",
+    "judge",
+    "magistrate",
+    "psychologist",
+    "psychiatrist",
+    "paediatrician",
+    "consultant",
+    "lawyer",
+    "barrister",
+    "mentor",
+    "tutor",
+    "keyworker",
+    "coordinator",
+    "co-ordinator",
+    "supervisor",
+    "prof",
+    "professor",
+    "reverend",
+    "rev",
+    "receptionist",
+    "dentist",
+    "optician",
+    "pharmacist",
+    "paramedic",
+    "constable",
+    "caseworker",
+    "assistant",
+    "interpreter",
+    "chaplain",
+    "imam",
+    "vicar",
+    "coach",
+    "leader",
 ];
 
 /// "visitor" is a relation cue ("a visitor called ..."), but "health visitor"
@@ -79,61 +217,400 @@ const PROFESSIONAL_PAIRS: &[(&str, &str)] = &[
 
 /// Words before "called"/"named" that mean the name is not a person's.
 const THING_WORDS: &[&str] = &[
-    "dog", "dogs", "cat", "cats", "puppy", "kitten", "pet", "pets", "hamster", "rabbit",
-    "bunny", "fish", "horse", "pony", "bird", "snake", "lizard", "tortoise", "guinea", "pig",
-    "game", "games", "app", "school", "place", "book", "film", "movie", "show", "programme",
-    "program", "group", "club", "song", "band", "team", "street", "road", "town", "village",
-    "shop", "cafe", "toy", "teddy", "doll", "website", "channel", "series", "character",
-    "project", "course", "class", "charity", "company", "service", "centre", "center",
+    "dog",
+    "dogs",
+    "cat",
+    "cats",
+    "puppy",
+    "kitten",
+    "pet",
+    "pets",
+    "hamster",
+    "rabbit",
+    "bunny",
+    "fish",
+    "horse",
+    "pony",
+    "bird",
+    "snake",
+    "lizard",
+    "tortoise",
+    "guinea",
+    "pig",
+    "game",
+    "games",
+    "app",
+    "school",
+    "place",
+    "book",
+    "film",
+    "movie",
+    "show",
+    "programme",
+    "program",
+    "group",
+    "club",
+    "song",
+    "band",
+    "team",
+    "street",
+    "road",
+    "town",
+    "village",
+    "shop",
+    "cafe",
+    "toy",
+    "teddy",
+    "doll",
+    "website",
+    "channel",
+    "series",
+    "character",
+    "project",
+    "course",
+    "class",
+    "charity",
+    "company",
+    "service",
+    "centre",
+    "center",
 ];
 
 /// Capitalised words that are not names even after a cue.
 const STOP_WORDS: &[&str] = &[
-    "the", "a", "an", "and", "or", "but", "i", "he", "she", "they", "we", "you", "it", "his",
-    "her", "their", "our", "my", "your", "its", "him", "them", "me", "us", "who", "which",
-    "that", "this", "these", "those", "there", "then", "when", "where", "what", "why", "how",
-    "said", "says", "is", "was", "were", "are", "be", "been", "has", "had", "have", "do",
-    "did", "does", "at", "in", "on", "to", "from", "for", "with", "of", "by", "as", "if",
-    "so", "not", "no", "yes", "also", "too", "very", "just", "all", "some", "any", "one",
-    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
-    "february", "march", "july", "september", "october", "november", "december", "christmas",
-    "easter", "eid", "diwali", "school", "home", "ok", "okay", "dear", "hi", "hello", "thanks",
-    "please", "sir", "madam", "social", "services", "council", "police", "nhs", "court",
-    "hospital", "team", "mum", "dad", "mummy", "daddy", "mam", "nan", "nana", "gran", "granny",
-    "grandma", "grandad", "grandpa", "auntie", "aunty", "uncle", "aunt", "mr", "mrs", "ms",
-    "miss", "mx", "dr", "who's", "i'm", "i've", "i'll", "i'd", "he's", "she's", "they're",
-    "we're", "you're", "it's", "that's", "there's", "don't", "didn't", "can't", "won't",
-    "isn't", "wasn't", "child", "children", "baby", "friend", "friends", "family", "plan",
-    "meeting", "review", "conference", "contact", "note", "notes", "update", "today",
-    "tomorrow", "yesterday", "tonight", "morning", "afternoon", "evening", "weekend", "week",
-    "month", "year", "new", "old", "young", "little", "big", "best", "good", "man", "woman",
-    "boy", "girl", "lady", "gentleman", "someone", "somebody", "anyone", "nobody", "everyone",
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "but",
+    "i",
+    "he",
+    "she",
+    "they",
+    "we",
+    "you",
+    "it",
+    "his",
+    "her",
+    "their",
+    "our",
+    "my",
+    "your",
+    "its",
+    "him",
+    "them",
+    "me",
+    "us",
+    "who",
+    "which",
+    "that",
+    "this",
+    "these",
+    "those",
+    "there",
+    "then",
+    "when",
+    "where",
+    "what",
+    "why",
+    "how",
+    "said",
+    "says",
+    "is",
+    "was",
+    "were",
+    "are",
+    "be",
+    "been",
+    "has",
+    "had",
+    "have",
+    "do",
+    "did",
+    "does",
+    "at",
+    "in",
+    "on",
+    "to",
+    "from",
+    "for",
+    "with",
+    "of",
+    "by",
+    "as",
+    "if",
+    "so",
+    "not",
+    "no",
+    "yes",
+    "also",
+    "too",
+    "very",
+    "just",
+    "all",
+    "some",
+    "any",
+    "one",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "july",
+    "september",
+    "october",
+    "november",
+    "december",
+    "christmas",
+    "easter",
+    "eid",
+    "diwali",
+    "school",
+    "home",
+    "ok",
+    "okay",
+    "dear",
+    "hi",
+    "hello",
+    "thanks",
+    "please",
+    "sir",
+    "madam",
+    "social",
+    "services",
+    "council",
+    "police",
+    "nhs",
+    "court",
+    "hospital",
+    "team",
+    "mum",
+    "dad",
+    "mummy",
+    "daddy",
+    "mam",
+    "nan",
+    "nana",
+    "gran",
+    "granny",
+    "grandma",
+    "grandad",
+    "grandpa",
+    "auntie",
+    "aunty",
+    "uncle",
+    "aunt",
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "who's",
+    "i'm",
+    "i've",
+    "i'll",
+    "i'd",
+    "he's",
+    "she's",
+    "they're",
+    "we're",
+    "you're",
+    "it's",
+    "that's",
+    "there's",
+    "don't",
+    "didn't",
+    "can't",
+    "won't",
+    "isn't",
+    "wasn't",
+    "child",
+    "children",
+    "baby",
+    "friend",
+    "friends",
+    "family",
+    "plan",
+    "meeting",
+    "review",
+    "conference",
+    "contact",
+    "note",
+    "notes",
+    "update",
+    "today",
+    "tomorrow",
+    "yesterday",
+    "tonight",
+    "morning",
+    "afternoon",
+    "evening",
+    "weekend",
+    "week",
+    "month",
+    "year",
+    "new",
+    "old",
+    "young",
+    "little",
+    "big",
+    "best",
+    "good",
+    "man",
+    "woman",
+    "boy",
+    "girl",
+    "lady",
+    "gentleman",
+    "someone",
+    "somebody",
+    "anyone",
+    "nobody",
+    "everyone",
 ];
 
 /// Words after a given name that make it a place, not a person:
 /// "Victoria Park", "Grace Academy", "St Helen's Hospital".
 const PLACE_WORDS: &[&str] = &[
-    "road", "rd", "street", "st", "avenue", "ave", "lane", "close", "way", "drive", "park",
-    "school", "academy", "college", "primary", "secondary", "high", "junior", "infant",
-    "infants", "nursery", "hospital", "house", "centre", "center", "ward", "station", "court",
-    "crescent", "gardens", "terrace", "place", "grove", "walk", "hall", "church", "chapel",
-    "mosque", "temple", "gurdwara", "synagogue", "library", "surgery", "clinic", "medical",
-    "health", "university", "square", "green", "hill", "estate", "community", "leisure",
-    "sports", "football", "club", "fc", "united", "city", "town", "shopping", "bridge", "line",
-    "tower", "building", "buildings", "hotel", "cafe", "restaurant", "pub", "arms", "inn",
-    "prison", "camp", "wing", "trust", "foundation", "borough", "county", "village", "lodge",
-    "manor", "farm", "cottage", "view", "heights", "mews", "rise", "row", "unit", "ward's",
-    "infirmary", "hospice", "children's", "women's", "refuge", "shelter", "practice",
-    "harbour", "airport", "beach", "bay", "island", "falls", "forest", "wood", "woods",
-    "lake", "river", "valley", "street's", "market", "mall", "parade", "quay", "wharf",
+    "road",
+    "rd",
+    "street",
+    "st",
+    "avenue",
+    "ave",
+    "lane",
+    "close",
+    "way",
+    "drive",
+    "park",
+    "school",
+    "academy",
+    "college",
+    "primary",
+    "secondary",
+    "high",
+    "junior",
+    "infant",
+    "infants",
+    "nursery",
+    "hospital",
+    "house",
+    "centre",
+    "center",
+    "ward",
+    "station",
+    "court",
+    "crescent",
+    "gardens",
+    "terrace",
+    "place",
+    "grove",
+    "walk",
+    "hall",
+    "church",
+    "chapel",
+    "mosque",
+    "temple",
+    "gurdwara",
+    "synagogue",
+    "library",
+    "surgery",
+    "clinic",
+    "medical",
+    "health",
+    "university",
+    "square",
+    "green",
+    "hill",
+    "estate",
+    "community",
+    "leisure",
+    "sports",
+    "football",
+    "club",
+    "fc",
+    "united",
+    "city",
+    "town",
+    "shopping",
+    "bridge",
+    "line",
+    "tower",
+    "building",
+    "buildings",
+    "hotel",
+    "cafe",
+    "restaurant",
+    "pub",
+    "arms",
+    "inn",
+    "prison",
+    "camp",
+    "wing",
+    "trust",
+    "foundation",
+    "borough",
+    "county",
+    "village",
+    "lodge",
+    "manor",
+    "farm",
+    "cottage",
+    "view",
+    "heights",
+    "mews",
+    "rise",
+    "row",
+    "unit",
+    "ward's",
+    "infirmary",
+    "hospice",
+    "children's",
+    "women's",
+    "refuge",
+    "shelter",
+    "practice",
+    "harbour",
+    "airport",
+    "beach",
+    "bay",
+    "island",
+    "falls",
+    "forest",
+    "wood",
+    "woods",
+    "lake",
+    "river",
+    "valley",
+    "street's",
+    "market",
+    "mall",
+    "parade",
+    "quay",
+    "wharf",
 ];
 
 /// Sentence-initial words that make a name that is also a modal verb a verb:
 /// "Will you ...", "May I ...".
-const PRONOUNS: &[&str] = &["i", "you", "he", "she", "we", "they", "it", "there", "this", "that"];
+const PRONOUNS: &[&str] = &[
+    "i", "you", "he", "she", "we", "they", "it", "there", "this", "that",
+];
 
 /// Names that are also months: "May" before or after a number is a month.
 const MONTH_NAMES: &[&str] = &["may", "june", "april", "august", "march", "jan", "july"];
+
+/// Words before a month name that make it a month: "in May", "early June".
+const MONTH_BEFORE: &[&str] = &[
+    "in", "early", "late", "mid", "since", "until", "till", "during", "last", "next", "this",
+    "every", "each",
+];
 
 struct Lists {
     relation: HashSet<&'static str>,
@@ -143,6 +620,7 @@ struct Lists {
     place: HashSet<&'static str>,
     pronouns: HashSet<&'static str>,
     months: HashSet<&'static str>,
+    month_before: HashSet<&'static str>,
 }
 
 fn lists() -> &'static Lists {
@@ -155,6 +633,7 @@ fn lists() -> &'static Lists {
         place: static_set(PLACE_WORDS),
         pronouns: static_set(PRONOUNS),
         months: static_set(MONTH_NAMES),
+        month_before: static_set(MONTH_BEFORE),
     })
 }
 
@@ -195,7 +674,10 @@ impl<'t> Words<'t> {
         let before = &self.text[..self.tokens[i].start];
         match before.trim_end_matches([' ', '\t']).chars().next_back() {
             None => true,
-            Some(c) => matches!(c, '.' | '!' | '?' | '\n' | '#' | '*' | '-' | '>' | '"' | '“'),
+            Some(c) => matches!(
+                c,
+                '.' | '!' | '?' | '\n' | '#' | '*' | '-' | '>' | '"' | '“'
+            ),
         }
     }
 }
@@ -244,35 +726,53 @@ fn flagged(p: &CasePerson) -> bool {
     !p.recipient && p.role != Role::Professional
 }
 
-/// The folded token sequences of a written name: "Kyle Lloyd-Jones" gives
-/// ["kyle", "lloyd-jones"] and, as variants, ["kyle", "lloyd", "jones"];
-/// "O'Neill" also gives ["oneill"] and ["o", "neill"].
-fn name_variants(name: &str) -> Vec<Vec<String>> {
-    let base: Vec<String> = super::tokens::tokenize(name)
-        .iter()
-        .map(|t| super::tokens::fold(t.full(name)))
-        .collect();
-    if base.is_empty() {
-        return Vec::new();
+/// The ways one word of a name may be written, each a sequence of folded
+/// words: "lloyd-jones" -> ["lloyd-jones"], ["lloyd", "jones"];
+/// "o'neill" -> ["o'neill"], ["oneill"], ["o", "neill"].
+fn word_variants(word: &str) -> Vec<Vec<String>> {
+    let mut out = vec![vec![word.to_string()]];
+    if word.contains('\'') {
+        out.push(vec![word.replace('\'', "")]);
     }
-    let mut out = vec![base.clone()];
-    let split_hyphen: Vec<String> = base
-        .iter()
-        .flat_map(|w| w.split('-').map(str::to_string).collect::<Vec<_>>())
-        .collect();
-    if split_hyphen != base {
-        out.push(split_hyphen);
-    }
-    let no_apostrophe: Vec<String> = base.iter().map(|w| w.replace('\'', "")).collect();
-    if no_apostrophe != base {
-        out.push(no_apostrophe);
-        let split_apostrophe: Vec<String> = base
-            .iter()
-            .flat_map(|w| w.split('\'').map(str::to_string).collect::<Vec<_>>())
+    if word.contains(['\'', '-']) {
+        let split: Vec<String> = word
+            .split(['\'', '-'])
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
             .collect();
-        out.push(split_apostrophe);
+        if split.len() > 1 {
+            out.push(split);
+        }
     }
     out
+}
+
+/// Every combination of the variants of `words`, joined (at most 32).
+fn combinations(words: &[Vec<Vec<String>>]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = vec![Vec::new()];
+    for alts in words {
+        let mut next = Vec::new();
+        for prefix in &out {
+            for alt in alts {
+                if next.len() >= 32 {
+                    break;
+                }
+                let mut v = prefix.clone();
+                v.extend(alt.iter().cloned());
+                next.push(v);
+            }
+        }
+        out = next;
+    }
+    out
+}
+
+/// The folded words of a written name, each with its variants.
+fn name_words(name: &str) -> Vec<Vec<Vec<String>>> {
+    super::tokens::tokenize(name)
+        .iter()
+        .map(|t| word_variants(&super::tokens::fold(t.full(name))))
+        .collect()
 }
 
 impl People {
@@ -284,19 +784,27 @@ impl People {
         };
         for (pi, person) in people.iter().enumerate() {
             let flag = flagged(person);
-            for variant in name_variants(&person.name) {
-                index.add(&variant, Form::Full, pi, flag);
-                index.add(&variant[..1], Form::Given, pi, flag);
-                if variant.len() > 1 {
-                    index.add(&variant[variant.len() - 1..], Form::Surname, pi, flag);
+            let words = name_words(&person.name);
+            if let (Some(first), Some(last)) = (words.first(), words.last()) {
+                for full in combinations(&words) {
+                    index.add(&full, Form::Full, pi, flag);
                 }
-                if variant.len() > 2 {
-                    let first_last = [variant[0].clone(), variant[variant.len() - 1].clone()];
-                    index.add(&first_last, Form::Full, pi, flag);
+                for given in first {
+                    index.add(given, Form::Given, pi, flag);
+                }
+                if words.len() > 1 {
+                    for surname in last {
+                        index.add(surname, Form::Surname, pi, flag);
+                    }
+                }
+                if words.len() > 2 {
+                    for first_last in combinations(&[first.clone(), last.clone()]) {
+                        index.add(&first_last, Form::Full, pi, flag);
+                    }
                 }
             }
             for alias in &person.aliases {
-                for variant in name_variants(alias) {
+                for variant in combinations(&name_words(alias)) {
                     index.add(&variant, Form::Alias, pi, flag);
                 }
             }
@@ -365,7 +873,7 @@ impl People {
                 key.clear();
                 key.extend(ids[i..i + len].iter().map(|x| x.expect("checked")));
                 if let Some(p) = self.patterns.get(&key) {
-                    if len == 1 && !single_word_ok(words, i) {
+                    if len == 1 && (!single_word_ok(words, i) || followed_by_place(words, i)) {
                         continue;
                     }
                     matched = Some((len, p));
@@ -417,6 +925,15 @@ fn single_word_ok(words: &Words, i: usize) -> bool {
     }
     let l = lists();
     let n = words.tokens.len();
+    // In a run of capitals ("THE REVIEW WILL BE") a capital says nothing.
+    if caps(name) == Caps::Upper {
+        let upper = |j: usize| caps(words.name(j)) == Caps::Upper;
+        if (i > 0 && words.gap_after(i - 1) != Gap::Break && upper(i - 1))
+            || (i + 1 < n && words.gap_after(i) != Gap::Break && upper(i + 1))
+        {
+            return false;
+        }
+    }
     if (key == "will" || key == "may")
         && words.sentence_start(i)
         && i + 1 < n
@@ -439,8 +956,31 @@ fn single_word_ok(words: &Words, i: usize) -> bool {
         if i > 0 && words.gap_after(i - 1) != Gap::Break && number(i - 1) {
             return false;
         }
+        // "in May", "early June", "by the end of April".
+        if i > 0 && !words.tokens[i].is_possessive() && words.gap_after(i - 1) == Gap::Space {
+            let prev = words.keys[i - 1].as_str();
+            let of_month = prev == "of"
+                && i > 1
+                && matches!(
+                    words.keys[i - 2].as_str(),
+                    "end" | "beginning" | "middle" | "start" | "month"
+                );
+            if of_month || l.month_before.contains(prev) {
+                return false;
+            }
+        }
     }
     true
+}
+
+/// True when token `i` is followed by a capitalised place word: "Grace
+/// Academy", "Victoria Park", "Dean Road".
+fn followed_by_place(words: &Words, i: usize) -> bool {
+    i + 1 < words.tokens.len()
+        && !words.tokens[i].is_possessive()
+        && words.gap_after(i) == Gap::Space
+        && is_capitalised(words.name(i + 1))
+        && lists().place.contains(words.keys[i + 1].as_str())
 }
 
 // ---------------------------------------------------------------------------
@@ -474,7 +1014,10 @@ fn cue_before(words: &Words, i: usize, last_unknown: Option<usize>) -> Cue {
     let prev_key = words.keys[prev].as_str();
     // "Dr. Patel", "Mrs. Walsh": the full stop of a title is not a sentence end.
     let title_dot = g == Gap::Break
-        && matches!(prev_key, "dr" | "mr" | "mrs" | "ms" | "mx" | "prof" | "rev" | "st")
+        && matches!(
+            prev_key,
+            "dr" | "mr" | "mrs" | "ms" | "mx" | "prof" | "rev" | "st"
+        )
         && words.text[words.tokens[prev].end..words.tokens[i].start]
             .strip_prefix('.')
             .is_some_and(|rest| !rest.is_empty() && rest.trim_matches([' ', '\t']).is_empty());
@@ -532,7 +1075,7 @@ fn cue_before(words: &Words, i: usize, last_unknown: Option<usize>) -> Cue {
 pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
     let l = lists();
     let given = given_names();
-    let common = common_words();
+    let cue_only = cue_only_names();
     let n = words.tokens.len();
     let mut out = Vec::new();
     let mut last_unknown: Option<usize> = None;
@@ -564,11 +1107,8 @@ pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
             continue;
         }
         let capital = matches!(c, Caps::Title | Caps::Upper);
-        let in_list = given.contains(key) && !common.contains(key);
-        let next_is_place = i + 1 < n
-            && words.gap_after(i) == Gap::Space
-            && !words.tokens[i].is_possessive()
-            && l.place.contains(words.keys[i + 1].as_str());
+        let in_list = given.contains(key) && !cue_only.contains(key);
+        let next_is_place = followed_by_place(words, i);
         let candidate = if capital {
             match cue {
                 Cue::Relation => true,

@@ -156,9 +156,36 @@ pub fn find_all(text: &str, out: &mut Vec<Candidate>) {
 
 /// Words after which a number is not a house number ("room 12", "Year 6").
 const NOT_HOUSE_NUMBER_AFTER: &[&str] = &[
-    "year", "room", "page", "class", "group", "ward", "bay", "bed", "level", "floor", "step",
-    "platform", "gate", "chapter", "section", "no", "number", "route", "bus", "table", "item",
-    "line", "question", "session", "week", "day", "age", "aged", "ref", "reference",
+    "year",
+    "room",
+    "page",
+    "class",
+    "group",
+    "ward",
+    "bay",
+    "bed",
+    "level",
+    "floor",
+    "step",
+    "platform",
+    "gate",
+    "chapter",
+    "section",
+    "no",
+    "number",
+    "route",
+    "bus",
+    "table",
+    "item",
+    "line",
+    "question",
+    "session",
+    "week",
+    "day",
+    "age",
+    "aged",
+    "ref",
+    "reference",
 ];
 
 fn address_ok(text: &str, start: usize) -> bool {
@@ -220,7 +247,8 @@ fn phone_ok(text: &str, start: usize, end: usize) -> bool {
         if b.is_ascii_alphanumeric()
             || b == b'+'
             || b == b'/'
-            || (b == b'.' && is_digit_before(text, start - 1)) {
+            || (b == b'.' && is_digit_before(text, start - 1))
+        {
             return false;
         }
     }
@@ -283,8 +311,15 @@ fn nhs_ok(text: &str, start: usize, end: usize) -> bool {
     if matches!(byte_at(text, end), Some(b'-' | b'/' | b'.')) && is_digit_at(text, end + 1) {
         return false;
     }
-    if byte_before(text, start) == Some(b'+') {
-        return false;
+    // Not the rest of a phone number: "+44 (0)113 496 0123", "0044 113 ...".
+    if let Some(c) = text[..start]
+        .trim_end_matches([' ', '\u{a0}'])
+        .chars()
+        .next_back()
+    {
+        if c == ')' || c == '+' || c.is_ascii_digit() {
+            return false;
+        }
     }
     if !nhs_check_digit_valid(&digits(&text[start..end])) {
         return false;
@@ -333,7 +368,9 @@ mod tests {
         let mut out = Vec::new();
         find_all(text, &mut out);
         out.sort_by_key(|c| (c.start, c.end));
-        out.iter().map(|c| (c.kind, &text[c.start..c.end])).collect()
+        out.iter()
+            .map(|c| (c.kind, &text[c.start..c.end]))
+            .collect()
     }
 
     #[test]

@@ -241,7 +241,15 @@ mod tests {
     fn joins_hyphens_and_apostrophes_inside_words() {
         assert_eq!(
             words("Ava Smith-Patel and O'Sullivan, O’Neill's - 'quoted' x-"),
-            vec!["Ava", "Smith-Patel", "and", "O'Sullivan", "O’Neill's", "quoted", "x"]
+            vec![
+                "Ava",
+                "Smith-Patel",
+                "and",
+                "O'Sullivan",
+                "O’Neill's",
+                "quoted",
+                "x"
+            ]
         );
     }
 
@@ -262,7 +270,10 @@ mod tests {
         for t in tokenize(text) {
             assert!(text.is_char_boundary(t.start) && text.is_char_boundary(t.end));
         }
-        assert_eq!(words(text), vec!["Zoë", "and", "Łukasz", "Szymańska", "Zoe\u{308}"]);
+        assert_eq!(
+            words(text),
+            vec!["Zoë", "and", "Łukasz", "Szymańska", "Zoe\u{308}"]
+        );
     }
 
     #[test]
