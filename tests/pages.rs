@@ -35,7 +35,7 @@ fn assert_hardened(page: &Fetched, what: &str) {
         "{what}: {csp}"
     );
     assert_eq!(header(page, "x-content-type-options"), "nosniff", "{what}");
-    assert_eq!(header(page, "referrer-policy"), "no-referrer", "{what}");
+    assert_eq!(header(page, "referrer-policy"), "same-origin", "{what}");
 }
 
 fn assert_page_shape(page: &Fetched, what: &str, portal: bool) {

@@ -42,7 +42,7 @@ impl Chrome {
                 head {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
-                    meta name="referrer" content="no-referrer";
+                    meta name="referrer" content="same-origin";
                     title { (title) " – " (self.service_name) }
                     link rel="stylesheet" href="/static/site.css";
                     @if self.quick_exit.is_some() {
@@ -155,7 +155,10 @@ pub fn harden<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            // Not no-referrer: with it, browsers send `Origin: null` on
+            // same-origin form posts and fetches, and the Origin check refuses
+            // every form. same-origin still sends nothing to other sites.
+            HeaderValue::from_static("same-origin"),
         ))
         .layer(SetResponseHeaderLayer::overriding(
             header::X_FRAME_OPTIONS,
