@@ -251,7 +251,7 @@ async fn sign_in_with_other_key(
         serde_json::from_value(start["options"].clone()).unwrap();
     options.public_key.allow_credentials = vec![AllowCredentials {
         type_: "public-key".into(),
-        id: other.credential.clone().into(),
+        id: other.credential.clone(),
         transports: None,
     }];
     let credential = other.key.do_authentication(origin(s), options).unwrap();
