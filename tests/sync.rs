@@ -67,12 +67,12 @@ async fn pushes_reach_the_portal_and_receipts_come_back_once() {
                 .display_name,
             "Sarah Carter"
         );
-        let seen = portal::publications::visible_to(&s.portal_db, mother)
+        let seen = portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), mother)
             .await
             .unwrap();
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].body_markdown, "Mother's version");
-        assert!(portal::publications::visible_to(&s.portal_db, father)
+        assert!(portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), father)
             .await
             .unwrap()
             .is_empty());
@@ -107,7 +107,7 @@ async fn pushes_reach_the_portal_and_receipts_come_back_once() {
         sync::run_once(&s.bridge_db, &s.bridge_client)
             .await
             .unwrap();
-        let seen = portal::publications::visible_to(&s.portal_db, mother)
+        let seen = portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), mother)
             .await
             .unwrap();
         assert_eq!(
@@ -127,7 +127,7 @@ async fn pushes_reach_the_portal_and_receipts_come_back_once() {
         sync::run_once(&s.bridge_db, &s.bridge_client)
             .await
             .unwrap();
-        assert!(portal::publications::visible_to(&s.portal_db, mother)
+        assert!(portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), mother)
             .await
             .unwrap()
             .is_empty());
@@ -174,7 +174,7 @@ async fn the_same_push_sent_twice_is_applied_once() {
                 .unwrap();
         assert_eq!(outcome, "rejected: 409");
         assert_eq!(
-            portal::publications::visible_to(&s.portal_db, reader)
+            portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), reader)
                 .await
                 .unwrap()[0]
                 .body_markdown,
@@ -333,7 +333,7 @@ async fn a_sync_interrupted_by_stopping_the_portal_resumes_with_nothing_lost() {
             .unwrap();
         assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 0);
         assert_eq!(
-            portal::publications::visible_to(&s.portal_db, reader)
+            portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), reader)
                 .await
                 .unwrap()
                 .len(),
@@ -342,4 +342,28 @@ async fn a_sync_interrupted_by_stopping_the_portal_resumes_with_nothing_lost() {
         assert_eq!(staff_bridge::events::count(&s.bridge_db).await.unwrap(), 40);
         s.finish().await;
     }
+}
+
+#[tokio::test]
+async fn published_text_is_sealed_in_the_portal_database_and_its_wal() {
+    let s = Services::start(content::db::Backend::Sqlite).await;
+    let reader = Uuid::new_v4();
+    let sentence = "Ellie will spend every Saturday afternoon with her grandmother.";
+    enqueue(&s, &[Push::Publication(Uuid::new_v4(), publication(1, vec![reader], sentence))]).await;
+    sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
+    let seen = portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), reader).await.unwrap();
+    assert_eq!(seen[0].body_markdown, sentence, "the reader gets the text back");
+
+    let path = s.portal_config.database_url.trim_start_matches("sqlite://").split('?').next().unwrap().to_string();
+    let mut files = 0;
+    for file in [path.clone(), format!("{path}-wal")] {
+        if let Ok(bytes) = std::fs::read(&file) {
+            files += 1;
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(!text.contains("Saturday afternoon"), "{file} holds the text in the clear");
+            assert!(!text.contains("Your plan"), "{file} holds the title in the clear");
+        }
+    }
+    assert_eq!(files, 2, "both the database and its WAL were checked");
+    s.finish().await;
 }

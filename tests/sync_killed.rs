@@ -28,6 +28,7 @@ fn free_port() -> u16 {
 struct Setup {
     portal_toml: std::path::PathBuf,
     bridge_toml: std::path::PathBuf,
+    portal_key: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -39,7 +40,8 @@ fn write_configs(portal_url: &str, bridge_url: &str) -> Setup {
     std::fs::write(
         &portal_toml,
         format!(
-            "public_addr = \"127.0.0.1:{public}\"\ninternal_addr = \"127.0.0.1:{internal}\"\ndatabase_url = \"{portal_url}\"\nsync_secret = \"{SECRET}\"\npublic_url = \"http://localhost:{public}\"\n"
+            "public_addr = \"127.0.0.1:{public}\"\ninternal_addr = \"127.0.0.1:{internal}\"\ndatabase_url = \"{portal_url}\"\nsync_secret = \"{SECRET}\"\npublic_url = \"http://localhost:{public}\"\nkey_file = \"{}\"\n",
+            dir.path().join("portal.key").display()
         ),
     )
     .unwrap();
@@ -54,6 +56,7 @@ fn write_configs(portal_url: &str, bridge_url: &str) -> Setup {
     Setup {
         portal_toml,
         bridge_toml,
+        portal_key: dir.path().join("portal.key"),
         _dir: dir,
     }
 }
@@ -174,7 +177,11 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing() {
             "{backend:?}: every publication arrived once"
         );
         assert_eq!(
-            portal::publications::visible_to(&portal_db, reader)
+            portal::publications::visible_to(
+                &portal_db,
+                &content::seal::Sealer::load_or_create(&setup.portal_key).unwrap(),
+                reader
+            )
                 .await
                 .unwrap()
                 .len() as i64,

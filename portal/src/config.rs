@@ -28,6 +28,9 @@ pub struct PortalConfig {
     /// one address, then one more every `rate_limit_seconds`.
     pub rate_limit_burst: u32,
     pub rate_limit_seconds: u64,
+    /// The age identity that seals published content at rest: a file
+    /// outside the database, created (0600) on first start.
+    pub key_file: std::path::PathBuf,
     /// Email for sign-in codes; without it, email sign-in is off.
     #[serde(default)]
     pub mail: Option<content::mail::MailSettings>,

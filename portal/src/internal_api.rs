@@ -134,7 +134,7 @@ async fn put_publication(
 ) -> Result<Response> {
     let id = parse_id(&id)?;
     let push: PublicationPush = parse_json(&body)?;
-    match publications::store_version(&state.db, id, &push, now()).await {
+    match publications::store_version(&state.db, &state.sealer, id, &push, now()).await {
         Ok(Stored::New) => Ok(StatusCode::CREATED.into_response()),
         Ok(Stored::AlreadyHere) => Ok(StatusCode::NO_CONTENT.into_response()),
         Err(StoreError::Conflict(version)) => Ok((

@@ -49,6 +49,7 @@ pub struct AppState {
     pub origin: String,
     pub proxies: TrustedProxies,
     pub rate_limit: (u32, Duration),
+    pub sealer: Arc<content::seal::Sealer>,
 }
 
 /// The portal's two routers, ready to serve.
@@ -90,6 +91,7 @@ impl Portal {
                 config.rate_limit_burst,
                 Duration::from_secs(config.rate_limit_seconds),
             ),
+            sealer: Arc::new(content::seal::Sealer::load_or_create(&config.key_file)?),
         };
         let public = content::web::harden(
             pages::router(&state)

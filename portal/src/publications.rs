@@ -2,6 +2,7 @@
 //! `publication_audience` and `withdrawals`.
 
 use content::db::Db;
+use content::seal::Sealer;
 use content::sync::{PublicationPush, WithdrawalPush};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -44,6 +45,7 @@ fn push_hash(push: &PublicationPush) -> String {
 /// Stores one version, and tells the bridge it arrived, in one transaction.
 pub async fn store_version(
     db: &Db,
+    sealer: &Sealer,
     id: Uuid,
     push: &PublicationPush,
     now: i64,
@@ -70,8 +72,8 @@ pub async fn store_version(
     .bind(id.to_string())
     .bind(push.version)
     .bind(&push.kind)
-    .bind(&push.title)
-    .bind(&push.body_markdown)
+    .bind(sealer.seal(&push.title))
+    .bind(sealer.seal(&push.body_markdown))
     .bind(&hash)
     .bind(push.published_at)
     .bind(now)
@@ -130,7 +132,7 @@ type VisibleRow = (String, i64, String, String, String, i64);
 
 /// Everything currently published to `person`: the newest version of each
 /// item whose newest version names them, and nothing withdrawn.
-pub async fn visible_to(db: &Db, person: Uuid) -> sqlx::Result<Vec<Visible>> {
+pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<Vec<Visible>> {
     let rows: Vec<VisibleRow> = sqlx::query_as(
         "SELECT v.publication_id, v.version, v.kind, v.title, v.body_markdown, v.published_at
          FROM publication_versions v
@@ -146,6 +148,10 @@ pub async fn visible_to(db: &Db, person: Uuid) -> sqlx::Result<Vec<Visible>> {
     Ok(rows
         .into_iter()
         .filter_map(|(id, version, kind, title, body_markdown, published_at)| {
+            let (Ok(title), Ok(body_markdown)) = (sealer.open(&title), sealer.open(&body_markdown)) else {
+                tracing::error!("a publication could not be unsealed with this portal's key");
+                return None;
+            };
             Some(Visible {
                 id: id.parse().ok()?,
                 version,

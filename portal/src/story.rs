@@ -30,7 +30,7 @@ fn kind_label(kind: &str) -> &str {
 }
 
 pub async fn home(State(state): State<AppState>, family: Family) -> Result<Response> {
-    let items = publications::visible_to(&state.db, family.person.id).await?;
+    let items = publications::visible_to(&state.db, &state.sealer, family.person.id).await?;
     let last_visit = family.person.last_visit_at;
     crate::people::visited(&state.db, family.person.id, family.session.created_at).await?;
     Ok(page(
@@ -61,7 +61,7 @@ pub async fn home(State(state): State<AppState>, family: Family) -> Result<Respo
 
 pub async fn item(State(state): State<AppState>, family: Family, Path(id): Path<String>) -> Result<Response> {
     let id: Uuid = id.parse().map_err(|_| PortalError::NotFound)?;
-    let items = publications::visible_to(&state.db, family.person.id).await?;
+    let items = publications::visible_to(&state.db, &state.sealer, family.person.id).await?;
     let item = items.into_iter().find(|i| i.id == id).ok_or(PortalError::NotFound)?;
     publications::record_view(&state.db, family.person.id, &item, now()).await?;
     Ok(page(
