@@ -10,6 +10,8 @@ use serde::Serialize;
 
 const FAMILY: &str = include_str!("demo/family.json");
 
+mod accounts;
+
 #[derive(clap::Args)]
 pub struct DemoArgs {
     /// Where the databases, key files and outgoing email go.
@@ -146,8 +148,25 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
+    let portal_db = portal.state.db.clone();
+    let bridge_db = bridge.state.db.clone();
+    let bridge_client = bridge.client.clone();
+    let bridge_mailer = bridge.state.mailer.clone();
     let portal_task = tokio::spawn(portal.serve(public, internal, wait(stop_rx.clone())));
     let bridge_task = tokio::spawn(bridge.serve(staff, wait(stop_rx)));
+    accounts::seed(
+        &bridge_db,
+        &bridge_client,
+        bridge_mailer.as_ref(),
+        &bridge_config.public_url,
+        &portal_db,
+    )
+    .await?;
+    println!("  Sign in as a family member at {}/sign-in with their email address:", local_url(args.portal_addr));
+    println!("  the code arrives as a file in the email outbox.");
+    println!("  Staff set up a passkey from the enrolment link emailed to them (in the outbox),");
+    println!("  then sign in at {}/sign-in.", local_url(args.bridge_addr));
+    println!();
     crate::cli::shutdown_signal().await;
     let _ = stop_tx.send(true);
     portal_task.await??;
