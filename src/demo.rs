@@ -162,7 +162,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         &portal_db,
     )
     .await?;
-    println!("  Sign in as a family member at {}/sign-in with their email address:", local_url(args.portal_addr));
+    println!(
+        "  Sign in as a family member at {}/sign-in with their email address:",
+        local_url(args.portal_addr)
+    );
     println!("  the code arrives as a file in the email outbox.");
     println!("  Staff set up a passkey from the enrolment link emailed to them (in the outbox),");
     println!("  then sign in at {}/sign-in.", local_url(args.bridge_addr));

@@ -30,9 +30,15 @@ async fn invitation_then_passkey_then_sign_in_without_typing_anything() {
         assert!(setup.contains("Welcome, Sarah"));
 
         let mut phone = PhonePasskey::new();
-        assert_eq!(family::register_passkey(&s, &mut browser, &mut phone, "Sarah's phone").await, 200);
+        assert_eq!(
+            family::register_passkey(&s, &mut browser, &mut phone, "Sarah's phone").await,
+            200
+        );
         let (_, account, _) = browser.get(&s, "/account").await;
-        assert!(account.contains("Sarah&#39;s phone") || account.contains("Sarah's phone"), "{account}");
+        assert!(
+            account.contains("Sarah&#39;s phone") || account.contains("Sarah's phone"),
+            "{account}"
+        );
 
         // Sign out: the old cookie is worthless on the server too.
         let old = browser.clone();
@@ -47,7 +53,10 @@ async fn invitation_then_passkey_then_sign_in_without_typing_anything() {
         let (status, answer) = family::passkey_sign_in(&s, &mut browser, &mut phone).await;
         assert_eq!(status, 200, "{answer}");
         assert_eq!(answer["redirect"], "/home");
-        assert_ne!(browser.session, old.session, "a new session id at every sign-in");
+        assert_ne!(
+            browser.session, old.session,
+            "a new session id at every sign-in"
+        );
         let (status, home, _) = browser.get(&s, "/home").await;
         assert_eq!(status, 200);
         assert!(home.contains("Hello, Sarah"));
@@ -55,40 +64,77 @@ async fn invitation_then_passkey_then_sign_in_without_typing_anything() {
         // Another phone that never registered here is refused.
         let mut stranger = PhonePasskey::new();
         let mut other = Browser::default();
-        let (status, start) = other.post_json(&s, "/sign-in/passkey/start", "", serde_json::json!({})).await;
+        let (status, start) = other
+            .post_json(&s, "/sign-in/passkey/start", "", serde_json::json!({}))
+            .await;
         assert_eq!(status, 200);
         let options = serde_json::from_value(start["options"].clone()).unwrap();
         use webauthn_authenticator_rs::WebauthnAuthenticator;
-        assert!(stranger.do_authentication(url::Url::parse(&s.portal_url).unwrap(), options).is_err());
+        assert!(stranger
+            .do_authentication(url::Url::parse(&s.portal_url).unwrap(), options)
+            .is_err());
 
         // The invitation is spent.
-        let (status, page, _) = activate(&s, &mut Browser::default(), "x", "Sarah", SARAH_DOB).await;
+        let (status, page, _) =
+            activate(&s, &mut Browser::default(), "x", "Sarah", SARAH_DOB).await;
         assert_eq!(status, 200);
         assert!(page.contains("There is a problem"));
 
         // Everything reached the bridge's side of the sync.
-        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
-        for kind in ["invitation_used", "passkey_added", "family_sign_in", "family_sign_out"] {
-            let events = staff_bridge::events::of_kind(&s.bridge_db, kind).await.unwrap();
+        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        for kind in [
+            "invitation_used",
+            "passkey_added",
+            "family_sign_in",
+            "family_sign_out",
+        ] {
+            let events = staff_bridge::events::of_kind(&s.bridge_db, kind)
+                .await
+                .unwrap();
             assert!(!events.is_empty(), "{kind} reached the bridge");
-            assert!(events.iter().all(|(_, data)| !data.to_string().contains("Sarah")), "no names in events");
+            assert!(
+                events
+                    .iter()
+                    .all(|(_, data)| !data.to_string().contains("Sarah")),
+                "no names in events"
+            );
         }
-        let sign_ins = staff_bridge::events::of_kind(&s.bridge_db, "family_sign_in").await.unwrap();
+        let sign_ins = staff_bridge::events::of_kind(&s.bridge_db, "family_sign_in")
+            .await
+            .unwrap();
         assert_eq!(sign_ins.len(), 2);
         assert!(sign_ins.iter().any(|(_, d)| d["method"] == "passkey"));
         assert!(sign_ins.iter().all(|(_, d)| d["ip"] == "127.0.0.1"));
 
         // And each landed in the disclosure ledger once, with who and from where.
-        let ledger_sign_ins: Vec<(String, String)> =
-            sqlx::query_as("SELECT actor, data FROM ledger WHERE kind = 'family_sign_in' ORDER BY seq")
-                .fetch_all(&s.bridge_db.pool)
-                .await
-                .unwrap();
+        let ledger_sign_ins: Vec<(String, String)> = sqlx::query_as(
+            "SELECT actor, data FROM ledger WHERE kind = 'family_sign_in' ORDER BY seq",
+        )
+        .fetch_all(&s.bridge_db.pool)
+        .await
+        .unwrap();
         assert_eq!(ledger_sign_ins.len(), 2);
-        assert!(ledger_sign_ins.iter().all(|(actor, data)| actor == &person.to_string() && data.contains("127.0.0.1")));
-        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
-        assert_eq!(count(&s.bridge_db, "SELECT COUNT(*) FROM ledger WHERE kind = 'family_sign_in'").await, 2, "pulled again, recorded once");
-        assert!(staff_bridge::ledger::verify(&s.bridge_db).await.unwrap().is_whole());
+        assert!(ledger_sign_ins
+            .iter()
+            .all(|(actor, data)| actor == &person.to_string() && data.contains("127.0.0.1")));
+        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        assert_eq!(
+            count(
+                &s.bridge_db,
+                "SELECT COUNT(*) FROM ledger WHERE kind = 'family_sign_in'"
+            )
+            .await,
+            2,
+            "pulled again, recorded once"
+        );
+        assert!(staff_bridge::ledger::verify(&s.bridge_db)
+            .await
+            .unwrap()
+            .is_whole());
         s.finish().await;
     }
 }
@@ -100,44 +146,112 @@ async fn wrong_details_and_dead_invitations_are_refused_in_the_same_words() {
         let (_, _, code) = invite(&s, "Sarah", "Carter", "1989-11-21", in_two_weeks()).await;
         let message = "We could not match these details";
         let wrong_name = activate(&s, &mut Browser::default(), &code, "Sally", SARAH_DOB).await;
-        let wrong_dob = activate(&s, &mut Browser::default(), &code, "Sarah", ("22", "11", "1989")).await;
-        let unknown = activate(&s, &mut Browser::default(), &content::invitation::display(&content::invitation::new_code()), "Sarah", SARAH_DOB).await;
+        let wrong_dob = activate(
+            &s,
+            &mut Browser::default(),
+            &code,
+            "Sarah",
+            ("22", "11", "1989"),
+        )
+        .await;
+        let unknown = activate(
+            &s,
+            &mut Browser::default(),
+            &content::invitation::display(&content::invitation::new_code()),
+            "Sarah",
+            SARAH_DOB,
+        )
+        .await;
         for (status, page, _) in [&wrong_name, &wrong_dob, &unknown] {
             assert_eq!(*status, 200, "{backend:?}");
             assert!(page.contains(message));
         }
-        let summary = |page: &str| page[page.find("error-summary").unwrap()..page.find("<h1>").unwrap()].to_string();
-        assert_eq!(summary(&wrong_name.1), summary(&wrong_dob.1), "which detail was wrong is not revealed");
-        assert_eq!(summary(&wrong_name.1), summary(&unknown.1), "nor whether the code exists");
+        let summary = |page: &str| {
+            page[page.find("error-summary").unwrap()..page.find("<h1>").unwrap()].to_string()
+        };
+        assert_eq!(
+            summary(&wrong_name.1),
+            summary(&wrong_dob.1),
+            "which detail was wrong is not revealed"
+        );
+        assert_eq!(
+            summary(&wrong_name.1),
+            summary(&unknown.1),
+            "nor whether the code exists"
+        );
 
         // A typo is caught by the check character before anything is looked up.
         let mut typo = code.clone().into_bytes();
         typo[0] = if typo[0] == b'A' { b'B' } else { b'A' };
-        let (_, page, _) = activate(&s, &mut Browser::default(), std::str::from_utf8(&typo).unwrap(), "Sarah", SARAH_DOB).await;
+        let (_, page, _) = activate(
+            &s,
+            &mut Browser::default(),
+            std::str::from_utf8(&typo).unwrap(),
+            "Sarah",
+            SARAH_DOB,
+        )
+        .await;
         assert!(page.contains("typing mistake"));
 
         // Five wrong checks spend the invitation, even for the right details after.
         for _ in 0..3 {
             activate(&s, &mut Browser::default(), &code, "Sally", SARAH_DOB).await;
         }
-        let (status, page, _) = activate(&s, &mut Browser::default(), &code, "Sarah", SARAH_DOB).await;
+        let (status, page, _) =
+            activate(&s, &mut Browser::default(), &code, "Sarah", SARAH_DOB).await;
         assert_eq!(status, 200);
         assert!(page.contains(message));
 
         // Expired and revoked invitations, and a used one, are refused alike.
         let (person, _, expired) = invite(&s, "Dan", "Brooks", "1987-02-08", now() - 1).await;
-        let (_, page, _) = activate(&s, &mut Browser::default(), &expired, "Dan", ("8", "2", "1987")).await;
+        let (_, page, _) = activate(
+            &s,
+            &mut Browser::default(),
+            &expired,
+            "Dan",
+            ("8", "2", "1987"),
+        )
+        .await;
         assert!(page.contains(message));
         let (revoked_id, revoked) = invite_again(&s, person, in_two_weeks()).await;
-        family::send(&s, &format!("/internal/v1/invitations/{revoked_id}/revocation"), &InvitationRevocation { revoked_at: now() }).await;
-        let (_, page, _) = activate(&s, &mut Browser::default(), &revoked, "Dan", ("8", "2", "1987")).await;
+        family::send(
+            &s,
+            &format!("/internal/v1/invitations/{revoked_id}/revocation"),
+            &InvitationRevocation { revoked_at: now() },
+        )
+        .await;
+        let (_, page, _) = activate(
+            &s,
+            &mut Browser::default(),
+            &revoked,
+            "Dan",
+            ("8", "2", "1987"),
+        )
+        .await;
         assert!(page.contains(message));
         let (_, fresh) = invite_again(&s, person, in_two_weeks()).await;
-        let (status, _, _) = activate(&s, &mut Browser::default(), &fresh, "dan ", ("08", "02", "1987")).await;
+        let (status, _, _) = activate(
+            &s,
+            &mut Browser::default(),
+            &fresh,
+            "dan ",
+            ("08", "02", "1987"),
+        )
+        .await;
         assert_eq!(status, 303, "case and spaces in the name don't matter");
-        let (_, page, _) = activate(&s, &mut Browser::default(), &fresh, "Dan", ("8", "2", "1987")).await;
+        let (_, page, _) = activate(
+            &s,
+            &mut Browser::default(),
+            &fresh,
+            "Dan",
+            ("8", "2", "1987"),
+        )
+        .await;
         assert!(page.contains(message), "an invitation works once");
-        assert_eq!(count(&s.portal_db, "SELECT COUNT(*) FROM sessions").await, 1);
+        assert_eq!(
+            count(&s.portal_db, "SELECT COUNT(*) FROM sessions").await,
+            1
+        );
         s.finish().await;
     }
 }
@@ -147,12 +261,20 @@ async fn wrong_details_and_dead_invitations_are_refused_in_the_same_words() {
 async fn add_email(s: &Services, smtp: &Smtp, browser: &mut Browser, email: &str) {
     let csrf = browser.csrf(s, "/account").await;
     let before = smtp.count();
-    let (status, page, _) = browser.post(s, "/account/email", &[("csrf", &csrf), ("email", email)]).await;
+    let (status, page, _) = browser
+        .post(s, "/account/email", &[("csrf", &csrf), ("email", email)])
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("Check your email"));
     let mail = smtp.wait_for(before + 1).await;
     let code = code_in(&mail.text, 6).expect("a 6-digit code in the email");
-    let (status, _, location) = browser.post(s, "/account/email/confirm", &[("csrf", &csrf), ("code", &code)]).await;
+    let (status, _, location) = browser
+        .post(
+            s,
+            "/account/email/confirm",
+            &[("csrf", &csrf), ("code", &code)],
+        )
+        .await;
     assert_eq!((status, location.as_deref()), (303, Some("/account")));
 }
 
@@ -160,7 +282,8 @@ async fn add_email(s: &Services, smtp: &Smtp, browser: &mut Browser, email: &str
 async fn email_codes_and_links_through_a_real_smtp_server() {
     for backend in backends() {
         let smtp = Smtp::start();
-        let s = Services::start_with(backend, |portal, _| portal.mail = Some(smtp.settings())).await;
+        let s =
+            Services::start_with(backend, |portal, _| portal.mail = Some(smtp.settings())).await;
         let (_, mut browser) = activated(&s).await;
         add_email(&s, &smtp, &mut browser, "Sarah.Carter@example.com").await;
         let (_, account, _) = browser.get(&s, "/account").await;
@@ -168,46 +291,126 @@ async fn email_codes_and_links_through_a_real_smtp_server() {
 
         // Known and unknown addresses get the very same answer.
         let mut someone = Browser::default();
-        let known = someone.post(&s, "/sign-in/email", &[("email", "sarah.carter@example.com")]).await;
-        let unknown = someone.post(&s, "/sign-in/email", &[("email", "nobody@example.com")]).await;
-        assert_eq!((known.0, &known.1), (unknown.0, &unknown.1.replace("nobody@example.com", "sarah.carter@example.com")));
+        let known = someone
+            .post(
+                &s,
+                "/sign-in/email",
+                &[("email", "sarah.carter@example.com")],
+            )
+            .await;
+        let unknown = someone
+            .post(&s, "/sign-in/email", &[("email", "nobody@example.com")])
+            .await;
+        assert_eq!(
+            (known.0, &known.1),
+            (
+                unknown.0,
+                &unknown
+                    .1
+                    .replace("nobody@example.com", "sarah.carter@example.com")
+            )
+        );
         let mail = smtp.wait_for(2).await;
         assert_eq!(mail.to, vec!["sarah.carter@example.com".to_string()]);
-        assert!(!mail.text.contains("Sarah") && !mail.text.contains("plan"), "no personal or record content in email");
+        assert!(
+            !mail.text.contains("Sarah") && !mail.text.contains("plan"),
+            "no personal or record content in email"
+        );
         let code = code_in(&mail.text, 6).unwrap();
-        let link_token = mail.text.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
+        let link_token = mail
+            .text
+            .split("token=")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string();
         assert_eq!(link_token.len(), 32, "a 128-bit token");
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(smtp.count(), 2, "nothing was sent to the unknown address");
 
         // The code signs in once.
-        let (status, _, location) = someone.post(&s, "/sign-in/code", &[("email", "sarah.carter@example.com"), ("code", &code)]).await;
+        let (status, _, location) = someone
+            .post(
+                &s,
+                "/sign-in/code",
+                &[("email", "sarah.carter@example.com"), ("code", &code)],
+            )
+            .await;
         assert_eq!((status, location.as_deref()), (303, Some("/home")));
         let mut again = Browser::default();
-        let (status, page, _) = again.post(&s, "/sign-in/code", &[("email", "sarah.carter@example.com"), ("code", &code)]).await;
+        let (status, page, _) = again
+            .post(
+                &s,
+                "/sign-in/code",
+                &[("email", "sarah.carter@example.com"), ("code", &code)],
+            )
+            .await;
         assert_eq!(status, 200);
         assert!(page.contains("not right"));
         // The link belonged to the code just used, so it is spent too.
-        let (status, page, _) = again.post(&s, "/sign-in/link", &[("token", &link_token)]).await;
+        let (status, page, _) = again
+            .post(&s, "/sign-in/link", &[("token", &link_token)])
+            .await;
         assert_eq!(status, 200, "the link went with its code");
         assert!(page.contains("does not work"));
 
         // A fresh link signs in once; an expired code does not.
-        again.post(&s, "/sign-in/email", &[("email", "sarah.carter@example.com")]).await;
+        again
+            .post(
+                &s,
+                "/sign-in/email",
+                &[("email", "sarah.carter@example.com")],
+            )
+            .await;
         let mail = smtp.wait_for(3).await;
-        let link_token = mail.text.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_string();
-        let (status, confirm, _) = again.get(&s, &format!("/sign-in/link?token={link_token}")).await;
+        let link_token = mail
+            .text
+            .split("token=")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .to_string();
+        let (status, confirm, _) = again
+            .get(&s, &format!("/sign-in/link?token={link_token}"))
+            .await;
         assert_eq!(status, 200);
-        assert!(confirm.contains("Sign in to FamilyStory"), "following the link alone does not use it");
-        let (status, _, location) = again.post(&s, "/sign-in/link", &[("token", &link_token)]).await;
+        assert!(
+            confirm.contains("Sign in to FamilyStory"),
+            "following the link alone does not use it"
+        );
+        let (status, _, location) = again
+            .post(&s, "/sign-in/link", &[("token", &link_token)])
+            .await;
         assert_eq!((status, location.as_deref()), (303, Some("/home")));
-        let (status, _, _) = Browser::default().post(&s, "/sign-in/link", &[("token", &link_token)]).await;
+        let (status, _, _) = Browser::default()
+            .post(&s, "/sign-in/link", &[("token", &link_token)])
+            .await;
         assert_eq!(status, 200);
 
-        again.post(&s, "/sign-in/email", &[("email", "sarah.carter@example.com")]).await;
+        again
+            .post(
+                &s,
+                "/sign-in/email",
+                &[("email", "sarah.carter@example.com")],
+            )
+            .await;
         let code = code_in(&smtp.wait_for(4).await.text, 6).unwrap();
-        sqlx::query("UPDATE email_codes SET expires_at = $1 WHERE spent_at IS NULL").bind(now() - 1).execute(&s.portal_db.pool).await.unwrap();
-        let (status, page, _) = Browser::default().post(&s, "/sign-in/code", &[("email", "sarah.carter@example.com"), ("code", &code)]).await;
+        sqlx::query("UPDATE email_codes SET expires_at = $1 WHERE spent_at IS NULL")
+            .bind(now() - 1)
+            .execute(&s.portal_db.pool)
+            .await
+            .unwrap();
+        let (status, page, _) = Browser::default()
+            .post(
+                &s,
+                "/sign-in/code",
+                &[("email", "sarah.carter@example.com"), ("code", &code)],
+            )
+            .await;
         assert_eq!(status, 200);
         assert!(page.contains("not right or is too old"));
         s.finish().await;
@@ -218,26 +421,72 @@ async fn email_codes_and_links_through_a_real_smtp_server() {
 async fn five_wrong_codes_spend_the_code_and_lock_the_account() {
     for backend in backends() {
         let smtp = Smtp::start();
-        let s = Services::start_with(backend, |portal, _| portal.mail = Some(smtp.settings())).await;
+        let s =
+            Services::start_with(backend, |portal, _| portal.mail = Some(smtp.settings())).await;
         let (person, mut browser) = activated(&s).await;
         add_email(&s, &smtp, &mut browser, "sarah.carter@example.com").await;
         let mut stranger = Browser::default();
-        stranger.post(&s, "/sign-in/email", &[("email", "sarah.carter@example.com")]).await;
+        stranger
+            .post(
+                &s,
+                "/sign-in/email",
+                &[("email", "sarah.carter@example.com")],
+            )
+            .await;
         let code = code_in(&smtp.wait_for(2).await.text, 6).unwrap();
         let wrong = if code == "000000" { "111111" } else { "000000" };
         for _ in 0..5 {
-            stranger.post(&s, "/sign-in/code", &[("email", "sarah.carter@example.com"), ("code", wrong)]).await;
+            stranger
+                .post(
+                    &s,
+                    "/sign-in/code",
+                    &[("email", "sarah.carter@example.com"), ("code", wrong)],
+                )
+                .await;
         }
-        let (status, page, _) = stranger.post(&s, "/sign-in/code", &[("email", "sarah.carter@example.com"), ("code", &code)]).await;
-        assert_eq!(status, 200, "{backend:?}: the right code after five wrong ones is refused");
+        let (status, page, _) = stranger
+            .post(
+                &s,
+                "/sign-in/code",
+                &[("email", "sarah.carter@example.com"), ("code", &code)],
+            )
+            .await;
+        assert_eq!(
+            status, 200,
+            "{backend:?}: the right code after five wrong ones is refused"
+        );
         assert!(page.contains("not right"));
-        assert!(content::guard::locked_until(&s.portal_db, &person.to_string(), now()).await.unwrap().is_some());
-        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
-        assert_eq!(staff_bridge::events::of_kind(&s.bridge_db, "family_sign_in_failed").await.unwrap().len(), 5);
-        assert!(!staff_bridge::events::of_kind(&s.bridge_db, "family_lockout").await.unwrap().is_empty());
+        assert!(
+            content::guard::locked_until(&s.portal_db, &person.to_string(), now())
+                .await
+                .unwrap()
+                .is_some()
+        );
+        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        assert_eq!(
+            staff_bridge::events::of_kind(&s.bridge_db, "family_sign_in_failed")
+                .await
+                .unwrap()
+                .len(),
+            5
+        );
+        assert!(
+            !staff_bridge::events::of_kind(&s.bridge_db, "family_lockout")
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         // While locked, even a new correct code does not sign in.
-        stranger.post(&s, "/sign-in/email", &[("email", "sarah.carter@example.com")]).await;
+        stranger
+            .post(
+                &s,
+                "/sign-in/email",
+                &[("email", "sarah.carter@example.com")],
+            )
+            .await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         assert_eq!(smtp.count(), 2, "no codes are sent to a locked account");
         s.finish().await;
@@ -251,18 +500,33 @@ async fn sessions_end_when_idle_or_too_old() {
         let (person, mut browser) = activated(&s).await;
         assert_eq!(browser.get(&s, "/home").await.0, 200);
         // Fifteen minutes without a request.
-        sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 901").execute(&s.portal_db.pool).await.unwrap();
+        sqlx::query("UPDATE sessions SET last_seen_at = last_seen_at - 901")
+            .execute(&s.portal_db.pool)
+            .await
+            .unwrap();
         let (status, _, location) = browser.get(&s, "/home").await;
-        assert_eq!((status, location.as_deref()), (303, Some("/sign-in")), "{backend:?}: idle timeout");
+        assert_eq!(
+            (status, location.as_deref()),
+            (303, Some("/sign-in")),
+            "{backend:?}: idle timeout"
+        );
 
         // Active all along, but past twelve hours.
         let (_, code) = invite_again(&s, person, in_two_weeks()).await;
         let mut browser = Browser::default();
         activate(&s, &mut browser, &code, "Sarah", SARAH_DOB).await;
         assert_eq!(browser.get(&s, "/home").await.0, 200);
-        sqlx::query("UPDATE sessions SET expires_at = $1 WHERE ended_at IS NULL").bind(now() - 1).execute(&s.portal_db.pool).await.unwrap();
+        sqlx::query("UPDATE sessions SET expires_at = $1 WHERE ended_at IS NULL")
+            .bind(now() - 1)
+            .execute(&s.portal_db.pool)
+            .await
+            .unwrap();
         let (status, _, location) = browser.get(&s, "/home").await;
-        assert_eq!((status, location.as_deref()), (303, Some("/sign-in")), "absolute timeout");
+        assert_eq!(
+            (status, location.as_deref()),
+            (303, Some("/sign-in")),
+            "absolute timeout"
+        );
         s.finish().await;
     }
 }
@@ -276,14 +540,37 @@ async fn forms_without_the_token_or_from_elsewhere_change_nothing() {
     assert_eq!(status, 403, "no token");
     let (status, _, _) = browser.post(&s, "/sign-out", &[("csrf", "0000")]).await;
     assert_eq!(status, 403, "wrong token");
-    let (status, _, _) = browser.post_from(&s, "/sign-out", &[("csrf", &csrf)], Some("https://evil.example")).await;
+    let (status, _, _) = browser
+        .post_from(
+            &s,
+            "/sign-out",
+            &[("csrf", &csrf)],
+            Some("https://evil.example"),
+        )
+        .await;
     assert_eq!(status, 403, "another site's page");
-    let (status, _, _) = browser.post_from(&s, "/sign-out", &[("csrf", &csrf)], None).await;
+    let (status, _, _) = browser
+        .post_from(&s, "/sign-out", &[("csrf", &csrf)], None)
+        .await;
     assert_eq!(status, 403, "no origin at all");
-    assert_eq!(browser.get(&s, "/home").await.0, 200, "still signed in: nothing changed");
-    let (status, _) = browser.post_json(&s, "/account/passkeys/start", "wrong", serde_json::json!({})).await;
+    assert_eq!(
+        browser.get(&s, "/home").await.0,
+        200,
+        "still signed in: nothing changed"
+    );
+    let (status, _) = browser
+        .post_json(
+            &s,
+            "/account/passkeys/start",
+            "wrong",
+            serde_json::json!({}),
+        )
+        .await;
     assert_eq!(status, 403);
-    assert_eq!(count(&s.portal_db, "SELECT COUNT(*) FROM ceremonies").await, 0);
+    assert_eq!(
+        count(&s.portal_db, "SELECT COUNT(*) FROM ceremonies").await,
+        0
+    );
     s.finish().await;
 }
 
@@ -297,13 +584,25 @@ async fn a_burst_of_tries_from_one_address_gets_429() {
     let mut browser = Browser::default();
     let mut statuses = Vec::new();
     for _ in 0..5 {
-        statuses.push(browser.post(&s, "/sign-in/email", &[("email", "someone@example.com")]).await.0);
+        statuses.push(
+            browser
+                .post(&s, "/sign-in/email", &[("email", "someone@example.com")])
+                .await
+                .0,
+        );
     }
     assert_eq!(statuses, vec![200, 200, 200, 429, 429]);
     let (status, page, _) = browser.post(&s, "/start", &[("code", "x")]).await;
-    assert_eq!(status, 429, "the limit covers every sign-in and code endpoint");
+    assert_eq!(
+        status, 429,
+        "the limit covers every sign-in and code endpoint"
+    );
     assert!(page.contains("Please wait a moment"));
-    assert_eq!(browser.get(&s, "/sign-in").await.0, 200, "reading pages is not limited");
+    assert_eq!(
+        browser.get(&s, "/sign-in").await.0,
+        200,
+        "reading pages is not limited"
+    );
     s.finish().await;
 }
 
@@ -313,13 +612,24 @@ async fn a_lost_phone_revoked_from_the_bridge_removes_passkeys_and_sessions() {
         let s = Services::start(backend).await;
         let (person, mut browser) = activated(&s).await;
         let mut phone = PhonePasskey::new();
-        assert_eq!(family::register_passkey(&s, &mut browser, &mut phone, "Old phone").await, 200);
-        family::send(&s, &format!("/internal/v1/people/{person}/passkey-revocation"), &PasskeyRevocation { revoked_at: now() }).await;
+        assert_eq!(
+            family::register_passkey(&s, &mut browser, &mut phone, "Old phone").await,
+            200
+        );
+        family::send(
+            &s,
+            &format!("/internal/v1/people/{person}/passkey-revocation"),
+            &PasskeyRevocation { revoked_at: now() },
+        )
+        .await;
         let (status, _, _) = browser.get(&s, "/home").await;
         assert_eq!(status, 303, "{backend:?}: signed out everywhere");
         let (status, _) = family::passkey_sign_in(&s, &mut Browser::default(), &mut phone).await;
         assert_eq!(status, 400, "the old passkey no longer works");
-        assert_eq!(count(&s.portal_db, "SELECT COUNT(*) FROM passkeys").await, 0);
+        assert_eq!(
+            count(&s.portal_db, "SELECT COUNT(*) FROM passkeys").await,
+            0
+        );
         s.finish().await;
     }
 }
@@ -332,7 +642,10 @@ async fn a_person_sees_only_their_own_items() {
         let other = uuid::Uuid::new_v4();
         let mine = uuid::Uuid::new_v4();
         let theirs = uuid::Uuid::new_v4();
-        for (id, reader, body) in [(mine, person, "For Sarah only."), (theirs, other, "For someone else.")] {
+        for (id, reader, body) in [
+            (mine, person, "For Sarah only."),
+            (theirs, other, "For someone else."),
+        ] {
             let push = content::sync::PublicationPush {
                 version: 1,
                 kind: "letter".into(),
@@ -347,13 +660,24 @@ async fn a_person_sees_only_their_own_items() {
         assert_eq!(status, 200, "{backend:?}");
         assert!(page.contains("For Sarah only."));
         let (status, page, _) = browser.get(&s, &format!("/items/{theirs}")).await;
-        assert_eq!(status, 404, "someone else's item is not found, not forbidden");
+        assert_eq!(
+            status, 404,
+            "someone else's item is not found, not forbidden"
+        );
         assert!(!page.contains("someone else"));
         assert_eq!(browser.get(&s, "/items/not-a-uuid").await.0, 404);
         browser.get(&s, &format!("/items/{mine}")).await;
-        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
-        let views = staff_bridge::events::of_kind(&s.bridge_db, "publication_viewed").await.unwrap();
-        assert_eq!(views.len(), 1, "the first view of a version is reported once");
+        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        let views = staff_bridge::events::of_kind(&s.bridge_db, "publication_viewed")
+            .await
+            .unwrap();
+        assert_eq!(
+            views.len(),
+            1,
+            "the first view of a version is reported once"
+        );
         s.finish().await;
     }
 }

@@ -72,10 +72,12 @@ async fn pushes_reach_the_portal_and_receipts_come_back_once() {
             .unwrap();
         assert_eq!(seen.len(), 1);
         assert_eq!(seen[0].body_markdown, "Mother's version");
-        assert!(portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), father)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), father)
+                .await
+                .unwrap()
+                .is_empty()
+        );
 
         let receipts = staff_bridge::events::of_kind(&s.bridge_db, "publication_received")
             .await
@@ -127,10 +129,12 @@ async fn pushes_reach_the_portal_and_receipts_come_back_once() {
         sync::run_once(&s.bridge_db, &s.bridge_client)
             .await
             .unwrap();
-        assert!(portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), mother)
-            .await
-            .unwrap()
-            .is_empty());
+        assert!(
+            portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), mother)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         s.finish().await;
     }
 }
@@ -349,19 +353,46 @@ async fn published_text_is_sealed_in_the_portal_database_and_its_wal() {
     let s = Services::start(content::db::Backend::Sqlite).await;
     let reader = Uuid::new_v4();
     let sentence = "Ellie will spend every Saturday afternoon with her grandmother.";
-    enqueue(&s, &[Push::Publication(Uuid::new_v4(), publication(1, vec![reader], sentence))]).await;
-    sync::run_once(&s.bridge_db, &s.bridge_client).await.unwrap();
-    let seen = portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), reader).await.unwrap();
-    assert_eq!(seen[0].body_markdown, sentence, "the reader gets the text back");
+    enqueue(
+        &s,
+        &[Push::Publication(
+            Uuid::new_v4(),
+            publication(1, vec![reader], sentence),
+        )],
+    )
+    .await;
+    sync::run_once(&s.bridge_db, &s.bridge_client)
+        .await
+        .unwrap();
+    let seen = portal::publications::visible_to(&s.portal_db, &s.portal_sealer(), reader)
+        .await
+        .unwrap();
+    assert_eq!(
+        seen[0].body_markdown, sentence,
+        "the reader gets the text back"
+    );
 
-    let path = s.portal_config.database_url.trim_start_matches("sqlite://").split('?').next().unwrap().to_string();
+    let path = s
+        .portal_config
+        .database_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
     let mut files = 0;
     for file in [path.clone(), format!("{path}-wal")] {
         if let Ok(bytes) = std::fs::read(&file) {
             files += 1;
             let text = String::from_utf8_lossy(&bytes);
-            assert!(!text.contains("Saturday afternoon"), "{file} holds the text in the clear");
-            assert!(!text.contains("Your plan"), "{file} holds the title in the clear");
+            assert!(
+                !text.contains("Saturday afternoon"),
+                "{file} holds the text in the clear"
+            );
+            assert!(
+                !text.contains("Your plan"),
+                "{file} holds the title in the clear"
+            );
         }
     }
     assert_eq!(files, 2, "both the database and its WAL were checked");

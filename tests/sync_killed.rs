@@ -182,9 +182,9 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing() {
                 &content::seal::Sealer::load_or_create(&setup.portal_key).unwrap(),
                 reader
             )
-                .await
-                .unwrap()
-                .len() as i64,
+            .await
+            .unwrap()
+            .len() as i64,
             ITEMS
         );
         assert_eq!(

@@ -12,7 +12,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
-        FieldError { field, message: message.into() }
+        FieldError {
+            field,
+            message: message.into(),
+        }
     }
 }
 
@@ -40,7 +43,10 @@ pub fn title(base: &str, errors: &[FieldError]) -> String {
 }
 
 fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
-    errors.iter().find(|e| e.field == field).map(|e| e.message.as_str())
+    errors
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.as_str())
 }
 
 /// A labelled text input.
@@ -61,10 +67,13 @@ impl Input<'_> {
         let error = error_for(errors, self.id);
         let hint_id = format!("{}-hint", self.id);
         let error_id = format!("{}-error", self.id);
-        let described: Vec<&str> = [self.hint.map(|_| hint_id.as_str()), error.map(|_| error_id.as_str())]
-            .into_iter()
-            .flatten()
-            .collect();
+        let described: Vec<&str> = [
+            self.hint.map(|_| hint_id.as_str()),
+            error.map(|_| error_id.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         html! {
             div class={ "field" @if error.is_some() { " error" } } {
                 label for=(self.id) { (self.label) }
@@ -93,7 +102,10 @@ pub fn date_input(
     autocomplete_prefix: Option<&str>,
     errors: &[FieldError],
 ) -> Markup {
-    let error = errors.iter().find(|e| e.field.starts_with(id)).map(|e| e.message.as_str());
+    let error = errors
+        .iter()
+        .find(|e| e.field.starts_with(id))
+        .map(|e| e.message.as_str());
     let ac = |part: &str| autocomplete_prefix.map(|p| format!("{p}-{part}"));
     html! {
         div class={ "field" @if error.is_some() { " error" } } {
@@ -123,7 +135,9 @@ pub fn parse_date_parts(day: &str, month: &str, year: &str) -> Option<String> {
     let year: i32 = year.trim().parse().ok()?;
     let month = time::Month::try_from(month).ok()?;
     let date = time::Date::from_calendar_date(year, month, day).ok()?;
-    (1900..=2100).contains(&year).then(|| format!("{:04}-{:02}-{:02}", date.year(), month as u8, date.day()))
+    (1900..=2100)
+        .contains(&year)
+        .then(|| format!("{:04}-{:02}-{:02}", date.year(), month as u8, date.day()))
 }
 
 /// The hidden field that carries the session's CSRF token.
@@ -137,7 +151,10 @@ mod tests {
 
     #[test]
     fn dates_are_checked_for_real() {
-        assert_eq!(parse_date_parts("12", "4", "2016"), Some("2016-04-12".into()));
+        assert_eq!(
+            parse_date_parts("12", "4", "2016"),
+            Some("2016-04-12".into())
+        );
         assert_eq!(parse_date_parts("31", "2", "2016"), None);
         assert_eq!(parse_date_parts("", "4", "2016"), None);
         assert_eq!(parse_date_parts("1", "1", "16"), None);
@@ -146,11 +163,21 @@ mod tests {
     #[test]
     fn a_field_with_an_error_says_so_to_screen_readers() {
         let errors = vec![FieldError::new("email", "Enter an email address")];
-        let html = Input { id: "email", label: "Email", hint: None, value: "", kind: "email", autocomplete: "email", numeric: false }
-            .render(&errors)
-            .into_string();
+        let html = Input {
+            id: "email",
+            label: "Email",
+            hint: None,
+            value: "",
+            kind: "email",
+            autocomplete: "email",
+            numeric: false,
+        }
+        .render(&errors)
+        .into_string();
         assert!(html.contains("aria-invalid=\"true\""));
         assert!(html.contains("aria-describedby=\"email-error\""));
-        assert!(error_summary(&errors).into_string().contains("href=\"#email\""));
+        assert!(error_summary(&errors)
+            .into_string()
+            .contains("href=\"#email\""));
     }
 }

@@ -39,7 +39,10 @@ impl Sealer {
         let fail = |e: &dyn std::fmt::Display| SealError::KeyFile(shown.clone(), e.to_string());
         let identity = match std::fs::read_to_string(path) {
             Ok(text) => {
-                let line = text.lines().find(|l| l.starts_with("AGE-SECRET-KEY-")).ok_or_else(|| fail(&"holds no age identity"))?;
+                let line = text
+                    .lines()
+                    .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+                    .ok_or_else(|| fail(&"holds no age identity"))?;
                 age::x25519::Identity::from_str(line.trim()).map_err(|e| fail(&e))?
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -61,12 +64,16 @@ impl Sealer {
             Err(e) => return Err(fail(&e)),
         };
         let recipient = identity.to_public();
-        Ok(Sealer { identity, recipient })
+        Ok(Sealer {
+            identity,
+            recipient,
+        })
     }
 
     /// Seals text; the result is base64 so it fits a TEXT column on both databases.
     pub fn seal(&self, plain: &str) -> String {
-        let sealed = age::encrypt(&self.recipient, plain.as_bytes()).expect("encrypting to our own key cannot fail");
+        let sealed = age::encrypt(&self.recipient, plain.as_bytes())
+            .expect("encrypting to our own key cannot fail");
         STANDARD.encode(sealed)
     }
 
@@ -88,11 +95,22 @@ mod tests {
         let sealer = Sealer::load_or_create(&path).unwrap();
         let sealed = sealer.seal("Ellie will see Nan every Saturday.");
         assert!(!sealed.contains("Saturday"));
-        assert_eq!(sealer.open(&sealed).unwrap(), "Ellie will see Nan every Saturday.");
-        assert_ne!(sealer.seal("same"), sealer.seal("same"), "sealing is randomised");
+        assert_eq!(
+            sealer.open(&sealed).unwrap(),
+            "Ellie will see Nan every Saturday."
+        );
+        assert_ne!(
+            sealer.seal("same"),
+            sealer.seal("same"),
+            "sealing is randomised"
+        );
 
         let again = Sealer::load_or_create(&path).unwrap();
-        assert_eq!(again.open(&sealed).unwrap(), "Ellie will see Nan every Saturday.", "the key persists");
+        assert_eq!(
+            again.open(&sealed).unwrap(),
+            "Ellie will see Nan every Saturday.",
+            "the key persists"
+        );
         let other = Sealer::load_or_create(&dir.path().join("other.key")).unwrap();
         assert!(other.open(&sealed).is_err());
         assert!(sealer.open("not sealed").is_err());
@@ -101,7 +119,11 @@ mod tests {
         {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600, "only the service's user can read the key");
+            assert_eq!(
+                mode & 0o777,
+                0o600,
+                "only the service's user can read the key"
+            );
         }
     }
 }

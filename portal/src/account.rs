@@ -46,7 +46,9 @@ fn email_form(family: &Family, value: &str, errors: &[FieldError]) -> Markup {
 }
 
 pub async fn setup(State(state): State<AppState>, family: Family) -> Result<Response> {
-    let has_passkey = !passkeys::of_person(&state.db, family.person.id).await?.is_empty();
+    let has_passkey = !passkeys::of_person(&state.db, family.person.id)
+        .await?
+        .is_empty();
     Ok(page(
         "Set up signing in",
         html! {
@@ -71,7 +73,11 @@ pub async fn show(State(state): State<AppState>, family: Family) -> Result<Respo
     account_page(&state, &family, &[]).await
 }
 
-async fn account_page(state: &AppState, family: &Family, errors: &[FieldError]) -> Result<Response> {
+async fn account_page(
+    state: &AppState,
+    family: &Family,
+    errors: &[FieldError],
+) -> Result<Response> {
     let keys = passkeys::of_person(&state.db, family.person.id).await?;
     Ok(page(
         &forms::title("Your account", errors),
@@ -130,15 +136,34 @@ pub async fn add_email(
     family: Family,
     Form(form): Form<EmailForm>,
 ) -> Result<Response> {
-    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf).is_err() {
+    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf)
+        .is_err()
+    {
         return Ok(forbidden());
     }
     let email = form.email.trim().to_lowercase();
-    let plausible = email.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
+    let plausible = email
+        .split_once('@')
+        .is_some_and(|(l, d)| !l.is_empty() && d.contains('.'));
     if !plausible {
-        return account_page(&state, &family, &[FieldError::new("email", "Enter an email address, like name@example.com")]).await;
+        return account_page(
+            &state,
+            &family,
+            &[FieldError::new(
+                "email",
+                "Enter an email address, like name@example.com",
+            )],
+        )
+        .await;
     }
-    let issued = email_codes::issue(&state.db, family.person.id, &email, Purpose::VerifyEmail, now()).await?;
+    let issued = email_codes::issue(
+        &state.db,
+        family.person.id,
+        &email,
+        Purpose::VerifyEmail,
+        now(),
+    )
+    .await?;
     if let Some(mailer) = state.mailer.clone() {
         let text = format!(
             "Your FamilyStory code is {}\n\nEnter it on FamilyStory to check this is your email address. It works for 10 minutes.\n\nIf you did not ask for this, you can ignore this email.\n",
@@ -146,7 +171,10 @@ pub async fn add_email(
         );
         let to = email.clone();
         tokio::spawn(async move {
-            if let Err(error) = mailer.send(&to, "Check your email address for FamilyStory", text).await {
+            if let Err(error) = mailer
+                .send(&to, "Check your email address for FamilyStory", text)
+                .await
+            {
                 tracing::warn!(%error, "verification email not sent");
             }
         });
@@ -187,11 +215,24 @@ pub async fn confirm_email(
     family: Family,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response> {
-    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf).is_err() {
+    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf)
+        .is_err()
+    {
         return Ok(forbidden());
     }
-    let Some(email) = email_codes::redeem_code(&state.db, family.person.id, Purpose::VerifyEmail, &form.code, now()).await? else {
-        let errors = [FieldError::new("code", "That code is not right or is too old. Check it, or send a new one.")];
+    let Some(email) = email_codes::redeem_code(
+        &state.db,
+        family.person.id,
+        Purpose::VerifyEmail,
+        &form.code,
+        now(),
+    )
+    .await?
+    else {
+        let errors = [FieldError::new(
+            "code",
+            "That code is not right or is too old. Check it, or send a new one.",
+        )];
         return Ok(page(
             "Error: Check your email",
             html! {
@@ -211,11 +252,21 @@ pub async fn confirm_email(
         return account_page(
             &state,
             &family,
-            &[FieldError::new("email", "This email address cannot be used for FamilyStory. Try another, or use a passkey.")],
+            &[FieldError::new(
+                "email",
+                "This email address cannot be used for FamilyStory. Try another, or use a passkey.",
+            )],
         )
         .await;
     }
-    family::record(&state.db, "email_verified", Some(family.person.id), Some(&client), serde_json::json!({})).await?;
+    family::record(
+        &state.db,
+        "email_verified",
+        Some(family.person.id),
+        Some(&client),
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -224,20 +275,43 @@ fn json_error(status: StatusCode, message: &str) -> Response {
 }
 
 fn csrf_header(headers: &HeaderMap) -> &str {
-    headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("")
+    headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
 }
 
-pub async fn passkey_start(State(state): State<AppState>, headers: HeaderMap, family: Family) -> Result<Response> {
-    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, csrf_header(&headers)).is_err() {
+pub async fn passkey_start(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    family: Family,
+) -> Result<Response> {
+    if content::session::check_csrf(
+        &headers,
+        &state.origin,
+        &family.session.csrf,
+        csrf_header(&headers),
+    )
+    .is_err()
+    {
         return Ok(json_error(StatusCode::FORBIDDEN, "refused"));
     }
     let existing = passkeys::of_person(&state.db, family.person.id).await?;
-    let exclude = existing.iter().map(|k| k.passkey.cred_id().clone()).collect::<Vec<_>>();
+    let exclude = existing
+        .iter()
+        .map(|k| k.passkey.cred_id().clone())
+        .collect::<Vec<_>>();
     let person = &family.person;
-    let Ok((mut options, registration)) =
-        state.webauthn.start_passkey_registration(person.id, &person.first_name, &person.display_name, Some(exclude))
-    else {
-        return Ok(json_error(StatusCode::INTERNAL_SERVER_ERROR, "passkeys are not available"));
+    let Ok((mut options, registration)) = state.webauthn.start_passkey_registration(
+        person.id,
+        &person.first_name,
+        &person.display_name,
+        Some(exclude),
+    ) else {
+        return Ok(json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "passkeys are not available",
+        ));
     };
     // Ask for a discoverable credential where the device can, so sign-in
     // needs no typing at all.
@@ -245,7 +319,14 @@ pub async fn passkey_start(State(state): State<AppState>, headers: HeaderMap, fa
         selection.resident_key = Some(ResidentKeyRequirement::Preferred);
     }
     let subject = person.id.to_string();
-    let token = content::passkeys::save_ceremony(&state.db, "family_register", Some(&subject), &registration, now()).await?;
+    let token = content::passkeys::save_ceremony(
+        &state.db,
+        "family_register",
+        Some(&subject),
+        &registration,
+        now(),
+    )
+    .await?;
     Ok(Json(serde_json::json!({ "ceremony": token, "options": options })).into_response())
 }
 
@@ -264,27 +345,56 @@ pub async fn passkey_finish(
     family: Family,
     Json(finish): Json<PasskeyFinish>,
 ) -> Result<Response> {
-    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, csrf_header(&headers)).is_err() {
+    if content::session::check_csrf(
+        &headers,
+        &state.origin,
+        &family.session.csrf,
+        csrf_header(&headers),
+    )
+    .is_err()
+    {
         return Ok(json_error(StatusCode::FORBIDDEN, "refused"));
     }
     let refused = || json_error(StatusCode::BAD_REQUEST, "That did not work.");
-    let taken = content::passkeys::take_ceremony::<PasskeyRegistration>(&state.db, "family_register", &finish.ceremony, now())
-        .await?;
-    let Some((Some(subject), registration)) = taken else { return Ok(refused()) };
+    let taken = content::passkeys::take_ceremony::<PasskeyRegistration>(
+        &state.db,
+        "family_register",
+        &finish.ceremony,
+        now(),
+    )
+    .await?;
+    let Some((Some(subject), registration)) = taken else {
+        return Ok(refused());
+    };
     if subject != family.person.id.to_string() {
         return Ok(refused());
     }
-    let Ok(passkey) = state.webauthn.finish_passkey_registration(&finish.credential, &registration) else {
+    let Ok(passkey) = state
+        .webauthn
+        .finish_passkey_registration(&finish.credential, &registration)
+    else {
         return Ok(refused());
     };
     let name = clean_name(&finish.name);
     passkeys::add(&state.db, family.person.id, &name, &passkey, now()).await?;
-    family::record(&state.db, "passkey_added", Some(family.person.id), Some(&client), serde_json::json!({})).await?;
+    family::record(
+        &state.db,
+        "passkey_added",
+        Some(family.person.id),
+        Some(&client),
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(Json(serde_json::json!({ "redirect": "/account" })).into_response())
 }
 
 fn clean_name(name: &str) -> String {
-    let name: String = name.trim().chars().filter(|c| !c.is_control()).take(60).collect();
+    let name: String = name
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(60)
+        .collect();
     if name.is_empty() {
         "My passkey".to_string()
     } else {
@@ -307,10 +417,19 @@ pub async fn rename_passkey(
     Path(credential): Path<String>,
     Form(form): Form<RenameForm>,
 ) -> Result<Response> {
-    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf).is_err() {
+    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf)
+        .is_err()
+    {
         return Ok(forbidden());
     }
-    if !passkeys::rename(&state.db, family.person.id, &credential, &clean_name(&form.name)).await? {
+    if !passkeys::rename(
+        &state.db,
+        family.person.id,
+        &credential,
+        &clean_name(&form.name),
+    )
+    .await?
+    {
         return Err(crate::error::PortalError::NotFound);
     }
     Ok(Redirect::to("/account").into_response())
@@ -324,12 +443,21 @@ pub async fn remove_passkey(
     Path(credential): Path<String>,
     Form(form): Form<RenameForm>,
 ) -> Result<Response> {
-    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf).is_err() {
+    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf)
+        .is_err()
+    {
         return Ok(forbidden());
     }
     if !passkeys::remove(&state.db, family.person.id, &credential).await? {
         return Err(crate::error::PortalError::NotFound);
     }
-    family::record(&state.db, "passkey_removed", Some(family.person.id), Some(&client), serde_json::json!({})).await?;
+    family::record(
+        &state.db,
+        "passkey_removed",
+        Some(family.person.id),
+        Some(&client),
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(Redirect::to("/account").into_response())
 }

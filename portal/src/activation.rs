@@ -38,7 +38,13 @@ pub struct StartForm {
 }
 
 pub async fn show(Query(query): Query<StartQuery>) -> Response {
-    form(&StartForm { code: query.code, ..Default::default() }, &[])
+    form(
+        &StartForm {
+            code: query.code,
+            ..Default::default()
+        },
+        &[],
+    )
 }
 
 fn form(values: &StartForm, errors: &[FieldError]) -> Response {
@@ -76,7 +82,11 @@ pub async fn submit(
     let code = match content::invitation::parse(&values.code) {
         Ok(code) => Some(code),
         Err(error) => {
-            let message = if values.code.trim().is_empty() { "Enter your code".to_string() } else { error.to_string() };
+            let message = if values.code.trim().is_empty() {
+                "Enter your code".to_string()
+            } else {
+                error.to_string()
+            };
             errors.push(FieldError::new("code", message));
             None
         }
@@ -86,12 +96,22 @@ pub async fn submit(
     }
     let dob = forms::parse_date_parts(&values.day, &values.month, &values.year);
     if dob.is_none() {
-        errors.push(FieldError::new("dob-day", "Enter your date of birth as numbers, like 27 3 2015"));
+        errors.push(FieldError::new(
+            "dob-day",
+            "Enter your date of birth as numbers, like 27 3 2015",
+        ));
     }
     let (Some(code), Some(dob), true) = (code, dob, errors.is_empty()) else {
         return Ok(form(&values, &errors));
     };
-    let outcome = invitations::redeem(&state.db, &content::invitation::hash(&code), &values.first_name, &dob, now()).await?;
+    let outcome = invitations::redeem(
+        &state.db,
+        &content::invitation::hash(&code),
+        &values.first_name,
+        &dob,
+        now(),
+    )
+    .await?;
     match outcome {
         Ok((invitation, person)) => {
             family::record(
@@ -106,7 +126,14 @@ pub async fn submit(
         }
         Err(refusal) => {
             if refusal == Refusal::DetailsDoNotMatch {
-                family::record(&state.db, "invitation_check_failed", None, Some(&client), serde_json::json!({})).await?;
+                family::record(
+                    &state.db,
+                    "invitation_check_failed",
+                    None,
+                    Some(&client),
+                    serde_json::json!({}),
+                )
+                .await?;
             }
             // The same words whatever was wrong: nothing says whether the code exists.
             let errors = vec![FieldError::new(

@@ -41,8 +41,17 @@ fn link_token() -> String {
 
 /// A new code for `person` at `email`; earlier unspent ones of the same
 /// purpose are spent, so only the newest works.
-pub async fn issue(db: &Db, person: Uuid, email: &str, purpose: Purpose, now: i64) -> sqlx::Result<Issued> {
-    let issued = Issued { code: new_numeric_code(6), link_token: link_token() };
+pub async fn issue(
+    db: &Db,
+    person: Uuid,
+    email: &str,
+    purpose: Purpose,
+    now: i64,
+) -> sqlx::Result<Issued> {
+    let issued = Issued {
+        code: new_numeric_code(6),
+        link_token: link_token(),
+    };
     let mut tx = db.pool.begin().await?;
     sqlx::query("UPDATE email_codes SET spent_at = $1 WHERE person_id = $2 AND purpose = $3 AND spent_at IS NULL")
         .bind(now)
@@ -70,7 +79,13 @@ pub async fn issue(db: &Db, person: Uuid, email: &str, purpose: Purpose, now: i6
 /// Checks a typed code against the newest live code for this person and
 /// purpose. Each try counts; the fifth wrong one spends it. Returns the email
 /// it was sent to when right.
-pub async fn redeem_code(db: &Db, person: Uuid, purpose: Purpose, typed: &str, now: i64) -> sqlx::Result<Option<String>> {
+pub async fn redeem_code(
+    db: &Db,
+    person: Uuid,
+    purpose: Purpose,
+    typed: &str,
+    now: i64,
+) -> sqlx::Result<Option<String>> {
     let mut tx = db.pool.begin().await?;
     let row: Option<(String, String, String, i64)> = sqlx::query_as(
         "SELECT id, email, code_hash, tries FROM email_codes
@@ -82,13 +97,26 @@ pub async fn redeem_code(db: &Db, person: Uuid, purpose: Purpose, typed: &str, n
     .bind(now)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((id, email, code_hash, tries)) = row else { return Ok(None) };
+    let Some((id, email, code_hash, tries)) = row else {
+        return Ok(None);
+    };
     let typed: String = typed.chars().filter(|c| c.is_ascii_digit()).collect();
-    let right: bool = hash_token(&typed).as_bytes().ct_eq(code_hash.as_bytes()).into();
+    let right: bool = hash_token(&typed)
+        .as_bytes()
+        .ct_eq(code_hash.as_bytes())
+        .into();
     if right {
-        sqlx::query("UPDATE email_codes SET spent_at = $1 WHERE id = $2").bind(now).bind(&id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE email_codes SET spent_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
     } else {
-        let spent = if tries + 1 >= MAX_TRIES { Some(now) } else { None };
+        let spent = if tries + 1 >= MAX_TRIES {
+            Some(now)
+        } else {
+            None
+        };
         sqlx::query("UPDATE email_codes SET tries = tries + 1, spent_at = $1 WHERE id = $2")
             .bind(spent)
             .bind(&id)
@@ -110,12 +138,17 @@ pub async fn redeem_link(db: &Db, token: &str, now: i64) -> sqlx::Result<Option<
     .bind(now)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((id, person)) = row else { return Ok(None) };
-    let spent = sqlx::query("UPDATE email_codes SET spent_at = $1 WHERE id = $2 AND spent_at IS NULL")
-        .bind(now)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
+    let Some((id, person)) = row else {
+        return Ok(None);
+    };
+    let spent =
+        sqlx::query("UPDATE email_codes SET spent_at = $1 WHERE id = $2 AND spent_at IS NULL")
+            .bind(now)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
     tx.commit().await?;
-    Ok((spent.rows_affected() == 1).then(|| person.parse().ok()).flatten())
+    Ok((spent.rows_affected() == 1)
+        .then(|| person.parse().ok())
+        .flatten())
 }

@@ -25,8 +25,14 @@ impl FromRequestParts<AppState> for Family {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Family, Response> {
         let failed = |e: sqlx::Error| crate::error::PortalError::from(e).into_response();
-        let session = state.sessions.load(&state.db, &parts.headers, now()).await.map_err(failed)?;
-        let Some(session) = session else { return Err(Redirect::to("/sign-in").into_response()) };
+        let session = state
+            .sessions
+            .load(&state.db, &parts.headers, now())
+            .await
+            .map_err(failed)?;
+        let Some(session) = session else {
+            return Err(Redirect::to("/sign-in").into_response());
+        };
         let person = match session.subject.parse::<Uuid>() {
             Ok(id) => people::find(&state.db, id).await.map_err(failed)?,
             Err(_) => None,
@@ -47,18 +53,32 @@ pub struct Client {
 impl FromRequestParts<AppState> for Client {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Client, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Client, Self::Rejection> {
         let ip = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| state.proxies.client_ip(c.0.ip(), &parts.headers).to_string())
+            .map(|c| {
+                state
+                    .proxies
+                    .client_ip(c.0.ip(), &parts.headers)
+                    .to_string()
+            })
             .unwrap_or_default();
-        Ok(Client { ip, user_agent: user_agent(&parts.headers) })
+        Ok(Client {
+            ip,
+            user_agent: user_agent(&parts.headers),
+        })
     }
 }
 
 fn user_agent(headers: &HeaderMap) -> String {
-    let agent = headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let agent = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
     agent.chars().take(300).collect()
 }
 

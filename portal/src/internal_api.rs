@@ -13,7 +13,8 @@ use axum::{Json, Router};
 use content::db::now;
 use content::sync::{
     InvitationPush, InvitationRevocation, OutboxAck, OutboxPage, PasskeyRevocation, PersonPush,
-    PublicationPush, SignatureError, SignedParts, WithdrawalPush, HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
+    PublicationPush, SignatureError, SignedParts, WithdrawalPush, HEADER_NONCE, HEADER_SIGNATURE,
+    HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -33,9 +34,15 @@ pub fn router(state: AppState) -> Router {
             "/internal/v1/publications/{id}/withdrawal",
             put(put_withdrawal),
         )
-        .route("/internal/v1/people/{id}/passkey-revocation", put(put_passkey_revocation))
+        .route(
+            "/internal/v1/people/{id}/passkey-revocation",
+            put(put_passkey_revocation),
+        )
         .route("/internal/v1/invitations/{id}", put(put_invitation))
-        .route("/internal/v1/invitations/{id}/revocation", put(put_invitation_revocation))
+        .route(
+            "/internal/v1/invitations/{id}/revocation",
+            put(put_invitation_revocation),
+        )
         .route("/internal/v1/outbox", get(get_outbox))
         .route("/internal/v1/outbox/ack", put(put_ack))
         .route_layer(middleware::from_fn_with_state(

@@ -64,7 +64,9 @@ pub async fn redeem(
     .bind(MAX_FAILED_CHECKS)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((invitation, person, known_name, known_dob)) = row else { return Ok(Err(Refusal::NoSuchCode)) };
+    let Some((invitation, person, known_name, known_dob)) = row else {
+        return Ok(Err(Refusal::NoSuchCode));
+    };
     let name_matches = known_name.is_some_and(|known| same_name(&known, first_name));
     let dob_matches = known_dob.as_deref() == Some(date_of_birth);
     if !(name_matches && dob_matches) {

@@ -40,7 +40,12 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sign-in/passkey/finish", post(sign_in::passkey_finish))
         .route("/account/email", post(account::add_email))
         .route("/account/email/confirm", post(account::confirm_email))
-        .route_layer(content::guard::rate_limit(state.proxies.clone(), replenish, burst, &CHROME));
+        .route_layer(content::guard::rate_limit(
+            state.proxies.clone(),
+            replenish,
+            burst,
+            &CHROME,
+        ));
     Router::new()
         .route("/", get(start))
         .route("/start", get(activation::show))
@@ -55,8 +60,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/account/setup", get(account::setup))
         .route("/account/passkeys/start", post(account::passkey_start))
         .route("/account/passkeys/finish", post(account::passkey_finish))
-        .route("/account/passkeys/{id}/rename", post(account::rename_passkey))
-        .route("/account/passkeys/{id}/remove", post(account::remove_passkey))
+        .route(
+            "/account/passkeys/{id}/rename",
+            post(account::rename_passkey),
+        )
+        .route(
+            "/account/passkeys/{id}/remove",
+            post(account::remove_passkey),
+        )
         .route("/help", get(help_index))
         .route("/help/{slug}", get(help_page))
         .route("/accessibility", get(accessibility))
@@ -84,7 +95,11 @@ fn rendered(markdown: &str) -> Markup {
 
 async fn start(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
     // Someone already signed in goes straight to their things.
-    if let Ok(Some(_)) = state.sessions.load(&state.db, &headers, content::db::now()).await {
+    if let Ok(Some(_)) = state
+        .sessions
+        .load(&state.db, &headers, content::db::now())
+        .await
+    {
         return Redirect::to("/home").into_response();
     }
     page(

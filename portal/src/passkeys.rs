@@ -20,7 +20,13 @@ pub struct Stored {
     pub last_used_at: Option<i64>,
 }
 
-pub async fn add(db: &Db, person: Uuid, name: &str, passkey: &Passkey, now: i64) -> sqlx::Result<()> {
+pub async fn add(
+    db: &Db,
+    person: Uuid,
+    name: &str,
+    passkey: &Passkey,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "INSERT INTO passkeys (credential_id, person_id, name, passkey, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -37,7 +43,13 @@ pub async fn add(db: &Db, person: Uuid, name: &str, passkey: &Passkey, now: i64)
 type Row = (String, String, String, i64, Option<i64>);
 
 fn from_row((credential_id, name, passkey, created_at, last_used_at): Row) -> Option<Stored> {
-    Some(Stored { credential_id, name, passkey: serde_json::from_str(&passkey).ok()?, created_at, last_used_at })
+    Some(Stored {
+        credential_id,
+        name,
+        passkey: serde_json::from_str(&passkey).ok()?,
+        created_at,
+        last_used_at,
+    })
 }
 
 pub async fn of_person(db: &Db, person: Uuid) -> sqlx::Result<Vec<Stored>> {
@@ -78,12 +90,13 @@ pub async fn used(db: &Db, person: Uuid, passkey: &Passkey, now: i64) -> sqlx::R
 
 /// Renames one of the person's own passkeys; false if it is not theirs.
 pub async fn rename(db: &Db, person: Uuid, credential_id: &str, name: &str) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE passkeys SET name = $1 WHERE person_id = $2 AND credential_id = $3")
-        .bind(name)
-        .bind(person.to_string())
-        .bind(credential_id)
-        .execute(&db.pool)
-        .await?;
+    let done =
+        sqlx::query("UPDATE passkeys SET name = $1 WHERE person_id = $2 AND credential_id = $3")
+            .bind(name)
+            .bind(person.to_string())
+            .bind(credential_id)
+            .execute(&db.pool)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -99,6 +112,9 @@ pub async fn remove(db: &Db, person: Uuid, credential_id: &str) -> sqlx::Result<
 
 /// A lost phone: every passkey goes.
 pub async fn remove_all(db: &Db, person: Uuid) -> sqlx::Result<u64> {
-    let done = sqlx::query("DELETE FROM passkeys WHERE person_id = $1").bind(person.to_string()).execute(&db.pool).await?;
+    let done = sqlx::query("DELETE FROM passkeys WHERE person_id = $1")
+        .bind(person.to_string())
+        .execute(&db.pool)
+        .await?;
     Ok(done.rows_affected())
 }

@@ -82,15 +82,20 @@ pub async fn find_by_email(db: &Db, email: &str) -> sqlx::Result<Option<Person>>
 
 /// Sets a verified email; false when another person already uses it.
 pub async fn set_email(db: &Db, id: Uuid, email: &str) -> sqlx::Result<bool> {
-    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM people WHERE email = $1 AND id <> $2")
-        .bind(email)
-        .bind(id.to_string())
-        .fetch_optional(&db.pool)
-        .await?;
+    let taken: Option<String> =
+        sqlx::query_scalar("SELECT id FROM people WHERE email = $1 AND id <> $2")
+            .bind(email)
+            .bind(id.to_string())
+            .fetch_optional(&db.pool)
+            .await?;
     if taken.is_some() {
         return Ok(false);
     }
-    sqlx::query("UPDATE people SET email = $1 WHERE id = $2").bind(email).bind(id.to_string()).execute(&db.pool).await?;
+    sqlx::query("UPDATE people SET email = $1 WHERE id = $2")
+        .bind(email)
+        .bind(id.to_string())
+        .execute(&db.pool)
+        .await?;
     Ok(true)
 }
 

@@ -148,7 +148,8 @@ pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<
     Ok(rows
         .into_iter()
         .filter_map(|(id, version, kind, title, body_markdown, published_at)| {
-            let (Ok(title), Ok(body_markdown)) = (sealer.open(&title), sealer.open(&body_markdown)) else {
+            let (Ok(title), Ok(body_markdown)) = (sealer.open(&title), sealer.open(&body_markdown))
+            else {
                 tracing::error!("a publication could not be unsealed with this portal's key");
                 return None;
             };

@@ -21,27 +21,61 @@ use crate::pages::page;
 use crate::{passkeys, people, AppState};
 
 /// Signs the person in: a new session (a new id every time) and its cookie.
-pub async fn start_session(state: &AppState, person: Uuid, client: &Client, how: &str, next: &str) -> Result<Response> {
-    let (token, _) = state.sessions.create(&state.db, &person.to_string(), now()).await?;
+pub async fn start_session(
+    state: &AppState,
+    person: Uuid,
+    client: &Client,
+    how: &str,
+    next: &str,
+) -> Result<Response> {
+    let (token, _) = state
+        .sessions
+        .create(&state.db, &person.to_string(), now())
+        .await?;
     guard::clear(&state.db, &person.to_string()).await?;
-    family::record(&state.db, "family_sign_in", Some(person), Some(client), serde_json::json!({ "method": how })).await?;
-    Ok(([(header::SET_COOKIE, state.sessions.set_cookie(&token))], Redirect::to(next)).into_response())
+    family::record(
+        &state.db,
+        "family_sign_in",
+        Some(person),
+        Some(client),
+        serde_json::json!({ "method": how }),
+    )
+    .await?;
+    Ok((
+        [(header::SET_COOKIE, state.sessions.set_cookie(&token))],
+        Redirect::to(next),
+    )
+        .into_response())
 }
 
 /// A failed attempt on a known account counts towards its lockout.
 async fn failed(state: &AppState, person: Uuid, client: &Client, how: &str) -> Result<()> {
     let locked = guard::record_failure(&state.db, &person.to_string(), now()).await?;
-    family::record(&state.db, "family_sign_in_failed", Some(person), Some(client), serde_json::json!({ "method": how }))
-        .await?;
+    family::record(
+        &state.db,
+        "family_sign_in_failed",
+        Some(person),
+        Some(client),
+        serde_json::json!({ "method": how }),
+    )
+    .await?;
     if let Some(until) = locked {
-        family::record(&state.db, "family_lockout", Some(person), Some(client), serde_json::json!({ "until": until }))
-            .await?;
+        family::record(
+            &state.db,
+            "family_lockout",
+            Some(person),
+            Some(client),
+            serde_json::json!({ "until": until }),
+        )
+        .await?;
     }
     Ok(())
 }
 
 async fn is_locked(state: &AppState, person: Uuid) -> Result<bool> {
-    Ok(guard::locked_until(&state.db, &person.to_string(), now()).await?.is_some())
+    Ok(guard::locked_until(&state.db, &person.to_string(), now())
+        .await?
+        .is_some())
 }
 
 pub async fn show() -> Response {
@@ -90,11 +124,18 @@ pub async fn send_code(
     }
     let email = form.email.trim().to_lowercase();
     if !email.contains('@') {
-        return Ok(sign_in_page(&form.email, &[FieldError::new("email", "Enter your email address, like name@example.com")]));
+        return Ok(sign_in_page(
+            &form.email,
+            &[FieldError::new(
+                "email",
+                "Enter your email address, like name@example.com",
+            )],
+        ));
     }
     if let Some(person) = people::find_by_email(&state.db, &email).await? {
         if !is_locked(&state, person.id).await? {
-            let issued = email_codes::issue(&state.db, person.id, &email, Purpose::SignIn, now()).await?;
+            let issued =
+                email_codes::issue(&state.db, person.id, &email, Purpose::SignIn, now()).await?;
             send_sign_in_email(&state, email.clone(), issued);
         }
     }
@@ -105,14 +146,19 @@ pub async fn send_code(
 /// Sends in the background, so the answer takes as long for a stranger's
 /// address as for a known one.
 fn send_sign_in_email(state: &AppState, email: String, issued: email_codes::Issued) {
-    let Some(mailer) = state.mailer.clone() else { return };
+    let Some(mailer) = state.mailer.clone() else {
+        return;
+    };
     let link = format!("{}/sign-in/link?token={}", state.origin, issued.link_token);
     let text = format!(
         "Your FamilyStory sign-in code is {}\n\nIt works for 10 minutes. Or open this link to sign in:\n{}\n\nIf you did not ask for this, you can ignore this email.\n",
         issued.code, link
     );
     tokio::spawn(async move {
-        if let Err(error) = mailer.send(&email, "Your FamilyStory sign-in code", text).await {
+        if let Err(error) = mailer
+            .send(&email, "Your FamilyStory sign-in code", text)
+            .await
+        {
             tracing::warn!(%error, "sign-in email not sent");
         }
     });
@@ -153,12 +199,23 @@ pub async fn enter_code(
     if content::session::check_origin(&headers, &state.origin).is_err() {
         return Ok(crate::pages::forbidden());
     }
-    let wrong = || code_page(&form.email, &[FieldError::new("code", "That code is not right or is too old. Check it, or ask for a new one.")]);
-    let Some(person) = people::find_by_email(&state.db, &form.email).await? else { return Ok(wrong()) };
+    let wrong = || {
+        code_page(
+            &form.email,
+            &[FieldError::new(
+                "code",
+                "That code is not right or is too old. Check it, or ask for a new one.",
+            )],
+        )
+    };
+    let Some(person) = people::find_by_email(&state.db, &form.email).await? else {
+        return Ok(wrong());
+    };
     if is_locked(&state, person.id).await? {
         return Ok(wrong());
     }
-    match email_codes::redeem_code(&state.db, person.id, Purpose::SignIn, &form.code, now()).await? {
+    match email_codes::redeem_code(&state.db, person.id, Purpose::SignIn, &form.code, now()).await?
+    {
         Some(_) => start_session(&state, person.id, &client, "email_code", "/home").await,
         None => {
             failed(&state, person.id, &client, "email_code").await?;
@@ -198,7 +255,9 @@ pub async fn use_link(
         return Ok(crate::pages::forbidden());
     }
     match email_codes::redeem_link(&state.db, &form.token, now()).await? {
-        Some(person) if !is_locked(&state, person).await? => start_session(&state, person, &client, "email_link", "/home").await,
+        Some(person) if !is_locked(&state, person).await? => {
+            start_session(&state, person, &client, "email_link", "/home").await
+        }
         _ => Ok(page(
             "This link does not work",
             html! {
@@ -221,11 +280,16 @@ pub async fn passkey_start(State(state): State<AppState>, headers: HeaderMap) ->
         return Ok(json_error(StatusCode::FORBIDDEN, "wrong origin"));
     }
     let Ok((mut options, ceremony)) = state.webauthn.start_discoverable_authentication() else {
-        return Ok(json_error(StatusCode::INTERNAL_SERVER_ERROR, "passkeys are not available"));
+        return Ok(json_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "passkeys are not available",
+        ));
     };
     // A button press opens the browser's passkey chooser straight away.
     options.mediation = None;
-    let token = content::passkeys::save_ceremony(&state.db, "family_sign_in", None, &ceremony, now()).await?;
+    let token =
+        content::passkeys::save_ceremony(&state.db, "family_sign_in", None, &ceremony, now())
+            .await?;
     Ok(Json(serde_json::json!({ "ceremony": token, "options": options })).into_response())
 }
 
@@ -255,15 +319,24 @@ pub async fn passkey_finish(
     else {
         return Ok(refused());
     };
-    let Ok((person, credential_id)) = state.webauthn.identify_discoverable_authentication(&finish.credential) else {
+    let Ok((person, credential_id)) = state
+        .webauthn
+        .identify_discoverable_authentication(&finish.credential)
+    else {
         return Ok(refused());
     };
     let credential_id = passkeys::credential_key(credential_id);
-    let Some(stored) = passkeys::find(&state.db, person, &credential_id).await? else { return Ok(refused()) };
+    let Some(stored) = passkeys::find(&state.db, person, &credential_id).await? else {
+        return Ok(refused());
+    };
     if is_locked(&state, person).await? {
         return Ok(refused());
     }
-    match state.webauthn.finish_discoverable_authentication_v2(&finish.credential, ceremony, &stored.passkey) {
+    match state.webauthn.finish_discoverable_authentication_v2(
+        &finish.credential,
+        ceremony,
+        &stored.passkey,
+    ) {
         Ok(result) => {
             let mut passkey = stored.passkey;
             passkey.update_credential(&result);
@@ -297,12 +370,25 @@ pub async fn sign_out(
     family: Family,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response> {
-    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf).is_err() {
+    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf)
+        .is_err()
+    {
         return Ok(crate::pages::forbidden());
     }
     content::session::end_by_id(&state.db, &family.session.id, now()).await?;
-    family::record(&state.db, "family_sign_out", Some(family.person.id), Some(&client), serde_json::json!({})).await?;
-    Ok(([(header::SET_COOKIE, state.sessions.clear_cookie())], Redirect::to("/signed-out")).into_response())
+    family::record(
+        &state.db,
+        "family_sign_out",
+        Some(family.person.id),
+        Some(&client),
+        serde_json::json!({}),
+    )
+    .await?;
+    Ok((
+        [(header::SET_COOKIE, state.sessions.clear_cookie())],
+        Redirect::to("/signed-out"),
+    )
+        .into_response())
 }
 
 pub async fn sign_out_everywhere(
@@ -312,7 +398,9 @@ pub async fn sign_out_everywhere(
     family: Family,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response> {
-    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf).is_err() {
+    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf)
+        .is_err()
+    {
         return Ok(crate::pages::forbidden());
     }
     let ended = content::session::end_all(&state.db, &family.person.id.to_string(), now()).await?;
@@ -324,7 +412,11 @@ pub async fn sign_out_everywhere(
         serde_json::json!({ "sessions": ended }),
     )
     .await?;
-    Ok(([(header::SET_COOKIE, state.sessions.clear_cookie())], Redirect::to("/signed-out")).into_response())
+    Ok((
+        [(header::SET_COOKIE, state.sessions.clear_cookie())],
+        Redirect::to("/signed-out"),
+    )
+        .into_response())
 }
 
 pub async fn signed_out() -> Response {

@@ -14,7 +14,10 @@ use crate::{publications, AppState};
 
 fn date(at: i64) -> String {
     let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
-    time::OffsetDateTime::from_unix_timestamp(at).ok().and_then(|d| d.format(format).ok()).unwrap_or_default()
+    time::OffsetDateTime::from_unix_timestamp(at)
+        .ok()
+        .and_then(|d| d.format(format).ok())
+        .unwrap_or_default()
 }
 
 fn kind_label(kind: &str) -> &str {
@@ -59,10 +62,17 @@ pub async fn home(State(state): State<AppState>, family: Family) -> Result<Respo
     ))
 }
 
-pub async fn item(State(state): State<AppState>, family: Family, Path(id): Path<String>) -> Result<Response> {
+pub async fn item(
+    State(state): State<AppState>,
+    family: Family,
+    Path(id): Path<String>,
+) -> Result<Response> {
     let id: Uuid = id.parse().map_err(|_| PortalError::NotFound)?;
     let items = publications::visible_to(&state.db, &state.sealer, family.person.id).await?;
-    let item = items.into_iter().find(|i| i.id == id).ok_or(PortalError::NotFound)?;
+    let item = items
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or(PortalError::NotFound)?;
     publications::record_view(&state.db, family.person.id, &item, now()).await?;
     Ok(page(
         &item.title,

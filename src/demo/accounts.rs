@@ -8,9 +8,17 @@ use staff_bridge::staff::{self, NewStaff, Role};
 use uuid::Uuid;
 
 const STAFF: &[(&str, &str, &[Role])] = &[
-    ("Priya Shah", "priya.shah@council.example", &[Role::Practitioner]),
+    (
+        "Priya Shah",
+        "priya.shah@council.example",
+        &[Role::Practitioner],
+    ),
     ("Tom Okafor", "tom.okafor@council.example", &[Role::Manager]),
-    ("Grace Lee", "grace.lee@council.example", &[Role::IgOfficer, Role::Admin]),
+    (
+        "Grace Lee",
+        "grace.lee@council.example",
+        &[Role::IgOfficer, Role::Admin],
+    ),
 ];
 
 /// (case-system id, first name, date of birth, email)
@@ -31,7 +39,11 @@ pub async fn seed(
         let member = match staff::find_by_email(bridge, email).await? {
             Some(member) => member,
             None => {
-                let new = NewStaff { email: email.to_string(), name: name.to_string(), roles: roles.to_vec() };
+                let new = NewStaff {
+                    email: email.to_string(),
+                    name: name.to_string(),
+                    roles: roles.to_vec(),
+                };
                 staff::add_and_enrol(bridge, mailer, bridge_url, &new, None, now())
                     .await
                     .map_err(|e| anyhow::anyhow!("demo staff {name}: {e}"))?;
@@ -49,8 +61,13 @@ pub async fn seed(
 
     let people = staff_bridge::import::people_of(bridge, "DEMO-0001").await?;
     for (source_id, first, dob, email) in FAMILY {
-        let Some(person) = people.iter().find(|p| p.source_id == *source_id) else { continue };
-        if portal::people::find(portal, person.portal_id).await?.is_some_and(|p| p.email.is_some()) {
+        let Some(person) = people.iter().find(|p| p.source_id == *source_id) else {
+            continue;
+        };
+        if portal::people::find(portal, person.portal_id)
+            .await?
+            .is_some_and(|p| p.email.is_some())
+        {
             continue;
         }
         // As if the worker had invited them and they had used the code and
@@ -83,8 +100,14 @@ pub async fn seed(
         }
         tx.commit().await?;
         staff_bridge::sync::push_pending(bridge, client).await?;
-        let redeemed =
-            portal::invitations::redeem(portal, &content::invitation::hash(&code), first, dob, now()).await?;
+        let redeemed = portal::invitations::redeem(
+            portal,
+            &content::invitation::hash(&code),
+            first,
+            dob,
+            now(),
+        )
+        .await?;
         if redeemed.is_err() {
             anyhow::bail!("the demo invitation for {first} did not work");
         }

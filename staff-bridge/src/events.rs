@@ -42,7 +42,11 @@ pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Resu
         .await?;
         if new.is_some() {
             let actor = event.person_id.map(|p| p.to_string());
-            let subject = event.data.get("publication_id").and_then(|v| v.as_str()).map(str::to_string);
+            let subject = event
+                .data
+                .get("publication_id")
+                .and_then(|v| v.as_str())
+                .map(str::to_string);
             let entry = ledger_entry(event, actor.as_deref(), subject.as_deref());
             ledger::append(&mut tx, db.backend, &entry, now).await?;
         }
@@ -62,7 +66,11 @@ pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Resu
 /// What the ledger records of a family event: who, what about, when and from
 /// where, as the portal reported it. A first view of a version is the
 /// `family_view` the IG officer searches for; the rest keep the portal's name.
-fn ledger_entry<'a>(event: &'a OutboxEvent, actor: Option<&'a str>, subject: Option<&'a str>) -> NewEntry<'a> {
+fn ledger_entry<'a>(
+    event: &'a OutboxEvent,
+    actor: Option<&'a str>,
+    subject: Option<&'a str>,
+) -> NewEntry<'a> {
     let mut data = match &event.data {
         serde_json::Value::Object(map) => map.clone(),
         _ => serde_json::Map::new(),
@@ -75,7 +83,12 @@ fn ledger_entry<'a>(event: &'a OutboxEvent, actor: Option<&'a str>, subject: Opt
         "publication_received" => "publication_delivered",
         other => other,
     };
-    NewEntry { kind, actor, subject, data: serde_json::Value::Object(data) }
+    NewEntry {
+        kind,
+        actor,
+        subject,
+        data: serde_json::Value::Object(data),
+    }
 }
 
 pub async fn count(db: &Db) -> sqlx::Result<i64> {

@@ -12,8 +12,8 @@ use uuid::Uuid;
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_authenticator_rs::{AuthenticatorBackend, WebauthnAuthenticator};
 use webauthn_rs_proto::{
-    AllowCredentials, PublicKeyCredential, PublicKeyCredentialCreationOptions, PublicKeyCredentialRequestOptions,
-    RegisterPublicKeyCredential,
+    AllowCredentials, PublicKeyCredential, PublicKeyCredentialCreationOptions,
+    PublicKeyCredentialRequestOptions, RegisterPublicKeyCredential,
 };
 
 use super::Services;
@@ -35,9 +35,15 @@ impl Browser {
     pub fn take_cookies(&mut self, response: &reqwest::Response) {
         for value in response.headers().get_all("set-cookie") {
             let value = value.to_str().unwrap();
-            let Some(rest) = value.strip_prefix(&format!("{COOKIE}=")) else { continue };
+            let Some(rest) = value.strip_prefix(&format!("{COOKIE}=")) else {
+                continue;
+            };
             let token = rest.split(';').next().unwrap();
-            self.session = if token.is_empty() || value.contains("Max-Age=0") { None } else { Some(token.to_string()) };
+            self.session = if token.is_empty() || value.contains("Max-Age=0") {
+                None
+            } else {
+                Some(token.to_string())
+            };
         }
     }
 
@@ -49,13 +55,22 @@ impl Browser {
         let response = request.send().await.unwrap();
         self.take_cookies(&response);
         let status = response.status().as_u16();
-        let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
         (status, response.text().await.unwrap(), location)
     }
 
     /// Posts a form from our own pages (Origin set as a browser sets it).
-    pub async fn post(&mut self, s: &Services, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
-        self.post_from(s, path, form, Some(&s.portal_url.clone())).await
+    pub async fn post(
+        &mut self,
+        s: &Services,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, String, Option<String>) {
+        self.post_from(s, path, form, Some(&s.portal_url.clone()))
+            .await
     }
 
     pub async fn post_from(
@@ -75,11 +90,20 @@ impl Browser {
         let response = request.send().await.unwrap();
         self.take_cookies(&response);
         let status = response.status().as_u16();
-        let location = response.headers().get("location").map(|l| l.to_str().unwrap().to_string());
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
         (status, response.text().await.unwrap(), location)
     }
 
-    pub async fn post_json(&mut self, s: &Services, path: &str, csrf: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    pub async fn post_json(
+        &mut self,
+        s: &Services,
+        path: &str,
+        csrf: &str,
+        body: serde_json::Value,
+    ) -> (u16, serde_json::Value) {
         let mut request = s
             .http
             .post(format!("{}{}", s.portal_url, path))
@@ -92,7 +116,10 @@ impl Browser {
         let response = request.send().await.unwrap();
         self.take_cookies(&response);
         let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(serde_json::Value::Null))
+        (
+            status,
+            response.json().await.unwrap_or(serde_json::Value::Null),
+        )
     }
 
     /// The CSRF token on a page the person is looking at.
@@ -118,7 +145,10 @@ pub struct PhonePasskey {
 
 impl PhonePasskey {
     pub fn new() -> PhonePasskey {
-        PhonePasskey { inner: SoftPasskey::new(true), users: HashMap::new() }
+        PhonePasskey {
+            inner: SoftPasskey::new(true),
+            users: HashMap::new(),
+        }
     }
 }
 
@@ -145,7 +175,11 @@ impl AuthenticatorBackend for PhonePasskey {
             options.allow_credentials = self
                 .users
                 .keys()
-                .map(|id| AllowCredentials { type_: "public-key".into(), id: id.clone(), transports: None })
+                .map(|id| AllowCredentials {
+                    type_: "public-key".into(),
+                    id: id.clone(),
+                    transports: None,
+                })
                 .collect();
         }
         let mut credential = self.inner.perform_auth(origin, options, timeout_ms)?;
@@ -155,12 +189,21 @@ impl AuthenticatorBackend for PhonePasskey {
 }
 
 /// Registers a passkey from the account page, as the page's script does.
-pub async fn register_passkey(s: &Services, browser: &mut Browser, phone: &mut PhonePasskey, name: &str) -> u16 {
+pub async fn register_passkey(
+    s: &Services,
+    browser: &mut Browser,
+    phone: &mut PhonePasskey,
+    name: &str,
+) -> u16 {
     let csrf = browser.csrf(s, "/account").await;
-    let (status, start) = browser.post_json(s, "/account/passkeys/start", &csrf, serde_json::json!({})).await;
+    let (status, start) = browser
+        .post_json(s, "/account/passkeys/start", &csrf, serde_json::json!({}))
+        .await;
     assert_eq!(status, 200, "{start}");
     let options = serde_json::from_value(start["options"].clone()).unwrap();
-    let credential = phone.do_registration(Url::parse(&s.portal_url).unwrap(), options).unwrap();
+    let credential = phone
+        .do_registration(Url::parse(&s.portal_url).unwrap(), options)
+        .unwrap();
     let (status, _) = browser
         .post_json(
             s,
@@ -173,18 +216,37 @@ pub async fn register_passkey(s: &Services, browser: &mut Browser, phone: &mut P
 }
 
 /// Signs in with the phone's passkey, typing nothing, as the page's script does.
-pub async fn passkey_sign_in(s: &Services, browser: &mut Browser, phone: &mut PhonePasskey) -> (u16, serde_json::Value) {
-    let (status, start) = browser.post_json(s, "/sign-in/passkey/start", "", serde_json::json!({})).await;
+pub async fn passkey_sign_in(
+    s: &Services,
+    browser: &mut Browser,
+    phone: &mut PhonePasskey,
+) -> (u16, serde_json::Value) {
+    let (status, start) = browser
+        .post_json(s, "/sign-in/passkey/start", "", serde_json::json!({}))
+        .await;
     assert_eq!(status, 200, "{start}");
     let options = serde_json::from_value(start["options"].clone()).unwrap();
-    let credential = phone.do_authentication(Url::parse(&s.portal_url).unwrap(), options).unwrap();
+    let credential = phone
+        .do_authentication(Url::parse(&s.portal_url).unwrap(), options)
+        .unwrap();
     browser
-        .post_json(s, "/sign-in/passkey/finish", "", serde_json::json!({ "ceremony": start["ceremony"], "credential": credential }))
+        .post_json(
+            s,
+            "/sign-in/passkey/finish",
+            "",
+            serde_json::json!({ "ceremony": start["ceremony"], "credential": credential }),
+        )
         .await
 }
 
 /// Sends a person and an invitation to the portal the way the bridge does.
-pub async fn invite(s: &Services, first: &str, surname: &str, dob: &str, expires_at: i64) -> (Uuid, Uuid, String) {
+pub async fn invite(
+    s: &Services,
+    first: &str,
+    surname: &str,
+    dob: &str,
+    expires_at: i64,
+) -> (Uuid, Uuid, String) {
     let person = Uuid::new_v4();
     let push = PersonPush {
         display_name: format!("{first} {surname}"),
@@ -200,14 +262,26 @@ pub async fn invite(s: &Services, first: &str, surname: &str, dob: &str, expires
 pub async fn invite_again(s: &Services, person: Uuid, expires_at: i64) -> (Uuid, String) {
     let invitation = Uuid::new_v4();
     let code = content::invitation::new_code();
-    let push = InvitationPush { person_id: person, code_hash: content::invitation::hash(&code), expires_at };
+    let push = InvitationPush {
+        person_id: person,
+        code_hash: content::invitation::hash(&code),
+        expires_at,
+    };
     send(s, &format!("/internal/v1/invitations/{invitation}"), &push).await;
     (invitation, content::invitation::display(&code))
 }
 
 pub async fn send<T: serde::Serialize>(s: &Services, path: &str, body: &T) {
-    let response = s.bridge_client.send("PUT", path, serde_json::to_vec(body).unwrap()).await.unwrap();
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    let response = s
+        .bridge_client
+        .send("PUT", path, serde_json::to_vec(body).unwrap())
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
 }
 
 pub fn in_two_weeks() -> i64 {
@@ -215,8 +289,24 @@ pub fn in_two_weeks() -> i64 {
 }
 
 /// Uses an invitation with the person's details; returns the final status and location.
-pub async fn activate(s: &Services, browser: &mut Browser, code: &str, first: &str, (d, m, y): (&str, &str, &str)) -> (u16, String, Option<String>) {
+pub async fn activate(
+    s: &Services,
+    browser: &mut Browser,
+    code: &str,
+    first: &str,
+    (d, m, y): (&str, &str, &str),
+) -> (u16, String, Option<String>) {
     browser
-        .post(s, "/start", &[("code", code), ("first-name", first), ("dob-day", d), ("dob-month", m), ("dob-year", y)])
+        .post(
+            s,
+            "/start",
+            &[
+                ("code", code),
+                ("first-name", first),
+                ("dob-day", d),
+                ("dob-month", m),
+                ("dob-year", y),
+            ],
+        )
         .await
 }

@@ -35,7 +35,10 @@ impl Handler for Collect {
 
     fn data_end(&mut self) -> Response {
         let text = String::from_utf8_lossy(&self.current).replace("=\r\n", "");
-        self.received.lock().unwrap().push(Mail { to: self.to.clone(), text });
+        self.received.lock().unwrap().push(Mail {
+            to: self.to.clone(),
+            text,
+        });
         OK
     }
 }
@@ -83,7 +86,10 @@ impl Smtp {
             if let Some(mail) = self.received.lock().unwrap().get(n - 1) {
                 return mail.clone();
             }
-            assert!(start.elapsed() < Duration::from_secs(20), "no email number {n} arrived");
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "no email number {n} arrived"
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -91,5 +97,7 @@ impl Smtp {
 
 /// The first run of `digits` digits standing alone in a text.
 pub fn code_in(text: &str, digits: usize) -> Option<String> {
-    text.split(|c: char| !c.is_ascii_digit()).find(|w| w.len() == digits).map(str::to_string)
+    text.split(|c: char| !c.is_ascii_digit())
+        .find(|w| w.len() == digits)
+        .map(str::to_string)
 }
