@@ -132,6 +132,7 @@ fn for_parents(item: &Item) -> Decision {
     use content::check::FindingKind::*;
     match item.finding.kind {
         Person => keep("The children of both parents"),
+        Address | Postcode => keep("The meeting place: a council building"),
         _ => Decision::Redact,
     }
 }

@@ -1,0 +1,554 @@
+//! Publishing end to end, on both backends: a case imported, drafts written
+//! and checked on the staff pages, approved by a manager, pushed to the
+//! portal and read there by exactly their audience; the rules that stop a
+//! draft (open findings, self-approval, a practitioner approving), returned
+//! drafts, withdrawal, supersession, held publication, and the ledger.
+//!
+//! Staff sessions are made directly with the bridge's session policy (staff
+//! sign-in itself is tested in `staff_identity.rs`); family members are
+//! invited and activated on the portal as `common::family` does.
+
+mod common;
+
+use common::family::{activate, in_two_weeks, invite_again, send, Browser};
+use common::{backends, demo_family, Services};
+use content::db::now;
+use content::session::Policy;
+use content::sync::{FamilyRole, PersonPush};
+use staff_bridge::ledger;
+use staff_bridge::staff::{self, NewStaff, Role, StaffMember};
+use uuid::Uuid;
+
+const COOKIE: &str = "__Host-familystory-staff";
+const CASE: &str = "DEMO-0001";
+
+/// A staff member's browser: their session cookie and CSRF token.
+struct Desk {
+    member: StaffMember,
+    token: String,
+    csrf: String,
+}
+
+struct Answer {
+    status: u16,
+    body: String,
+    location: Option<String>,
+}
+
+impl Desk {
+    async fn new(s: &Services, name: &str, email: &str, roles: &[Role]) -> Desk {
+        let new = NewStaff {
+            email: email.into(),
+            name: name.into(),
+            roles: roles.to_vec(),
+        };
+        let (member, _) = staff::add(&s.bridge_db, &new, None, now()).await.unwrap();
+        let policy = Policy {
+            cookie: COOKIE,
+            idle_seconds: 1800,
+            absolute_seconds: 43200,
+        };
+        let (token, session) = policy.create(&s.bridge_db, &member.id, now()).await.unwrap();
+        Desk {
+            member,
+            token,
+            csrf: session.csrf,
+        }
+    }
+
+    async fn answer(response: reqwest::Response) -> Answer {
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        Answer {
+            status,
+            body: response.text().await.unwrap(),
+            location,
+        }
+    }
+
+    async fn get(&self, s: &Services, path: &str) -> Answer {
+        let response = s
+            .http
+            .get(format!("{}{path}", s.bridge_url))
+            .header("cookie", format!("{COOKIE}={}", self.token))
+            .send()
+            .await
+            .unwrap();
+        Desk::answer(response).await
+    }
+
+    async fn post(&self, s: &Services, path: &str, form: &[(&str, &str)]) -> Answer {
+        let mut fields: Vec<(&str, &str)> = vec![("csrf", &self.csrf)];
+        fields.extend_from_slice(form);
+        let response = s
+            .http
+            .post(format!("{}{path}", s.bridge_url))
+            .header("cookie", format!("{COOKIE}={}", self.token))
+            .header("origin", &s.bridge_url)
+            .form(&fields)
+            .send()
+            .await
+            .unwrap();
+        Desk::answer(response).await
+    }
+}
+
+struct Case {
+    s: Services,
+    priya: Desk,
+    tom: Desk,
+    ellie: i64,
+    sarah: i64,
+    daniel: i64,
+}
+
+async fn person_id(s: &Services, name: &str) -> i64 {
+    sqlx::query_scalar("SELECT id FROM case_people WHERE name = $1")
+        .bind(name)
+        .fetch_one(&s.bridge_db.pool)
+        .await
+        .unwrap()
+}
+
+async fn portal_id(s: &Services, id: i64) -> Uuid {
+    let text: String = sqlx::query_scalar("SELECT portal_id FROM case_people WHERE id = $1")
+        .bind(id)
+        .fetch_one(&s.bridge_db.pool)
+        .await
+        .unwrap();
+    text.parse().unwrap()
+}
+
+async fn start(backend: content::db::Backend) -> Case {
+    start_with(backend, |_| {}).await
+}
+
+async fn start_with(
+    backend: content::db::Backend,
+    adjust: impl FnOnce(&mut staff_bridge::BridgeConfig),
+) -> Case {
+    let s = Services::start_with(backend, |_, bridge| adjust(bridge)).await;
+    let family = demo_family().to_string();
+    staff_bridge::import::import(&s.bridge_db, &family, now())
+        .await
+        .unwrap();
+    let priya = Desk::new(&s, "Priya Shah", "priya.shah@council.example", &[Role::Practitioner]).await;
+    let tom = Desk::new(&s, "Tom Okafor", "tom.okafor@council.example", &[Role::Manager]).await;
+    let ellie = person_id(&s, "Ellie Carter").await;
+    let sarah = person_id(&s, "Sarah Carter").await;
+    let daniel = person_id(&s, "Daniel Brooks").await;
+    Case {
+        s,
+        priya,
+        tom,
+        ellie,
+        sarah,
+        daniel,
+    }
+}
+
+/// The family member on the portal, signed in after activating their
+/// invitation, as the bridge would have invited them.
+async fn reader(s: &Services, id: i64, first: &str, dob: (&str, &str, &str)) -> Browser {
+    let person = portal_id(s, id).await;
+    let push = PersonPush {
+        display_name: first.into(),
+        first_name: first.into(),
+        role: FamilyRole::Parent,
+        date_of_birth: Some(format!("{}-{}-{}", dob.2, dob.1, dob.0)),
+    };
+    send(s, &format!("/internal/v1/people/{person}"), &push).await;
+    let (_, code) = invite_again(s, person, in_two_weeks()).await;
+    let mut browser = Browser::default();
+    let (status, _, _) = activate(s, &mut browser, &code, first, dob).await;
+    assert_eq!(status, 303, "{first} activates");
+    browser
+}
+
+fn case_path(rest: &str) -> String {
+    format!("/cases/{CASE}{rest}")
+}
+
+/// Starts a draft on the staff pages; returns its id.
+async fn new_draft(desk: &Desk, s: &Services, kind: &str, title: &str, audience: &[i64], reader_age: &str) -> String {
+    let audience: Vec<String> = audience.iter().map(|a| a.to_string()).collect();
+    let mut form = vec![("source", ""), ("kind", kind), ("title", title), ("reader_age", reader_age)];
+    for a in &audience {
+        form.push(("audience", a));
+    }
+    let answer = desk.post(s, &case_path("/drafts"), &form).await;
+    assert_eq!(answer.status, 303, "{}", answer.body);
+    let location = answer.location.unwrap();
+    location.rsplit('/').next().unwrap().to_string()
+}
+
+/// Saves a draft's text on the editor.
+async fn save(desk: &Desk, s: &Services, id: &str, kind: &str, title: &str, audience: &[i64], reader_age: &str, body: &str) -> Answer {
+    let audience: Vec<String> = audience.iter().map(|a| a.to_string()).collect();
+    let mut form = vec![("kind", kind), ("title", title), ("reader_age", reader_age), ("body", body), ("publish_at", "")];
+    for a in &audience {
+        form.push(("audience", a));
+    }
+    desk.post(s, &case_path(&format!("/drafts/{id}")), &form).await
+}
+
+async fn draft(s: &Services, id: &str) -> staff_bridge::publishing::Draft {
+    staff_bridge::publishing::load(&s.bridge_db, id).await.unwrap().unwrap()
+}
+
+async fn checked(s: &Services, id: &str) -> staff_bridge::publishing::Checked {
+    staff_bridge::publishing::check(&s.bridge_db, &draft(s, id).await).await.unwrap()
+}
+
+/// Decides on every open finding: redact, or keep with the reason given
+/// for findings whose text is in `keep`.
+async fn decide_all(desk: &Desk, s: &Services, id: &str, keep: &[&str]) {
+    for item in checked(s, id).await.items {
+        if item.decision.is_some() {
+            continue;
+        }
+        let answer = if keep.contains(&item.finding.text.as_str()) {
+            desk.post(s, &case_path(&format!("/drafts/{id}/decide")), &[("key", &item.key), ("decision", "keep"), ("reason", "They know this already")]).await
+        } else {
+            desk.post(s, &case_path(&format!("/drafts/{id}/decide")), &[("key", &item.key), ("decision", "redact")]).await
+        };
+        assert_eq!(answer.status, 303, "{}", answer.body);
+    }
+    assert_eq!(checked(s, id).await.open(), 0);
+}
+
+async fn submit(desk: &Desk, s: &Services, id: &str) -> Answer {
+    desk.post(s, &case_path(&format!("/drafts/{id}/submit")), &[]).await
+}
+
+async fn approve(desk: &Desk, s: &Services, id: &str) -> Answer {
+    desk.post(s, &format!("/approvals/{id}/approve"), &[("when", "now"), ("publish_at", "")]).await
+}
+
+/// The publication entries of the ledger about one publication (views of
+/// it are recorded there too).
+async fn publications_in_ledger(s: &Services, publication: Uuid) -> Vec<ledger::Entry> {
+    ledger::entries_for_subject(&s.bridge_db, &publication.to_string(), ledger::Page::first(ledger::Order::OldestFirst, 100))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "publication")
+        .collect()
+}
+
+/// Pushes and pulls now. The bridge's own worker, woken by the staff
+/// action, may be sending the same entries at this moment; the portal may
+/// refuse one of two simultaneous copies, so this retries as the worker does.
+async fn sync(s: &Services) {
+    let mut last = None;
+    for _ in 0..20 {
+        match staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client).await {
+            Ok(_) if staff_bridge::outgoing::pending_count(&s.bridge_db).await.unwrap() == 0 => return,
+            Ok(_) => {}
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("sync did not finish: {last:?}");
+}
+
+/// Writes, checks, sends and approves one document; returns the draft id
+/// and its publication id.
+async fn publish(c: &Case, kind: &str, title: &str, audience: &[i64], reader_age: &str, body: &str, keep: &[&str]) -> (String, Uuid) {
+    let id = new_draft(&c.priya, &c.s, kind, title, audience, reader_age).await;
+    let saved = save(&c.priya, &c.s, &id, kind, title, audience, reader_age, body).await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    decide_all(&c.priya, &c.s, &id, keep).await;
+    let sent = submit(&c.priya, &c.s, &id).await;
+    assert_eq!(sent.status, 303, "{}", sent.body);
+    let approved = approve(&c.tom, &c.s, &id).await;
+    assert_eq!(approved.status, 303, "{}", approved.body);
+    let d = draft(&c.s, &id).await;
+    assert_eq!(d.status, staff_bridge::publishing::rules::Status::Published);
+    sync(&c.s).await;
+    (id, d.publication_id)
+}
+
+const ELLIE: (&str, &str, &str) = ("12", "04", "2016");
+const SARAH: (&str, &str, &str) = ("21", "11", "1989");
+const DANIEL: (&str, &str, &str) = ("08", "02", "1987");
+
+const PARENT_BODY: &str = "Ellie lives with Sarah at 14 Willow Crescent, Riverside RV4 2QT.\n\nPriya Shah will visit every two weeks.";
+
+#[tokio::test]
+async fn from_import_to_each_reader_and_nobody_else() {
+    for backend in backends() {
+        let c = start(backend).await;
+        let s = &c.s;
+
+        // The child's version, with a finding that blocks sending.
+        let child = new_draft(&c.priya, s, "plan", "Your plan, Ellie", &[c.ellie], "10").await;
+        let child_body = "Hi Ellie. Priya will visit you every two weeks.\n\nLiam will go to a course about not shouting.";
+        let saved = save(&c.priya, s, &child, "plan", "Your plan, Ellie", &[c.ellie], "10", child_body).await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let editor = c.priya.get(s, saved.location.as_deref().unwrap()).await;
+        assert_eq!(editor.status, 200);
+        assert!(editor.body.contains("<mark>Liam</mark>"), "the finding in its sentence");
+        assert!(editor.body.contains("Reading for a 10-year-old"));
+        assert_eq!(editor.body.matches("<h1").count(), 1, "one main heading");
+        let blocked = submit(&c.priya, s, &child).await;
+        assert_eq!(blocked.status, 400, "an open finding blocks sending");
+        assert!(blocked.body.contains("still open"));
+        assert_eq!(draft(s, &child).await.status.as_str(), "draft");
+
+        // Redact every mention of Liam at once.
+        let answer = c.priya.post(s, &case_path(&format!("/drafts/{child}/redact-person")), &[("person", &person_id(s, "Liam Walsh").await.to_string())]).await;
+        assert_eq!(answer.status, 303);
+        assert_eq!(checked(s, &child).await.open(), 0);
+        // Re-saving the same text keeps the decision.
+        save(&c.priya, s, &child, "plan", "Your plan, Ellie", &[c.ellie], "10", &format!("A new first line.\n\n{child_body}")).await;
+        assert_eq!(checked(s, &child).await.open(), 0, "decisions survive a re-save");
+        assert_eq!(submit(&c.priya, s, &child).await.status, 303);
+
+        // A practitioner cannot approve; the queue is for managers.
+        assert_eq!(c.priya.get(s, "/approvals").await.status, 403);
+        assert_eq!(approve(&c.priya, s, &child).await.status, 403);
+        assert_eq!(draft(s, &child).await.status.as_str(), "submitted");
+
+        // The manager reads it as the reader will, and returns it.
+        let review = c.tom.get(s, &format!("/approvals/{child}")).await;
+        assert_eq!(review.status, 200);
+        assert!(review.body.contains("[removed: this is about someone else]"));
+        assert!(review.body.contains("Redaction decisions"));
+        let returned = c.tom.post(s, &format!("/approvals/{child}/return"), &[("reason", "Say when the next meeting is")]).await;
+        assert_eq!(returned.status, 303);
+        let editor = c.priya.get(s, &case_path(&format!("/drafts/{child}"))).await;
+        assert!(editor.body.contains("Say when the next meeting is"), "the author sees the reason");
+        let better = format!("{child_body}\n\nThe next meeting is on 10 December.");
+        assert_eq!(save(&c.priya, s, &child, "plan", "Your plan, Ellie", &[c.ellie], "10", &better).await.status, 303);
+        assert_eq!(submit(&c.priya, s, &child).await.status, 303);
+        let queue = c.tom.get(s, "/approvals").await;
+        assert!(queue.body.contains("Your plan, Ellie"));
+        assert_eq!(approve(&c.tom, s, &child).await.status, 303);
+        sync(s).await;
+
+        // A parent's version for each parent: Daniel's without the address.
+        let (_, sarahs) = publish(&c, "plan", "Ellie’s plan", &[c.sarah], "", PARENT_BODY, &["14 Willow Crescent, Riverside RV4 2QT", "Ellie"]).await;
+        let (_, daniels) = publish(&c, "plan", "Ellie’s plan (Daniel)", &[c.daniel], "", PARENT_BODY, &["Ellie", "Sarah"]).await;
+        let child_publication = draft(s, &child).await.publication_id;
+
+        // Each reads their own, and only their own.
+        let mut ellie = reader(s, c.ellie, "Ellie", ELLIE).await;
+        let mut sarah = reader(s, c.sarah, "Sarah", SARAH).await;
+        let mut daniel = reader(s, c.daniel, "Daniel", DANIEL).await;
+        let (status, page, _) = ellie.get(s, &format!("/items/{child_publication}")).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert!(page.contains("Your plan, Ellie"));
+        assert!(page.contains("[removed: this is about someone else] will go to a course"), "{page}");
+        assert!(!page.contains("Liam"));
+        let (_, home, _) = ellie.get(s, "/home").await;
+        assert!(home.contains("Your plan, Ellie") && !home.contains("Ellie’s plan"));
+
+        let (status, page, _) = sarah.get(s, &format!("/items/{sarahs}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("14 Willow Crescent"), "Sarah's own address is kept");
+        let (status, page, _) = daniel.get(s, &format!("/items/{daniels}")).await;
+        assert_eq!(status, 200);
+        assert!(!page.contains("Willow") && !page.contains("RV4"), "not the mother's address");
+        assert!(page.contains("[removed: an address that is kept private]"));
+
+        for (browser, others) in [
+            (&mut ellie, [sarahs, daniels]),
+            (&mut sarah, [child_publication, daniels]),
+            (&mut daniel, [child_publication, sarahs]),
+        ] {
+            for other in others {
+                let (status, _, _) = browser.get(s, &format!("/items/{other}")).await;
+                assert_eq!(status, 404, "another reader's version is not found");
+            }
+            let (status, _, _) = browser.get(s, &format!("/items/{}", Uuid::new_v4())).await;
+            assert_eq!(status, 404, "a guessed id is not found");
+        }
+
+        // Staff see a guessed case or draft as not found too.
+        assert_eq!(c.priya.get(s, &format!("/cases/{CASE}/drafts/{}", Uuid::new_v4())).await.status, 404);
+        assert_eq!(c.priya.get(s, "/cases/NOPE-1/publishing").await.status, 404);
+
+        // The ledger holds each publication with the hash of what was sent.
+        let entries = publications_in_ledger(s, daniels).await;
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0].kind, "publication");
+        let data = entries[0].data_json().unwrap();
+        let sent = PARENT_BODY.replace("14 Willow Crescent, Riverside RV4 2QT", "\\[removed: an address that is kept private\\]");
+        assert_eq!(data["content_sha256"], staff_bridge::publishing::rules::content_hash(&sent));
+        assert_eq!(data["version"], 1);
+        assert_eq!(data["author"], c.priya.member.id.as_str());
+        assert_eq!(data["approver"], c.tom.member.id.as_str());
+        assert_eq!(data["audience"][0]["portal_id"], portal_id(s, c.daniel).await.to_string());
+        assert_eq!(data["audience"][0]["source_id"], "P-104");
+        assert!(data["redactions"].as_array().unwrap().iter().any(|r| r["kind"] == "address" && r["decision"] == "redact"));
+        assert!(!entries[0].data.contains("Willow"), "no record text in the ledger");
+        assert!(ledger::verify(&s.bridge_db).await.unwrap().is_whole());
+
+        // Views come back, and My cases shows who read what.
+        sync(s).await;
+        let mine = c.priya.get(s, "/my-cases").await;
+        assert_eq!(mine.status, 200);
+        assert!(mine.body.contains("Ellie’s plan (Daniel)"));
+        assert!(mine.body.contains("new from the family"), "{}", mine.body);
+        c.s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn nobody_approves_their_own_draft() {
+    for backend in backends() {
+        let c = start(backend).await;
+        let s = &c.s;
+        let kim = Desk::new(s, "Kim Reyes", "kim.reyes@council.example", &[Role::Practitioner, Role::Manager]).await;
+        staff::grant_case(&s.bridge_db, &kim.member.id, CASE, &c.tom.member.id, now()).await.unwrap();
+        let id = new_draft(&kim, s, "letter", "A letter", &[c.sarah], "").await;
+        save(&kim, s, &id, "letter", "A letter", &[c.sarah], "", "Dear Sarah, thank you for meeting me.").await;
+        decide_all(&kim, s, &id, &[]).await;
+        assert_eq!(submit(&kim, s, &id).await.status, 303);
+        let own = approve(&kim, s, &id).await;
+        assert_eq!(own.status, 403);
+        assert!(own.body.contains("someone else must approve"));
+        let page = kim.get(s, &format!("/approvals/{id}")).await;
+        assert!(page.body.contains("someone else must approve") && !page.body.contains("/approve\""));
+        assert_eq!(draft(s, &id).await.status.as_str(), "submitted");
+        assert_eq!(approve(&c.tom, s, &id).await.status, 303);
+        c.s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn withdrawal_and_supersession_take_effect_at_once() {
+    for backend in backends() {
+        let c = start(backend).await;
+        let s = &c.s;
+        let (first, publication) = publish(&c, "letter", "About the meeting", &[c.sarah], "", "The old wording about the meeting.", &[]).await;
+        let mut sarah = reader(s, c.sarah, "Sarah", SARAH).await;
+        let (status, page, _) = sarah.get(s, &format!("/items/{publication}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("The old wording"));
+
+        // A new version supersedes it.
+        let answer = c.priya.post(s, &case_path(&format!("/drafts/{first}/new-version")), &[]).await;
+        assert_eq!(answer.status, 303);
+        let second = answer.location.unwrap().rsplit('/').next().unwrap().to_string();
+        assert_eq!(draft(s, &second).await.publication_id, publication);
+        save(&c.priya, s, &second, "letter", "About the meeting", &[c.sarah], "", "The new wording about the meeting.").await;
+        decide_all(&c.priya, s, &second, &[]).await;
+        assert_eq!(submit(&c.priya, s, &second).await.status, 303);
+        assert_eq!(approve(&c.tom, s, &second).await.status, 303);
+        assert_eq!(draft(s, &second).await.version, Some(2));
+        sync(s).await;
+        let (status, page, _) = sarah.get(s, &format!("/items/{publication}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("The new wording") && !page.contains("The old wording"));
+        assert!(page.contains("updated"));
+        let (_, home, _) = sarah.get(s, "/home").await;
+        assert!(home.contains("updated"));
+        let entries = publications_in_ledger(s, publication).await;
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].data_json().unwrap()["supersedes_version"], 1);
+
+        // Withdrawal needs a reason, then the portal stops showing it.
+        let page = c.priya.get(s, &case_path(&format!("/drafts/{second}/withdraw"))).await;
+        assert_eq!(page.status, 200);
+        let no_reason = c.priya.post(s, &case_path(&format!("/drafts/{second}/withdraw")), &[("reason", " ")]).await;
+        assert_eq!(no_reason.status, 400);
+        let done = c.priya.post(s, &case_path(&format!("/drafts/{second}/withdraw")), &[("reason", "Sent to the wrong person")]).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        sync(s).await;
+        let (status, _, _) = sarah.get(s, &format!("/items/{publication}")).await;
+        assert_eq!(status, 404);
+        let (_, home, _) = sarah.get(s, "/home").await;
+        assert!(!home.contains("About the meeting"));
+        let entries = ledger::entries_for_subject(&s.bridge_db, &publication.to_string(), ledger::Page::first(ledger::Order::OldestFirst, 100)).await.unwrap();
+        let withdrawals: Vec<&ledger::Entry> = entries.iter().filter(|e| e.kind == "withdrawal").collect();
+        assert_eq!(withdrawals.len(), 1);
+        assert_eq!(withdrawals[0].data_json().unwrap()["reason"], "Sent to the wrong person");
+        assert_eq!(withdrawals[0].actor.as_deref(), Some(c.priya.member.id.as_str()));
+        assert!(ledger::verify(&s.bridge_db).await.unwrap().is_whole());
+        c.s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn a_held_publication_appears_only_after_its_time() {
+    for backend in backends() {
+        let c = start(backend).await;
+        let s = &c.s;
+        let id = new_draft(&c.priya, s, "meeting_invitation", "Come to the meeting", &[c.sarah], "").await;
+        save(&c.priya, s, &id, "meeting_invitation", "Come to the meeting", &[c.sarah], "", "Please come on Thursday at 10:00.").await;
+        decide_all(&c.priya, s, &id, &[]).await;
+        assert_eq!(submit(&c.priya, s, &id).await.status, 303);
+        let at = now() + 3;
+        let when = staff_bridge::publishing::rules::format_when(at);
+        let held = c.tom.post(s, &format!("/approvals/{id}/approve"), &[("when", "later"), ("publish_at", &when)]).await;
+        assert_eq!(held.status, 303, "{}", held.body);
+        let d = draft(s, &id).await;
+        assert_eq!(d.status.as_str(), "approved");
+        sync(s).await;
+        let mut sarah = reader(s, c.sarah, "Sarah", SARAH).await;
+        let (status, _, _) = sarah.get(s, &format!("/items/{}", d.publication_id)).await;
+        assert_eq!(status, 404, "not before its time");
+        assert_eq!(common::count(&s.bridge_db, "SELECT COUNT(*) FROM ledger WHERE kind = 'publication'").await, 0);
+
+        // The scheduler publishes it when its time comes.
+        let mut shown = false;
+        for _ in 0..40 {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+            if draft(s, &id).await.status.as_str() == "published" {
+                sync(s).await;
+                let (status, _, _) = sarah.get(s, &format!("/items/{}", d.publication_id)).await;
+                shown = status == 200;
+                break;
+            }
+        }
+        assert!(shown, "published after its time");
+        assert!(now() >= at);
+        c.s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn kinds_outside_the_setting_publish_without_approval() {
+    for backend in backends() {
+        let c = start_with(backend, |b| b.approval_kinds = vec!["plan".into()]).await;
+        let s = &c.s;
+        let id = new_draft(&c.priya, s, "worker_card", "My worker", &[c.sarah], "").await;
+        save(&c.priya, s, &id, "worker_card", "My worker", &[c.sarah], "", "Priya Shah is your social worker.").await;
+        decide_all(&c.priya, s, &id, &[]).await;
+        assert_eq!(submit(&c.priya, s, &id).await.status, 303);
+        let d = draft(s, &id).await;
+        assert_eq!(d.status.as_str(), "published");
+        let entries = ledger::entries_for_subject(&s.bridge_db, &d.publication_id.to_string(), ledger::Page::first(ledger::Order::OldestFirst, 10)).await.unwrap();
+        assert_eq!(entries[0].data_json().unwrap()["approval"], "not_required");
+        c.s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn the_demo_publishes_through_the_flow_once() {
+    for backend in backends() {
+        let c = start(backend).await;
+        let s = &c.s;
+        assert_eq!(staff_bridge::publishing::demo::seed(&s.bridge_db, now()).await.unwrap(), 5);
+        assert_eq!(staff_bridge::publishing::demo::seed(&s.bridge_db, now()).await.unwrap(), 0, "idempotent");
+        assert_eq!(common::count(&s.bridge_db, "SELECT COUNT(*) FROM ledger WHERE kind = 'publication'").await, 5);
+        sync(s).await;
+        let mut daniel = reader(s, c.daniel, "Daniel", DANIEL).await;
+        let (_, home, _) = daniel.get(s, "/home").await;
+        assert!(home.contains("(for Daniel)") && home.contains("My worker") && home.contains("Review conference"));
+        assert!(!home.contains("Your plan, Ellie"));
+        let ids: Vec<String> = sqlx::query_scalar("SELECT publication_id FROM drafts WHERE title LIKE '%(for Daniel)'")
+            .fetch_all(&s.bridge_db.pool)
+            .await
+            .unwrap();
+        let (status, page, _) = daniel.get(s, &format!("/items/{}", ids[0])).await;
+        assert_eq!(status, 200);
+        assert!(!page.contains("Willow") && page.contains("[removed: an address that is kept private]"));
+        c.s.finish().await;
+    }
+}
