@@ -898,6 +898,23 @@ async fn forms_without_the_token_or_from_elsewhere_are_refused() {
             .await;
         assert_eq!(page.status, 403);
 
+        // A form sent empty comes back in the GOV.UK error pattern.
+        let page = admin
+            .desk
+            .post(&s, "/admin/staff", &[("csrf", &csrf)])
+            .await;
+        assert_eq!(page.status, 400);
+        assert!(page.body.contains("<title>Error: Staff"), "{}", page.body);
+        assert!(page.body.find("class=\"error-summary\"") < page.body.find("<h1"));
+        for field in ["name", "email", "roles"] {
+            assert!(page.body.contains(&format!("href=\"#{field}\"")), "{field}");
+            assert!(
+                page.body.contains(&format!("id=\"{field}-error\"")),
+                "{field}"
+            );
+        }
+        assert!(page.body.contains("aria-invalid=\"true\""));
+
         // With the token, from here: it works.
         let page = admin.desk.post(&s, "/admin/staff", &form).await;
         assert_eq!(page.status, 200);

@@ -105,19 +105,20 @@ async fn list_page(
                 (Input { id: "email", name: "email", label: "Work email address",
                     hint: Some("They sign in with this address."), value: &values.email,
                     kind: "email", autocomplete: "off" }.render(errors))
-                (views::role_checkboxes("roles", &values.roles, errors))
+                (views::role_checkboxes("roles", "Roles", &values.roles, errors))
                 button class="button" type="submit" { "Add and send the link" }
             }
             h2 { "Everyone" }
             @for m in &members {
-                (member_section(user, m))
+                (member_section(user, m, errors))
             }
         },
     ))
 }
 
-fn member_section(user: &StaffUser, m: &StaffMember) -> maud::Markup {
+fn member_section(user: &StaffUser, m: &StaffMember, errors: &[FieldError]) -> maud::Markup {
     let base = format!("/admin/staff/{}", m.id);
+    let grant_id = format!("grant-{}", m.id);
     html! {
         section class="staff-member" id={ "staff-" (m.id) } {
             h3 { (m.name) }
@@ -125,23 +126,14 @@ fn member_section(user: &StaffUser, m: &StaffMember) -> maud::Markup {
                 @if m.disabled_at.is_some() { " · " strong { "disabled" } } }
             form method="post" action={ (base) "/roles" } {
                 (views::csrf(user))
-                fieldset class="fieldset" {
-                    legend class="fieldset-legend" { "Roles of " (m.name) }
-                    @for role in Role::ALL {
-                        div class="checkbox" {
-                            input id={ "role-" (m.id) "-" (role.as_str()) } type="checkbox" name="role"
-                                value=(role.as_str()) checked[m.has(role)];
-                            label for={ "role-" (m.id) "-" (role.as_str()) } { (role.label()) }
-                        }
-                    }
-                }
+                (views::role_checkboxes(&roles_id(m), &format!("Roles of {}", m.name), &m.roles, errors))
                 button class="button button-secondary" type="submit" { "Save roles " span class="visually-hidden" { "of " (m.name) } }
             }
             form method="post" action={ (base) "/grants" } {
                 (views::csrf(user))
-                label class="label" for={ "grant-" (m.id) } { "Give " (m.name) " access to a case" }
-                div class="hint" { "The case reference, for a case they are not allocated to in the case system." }
-                input class="input" id={ "grant-" (m.id) } name="reference" type="text" autocomplete="off";
+                (Input { id: &grant_id, name: "reference", label: &format!("Give {} access to a case", m.name),
+                    hint: Some("The case reference, for a case they are not allocated to in the case system."),
+                    value: "", kind: "text", autocomplete: "off" }.render(errors))
                 button class="button button-secondary" type="submit" { "Give access" }
             }
             @if m.id != user.staff.id {
@@ -154,6 +146,11 @@ fn member_section(user: &StaffUser, m: &StaffMember) -> maud::Markup {
             (views::post_button(user, &format!("{base}/enrolment"), "Send a new enrolment link", "button button-secondary"))
         }
     }
+}
+
+/// The id of a member's first role checkbox, which errors link to.
+fn roles_id(m: &StaffMember) -> String {
+    format!("roles-{}", m.id)
 }
 
 fn delivered_notice(member: &StaffMember, delivery: &Delivery) -> maud::Markup {
@@ -262,7 +259,7 @@ async fn change_roles(
     let roles = roles_of(&form);
     if roles.is_empty() {
         let errors = [FieldError::new(
-            "roles",
+            roles_id(&member),
             format!(
                 "Choose at least one role for {}, or disable their account",
                 member.name
@@ -272,7 +269,7 @@ async fn change_roles(
     }
     if member.id == user.staff.id && !roles.contains(&Role::Admin) {
         let errors = [FieldError::new(
-            "roles",
+            roles_id(&member),
             "You cannot remove your own administrator role. Ask another administrator.",
         )];
         return list_page(&state, &user, &AddValues::default(), &errors, None).await;
@@ -361,7 +358,7 @@ async fn grant(
     let reference = form.reference.trim();
     if !staff::grant_case(&state.db, &member.id, reference, &user.staff.id, now()).await? {
         let errors = [FieldError::new(
-            "grant",
+            format!("grant-{}", member.id),
             format!("There is no case with the reference {reference:?}"),
         )];
         return list_page(&state, &user, &AddValues::default(), &errors, None).await;

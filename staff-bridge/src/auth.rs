@@ -840,8 +840,9 @@ async fn account_page(
                             td {
                                 form method="post" action={ "/account/passkeys/" (key.id) "/name" } class="inline-form" {
                                     (views::csrf(user))
-                                    label class="label" for={ "name-" (key.id) } { "New name for " (key.name) }
-                                    input class="input" id={ "name-" (key.id) } name="name" type="text" autocomplete="off" value=(key.name);
+                                    (Input { id: &format!("name-{}", key.id), name: "name",
+                                        label: &format!("New name for {}", key.name), hint: None,
+                                        value: &key.name, kind: "text", autocomplete: "off" }.render(errors))
                                     button class="button button-secondary" type="submit" { "Rename" }
                                 }
                                 @if keys.len() > 1 {
@@ -975,7 +976,10 @@ async fn rename_passkey(
         return account_page(
             &state,
             &user,
-            &[FieldError::new("new-name", "Enter a name for the passkey")],
+            &[FieldError::new(
+                format!("name-{id}"),
+                "Enter a name for the passkey",
+            )],
         )
         .await;
     }

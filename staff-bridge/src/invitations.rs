@@ -237,7 +237,7 @@ async fn case_page(
     Query(done): Query<Done>,
 ) -> Result<Response> {
     let (case, access) = find_case(&state, &user, &reference).await?;
-    case_view(&state, &user, &case, access, &done.done, None).await
+    case_view(&state, &user, &case, access, &done.done, &[]).await
 }
 
 async fn case_view(
@@ -246,7 +246,7 @@ async fn case_view(
     case: &Case,
     access: Access,
     done: &str,
-    error: Option<(&str, String)>,
+    errors: &[views::FieldError],
 ) -> Result<Response> {
     let now = now();
     let mut family = Vec::new();
@@ -266,29 +266,18 @@ async fn case_view(
         _ => None,
     };
     let href = case_href(&case.reference);
-    let errors: Vec<views::FieldError> = Vec::new();
-    let status = if error.is_some() {
-        StatusCode::BAD_REQUEST
-    } else {
+    let status = if errors.is_empty() {
         StatusCode::OK
-    };
-    let title = if error.is_some() {
-        format!("Error: Case {}", case.reference)
     } else {
-        format!("Case {}", case.reference)
+        StatusCode::BAD_REQUEST
     };
+    let title = views::title(&format!("Case {}", case.reference), errors);
     Ok(views::page_with_status(
         user,
         status,
         &title,
         html! {
-            @if let Some((field, message)) = &error {
-                div class="error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title" {
-                    h2 id="error-summary-title" { "There is a problem" }
-                    ul { li { a href={ "#" (field) } { (message) } } }
-                }
-            }
-            (views::error_summary(&errors))
+            (views::error_summary(errors))
             @if let Some(notice) = notice {
                 div class="notification" role="status" { p { (notice) } }
             }
@@ -310,16 +299,21 @@ async fn case_view(
                     @if access == Access::Act {
                         form method="post" action={ (href) "/people/" (p.id) "/invitations" } {
                             (views::csrf(user))
-                            div class="form-group" {
-                                fieldset class="fieldset" {
+                            @let field = format!("delivery-{}", p.id);
+                            @let error = views::error_for(errors, &field);
+                            div class={ "form-group" @if error.is_some() { " form-group-error" } } {
+                                fieldset class="fieldset" aria-describedby=[error.map(|_| format!("{field}-error"))] {
                                     legend class="fieldset-legend" { "Invite " (p.name) " to FamilyStory" }
+                                    @if let Some(error) = error {
+                                        p class="error-message" id={ (field) "-error" } { span class="visually-hidden" { "Error: " } (error) }
+                                    }
                                     div class="radio" {
-                                        input type="radio" id={ "delivery-" (p.id) } name="delivery" value="letter" checked;
+                                        input type="radio" id=(field) name="delivery" value="letter" checked aria-invalid=[error.map(|_| "true")];
                                         label for={ "delivery-" (p.id) } { "Print a letter with the code (or read the code out)" }
                                     }
                                     @if p.email.is_some() {
                                         div class="radio" {
-                                            input type="radio" id={ "delivery-email-" (p.id) } name="delivery" value="email";
+                                            input type="radio" id={ "delivery-email-" (p.id) } name="delivery" value="email" aria-invalid=[error.map(|_| "true")];
                                             label for={ "delivery-email-" (p.id) } { "Email the code to " (p.email.as_deref().unwrap_or_default()) }
                                         }
                                     }
@@ -415,10 +409,10 @@ async fn invite(
                 &case,
                 Access::Act,
                 "",
-                Some((
-                    "person-",
+                &[views::FieldError::new(
+                    format!("delivery-{}", person.id),
                     format!("Choose how to give {} their invitation", person.name),
-                )),
+                )],
             )
             .await
         }

@@ -15,14 +15,14 @@ use crate::staff::Role;
 /// One problem with one field; `field` is the id of the input it is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: &'static str,
+    pub field: String,
     pub message: String,
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
         FieldError {
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }
@@ -50,7 +50,7 @@ pub fn error_summary(errors: &[FieldError]) -> Markup {
     }
 }
 
-fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
     errors
         .iter()
         .find(|e| e.field == field)
@@ -59,7 +59,7 @@ fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
 
 /// A labelled text input with an optional hint and its error.
 pub struct Input<'a> {
-    pub id: &'static str,
+    pub id: &'a str,
     pub name: &'a str,
     pub label: &'a str,
     pub hint: Option<&'a str>,
@@ -97,22 +97,31 @@ impl Input<'_> {
     }
 }
 
-/// Role checkboxes in a fieldset.
-pub fn role_checkboxes(id: &'static str, chosen: &[Role], errors: &[FieldError]) -> Markup {
+/// Role checkboxes in a fieldset; `id` is the first checkbox's id, which an
+/// error summary links to.
+pub fn role_checkboxes(id: &str, legend: &str, chosen: &[Role], errors: &[FieldError]) -> Markup {
     let error = error_for(errors, id);
+    let hint_id = format!("{id}-hint");
+    let error_id = format!("{id}-error");
+    let described = if error.is_some() {
+        format!("{hint_id} {error_id}")
+    } else {
+        hint_id.clone()
+    };
     html! {
         div class={ "form-group" @if error.is_some() { " form-group-error" } } {
-            fieldset class="fieldset" aria-describedby={ (id) "-hint" } {
-                legend class="fieldset-legend" { "Roles" }
-                div class="hint" id={ (id) "-hint" } { "Choose every role the person needs." }
+            fieldset class="fieldset" aria-describedby=(described) {
+                legend class="fieldset-legend" { (legend) }
+                div class="hint" id=(hint_id) { "Choose every role the person needs." }
                 @if let Some(error) = error {
-                    p class="error-message" { span class="visually-hidden" { "Error: " } (error) }
+                    p class="error-message" id=(error_id) { span class="visually-hidden" { "Error: " } (error) }
                 }
                 @for (i, role) in Role::ALL.iter().enumerate() {
+                    @let input_id = if i == 0 { id.to_string() } else { format!("{id}-{}", role.as_str()) };
                     div class="checkbox" {
-                        input id=(if i == 0 { id.to_string() } else { format!("{id}-{}", role.as_str()) })
-                            type="checkbox" name="role" value=(role.as_str()) checked[chosen.contains(role)];
-                        label for=(if i == 0 { id.to_string() } else { format!("{id}-{}", role.as_str()) }) { (role.label()) }
+                        input id=(input_id) type="checkbox" name="role" value=(role.as_str())
+                            checked[chosen.contains(role)] aria-invalid=[error.map(|_| "true")];
+                        label for=(input_id) { (role.label()) }
                     }
                 }
             }
