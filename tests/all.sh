@@ -18,6 +18,9 @@ need_packages() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+# openssl for webauthn-rs; pkg-config to find it.
+need_packages libssl-dev pkg-config
+
 cleanup_pg=""
 cleanup() { [ -n "$cleanup_pg" ] && eval "$cleanup_pg" || true; }
 trap cleanup EXIT
@@ -49,5 +52,7 @@ echo "== cargo test (SQLite and PostgreSQL)"
 cargo test --workspace --locked
 if [ -f accessibility/run.sh ]; then
   echo "== browser checks"
-  bash accessibility/run.sh
+  # The debug binary cargo test just built serves the demo: no second, release build.
+  target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
+  FAMILYSTORY_BIN="$target_dir/debug/familystory" bash accessibility/run.sh
 fi
