@@ -1606,6 +1606,26 @@ async fn inviting_a_family_member_pushes_exactly_the_person_and_the_invitation()
             "{backend:?}"
         );
 
+        // Her family session is worthless on the bridge, under either cookie name.
+        let family_token = sarah.session.clone().expect("a portal session");
+        for cookie in [
+            format!("__Host-familystory={family_token}"),
+            format!("{COOKIE}={family_token}"),
+        ] {
+            let response = s
+                .http
+                .get(format!("{}/cases", s.bridge_url))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status().as_u16(),
+                303,
+                "a family session cannot reach the bridge"
+            );
+        }
+
         // Revoking an invitation: one push, one entry.
         let page = priya
             .desk
