@@ -8,6 +8,7 @@
 #   bash accessibility/run.sh                 # everything
 #   bash accessibility/run.sh tests/quick-exit.test.mjs   # one file
 #
+# FAMILYSTORY_BIN=path uses that binary instead of building one.
 # A11Y_REQUIRE_SIGNED_IN=1 turns "waiting for other work" skips (demo family
 # accounts, staff enrolment) into failures.
 set -euo pipefail
@@ -26,10 +27,14 @@ fi
 echo "== npm ci (accessibility/)"
 (cd accessibility && npm ci --no-audit --no-fund --loglevel=error)
 
-echo "== cargo build --release --bin familystory"
-cargo build --release --locked --bin familystory
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
-bin="$target_dir/release/familystory"
+if [ -n "${FAMILYSTORY_BIN:-}" ]; then
+  bin="$FAMILYSTORY_BIN"   # a binary built already (e.g. by an earlier CI step)
+else
+  echo "== cargo build --release --bin familystory"
+  cargo build --release --locked --bin familystory
+  bin="$target_dir/release/familystory"
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 portal_port=$(free_port)
@@ -85,8 +90,11 @@ rm -rf "$target_dir/accessibility-screenshots"
 
 echo "== browser checks"
 status=0
-if [ "$#" -gt 0 ]; then files=("$@"); else files=(tests/*.test.mjs); fi
-(cd accessibility && node --test --test-concurrency=1 --test-timeout=400000 --test-reporter=spec "${files[@]}") || status=$?
+(
+  cd accessibility
+  if [ "$#" -gt 0 ]; then files=("$@"); else files=(tests/*.test.mjs); fi
+  node --test --test-concurrency=1 --test-timeout=400000 --test-reporter=spec "${files[@]}"
+) || status=$?
 
 stop_demo
 if [ "$status" -ne 0 ]; then

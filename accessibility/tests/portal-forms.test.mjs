@@ -26,12 +26,20 @@ async function expectErrorPage(where, shot) {
   assertNone(where, problems);
 }
 
+/** The person's own fields say what they are for (WCAG 1.3.5). */
+async function assertPurposes(purposes) {
+  for (const [selector, purpose] of Object.entries(purposes)) {
+    assert.equal(await page.getAttribute(selector, 'autocomplete'), purpose, `${selector} has autocomplete="${purpose}"`);
+  }
+}
+
 test('sign-in: no email address', async () => {
   const url = `${demo.portal}/sign-in`;
   await page.goto(url);
   await submitWithKeyboard(page, 'Email me a code', { url });
   assert.match(await page.title(), /Sign in/);
   await expectErrorPage('portal /sign-in, sent empty', 'portal-sign-in-error');
+  await assertPurposes({ '#email': 'email' });
 });
 
 test('sign-in: an email address that is not one', async () => {
@@ -48,6 +56,7 @@ test('sign-in code: no code, then a wrong code', async () => {
   // An address nobody has: the answer is the same page as for a real one.
   await submitWithKeyboard(page, 'Email me a code', { url, fill: () => page.fill('#email', 'nobody.here@example.net') });
   assert.ok(await page.locator('#code').count(), 'the code page has a #code field');
+  await assertPurposes({ '#code': 'one-time-code' });
   let problems = await checkPage(page, { serviceName: SERVICE, shot: 'portal-sign-in-code' });
   assertNone('portal code page', problems);
   await submitWithKeyboard(page, 'Sign in');
@@ -64,6 +73,7 @@ test('start: nothing filled in', async () => {
   await expectErrorPage('portal /start, sent empty', 'portal-start-error');
   const linked = await page.$$eval('.error-summary a', (as) => as.map((a) => a.getAttribute('href')));
   assert.deepEqual(linked, ['#code', '#first-name', '#dob-day'], 'the summary links to each field, in order');
+  await assertPurposes({ '#first-name': 'given-name', '#dob-day': 'bday-day', '#dob-month': 'bday-month', '#dob-year': 'bday-year' });
 });
 
 test('start: a code with a typo and a date that does not exist', async () => {

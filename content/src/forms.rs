@@ -109,19 +109,21 @@ pub fn date_input(
     let ac = |part: &str| autocomplete_prefix.map(|p| format!("{p}-{part}"));
     html! {
         div class={ "field" @if error.is_some() { " error" } } {
-            fieldset class="date" role="group" aria-describedby={ (id) "-hint" } {
+            fieldset class="date" role="group"
+                aria-describedby={ (id) "-hint" @if error.is_some() { " " (id) "-error" } } {
                 legend { (legend) }
                 p class="hint" id={ (id) "-hint" } { (hint) }
                 @if let Some(error) = error {
-                    p class="error-message" { span class="visually-hidden" { "Error: " } (error) }
+                    p class="error-message" id={ (id) "-error" } { span class="visually-hidden" { "Error: " } (error) }
                 }
+                @let invalid = error.map(|_| "true");
                 div class="date-parts" {
                     div { label for={ (id) "-day" } { "Day" }
-                        input id={ (id) "-day" } name={ (id) "-day" } inputmode="numeric" value=(day) size="2" autocomplete=[ac("day")]; }
+                        input id={ (id) "-day" } name={ (id) "-day" } inputmode="numeric" value=(day) size="2" autocomplete=[ac("day")] aria-invalid=[invalid]; }
                     div { label for={ (id) "-month" } { "Month" }
-                        input id={ (id) "-month" } name={ (id) "-month" } inputmode="numeric" value=(month) size="2" autocomplete=[ac("month")]; }
+                        input id={ (id) "-month" } name={ (id) "-month" } inputmode="numeric" value=(month) size="2" autocomplete=[ac("month")] aria-invalid=[invalid]; }
                     div { label for={ (id) "-year" } { "Year" }
-                        input id={ (id) "-year" } name={ (id) "-year" } inputmode="numeric" value=(year) size="4" autocomplete=[ac("year")]; }
+                        input id={ (id) "-year" } name={ (id) "-year" } inputmode="numeric" value=(year) size="4" autocomplete=[ac("year")] aria-invalid=[invalid]; }
                 }
             }
         }

@@ -81,9 +81,22 @@ pub async fn item(
                 @if item.version > 1 { ". This is an updated version." } }
             article {
                 h1 { (item.title) }
-                (PreEscaped(content::render::markdown_to_safe_html(&item.body_markdown)))
+                (PreEscaped(below_title(&content::render::markdown_to_safe_html(&item.body_markdown))))
             }
             p { a href="/home" { "Back to my story" } }
         },
     ))
+}
+
+/// The item's own headings sit under its title, the page's one `h1`: `# A`
+/// in the Markdown becomes an `h2`, and so on down. The HTML is the safe
+/// renderer's, so a tag name only ever appears as a tag.
+fn below_title(html: &str) -> String {
+    let mut html = html.to_string();
+    for level in (1..=5).rev() {
+        html = html
+            .replace(&format!("<h{level}"), &format!("<h{}", level + 1))
+            .replace(&format!("</h{level}>"), &format!("</h{}>", level + 1));
+    }
+    html
 }
