@@ -48,7 +48,10 @@ impl Desk {
             idle_seconds: 1800,
             absolute_seconds: 43200,
         };
-        let (token, session) = policy.create(&s.bridge_db, &member.id, now()).await.unwrap();
+        let (token, session) = policy
+            .create(&s.bridge_db, &member.id, now())
+            .await
+            .unwrap();
         Desk {
             member,
             token,
@@ -135,8 +138,20 @@ async fn start_with(
     staff_bridge::import::import(&s.bridge_db, &family, now())
         .await
         .unwrap();
-    let priya = Desk::new(&s, "Priya Shah", "priya.shah@council.example", &[Role::Practitioner]).await;
-    let tom = Desk::new(&s, "Tom Okafor", "tom.okafor@council.example", &[Role::Manager]).await;
+    let priya = Desk::new(
+        &s,
+        "Priya Shah",
+        "priya.shah@council.example",
+        &[Role::Practitioner],
+    )
+    .await;
+    let tom = Desk::new(
+        &s,
+        "Tom Okafor",
+        "tom.okafor@council.example",
+        &[Role::Manager],
+    )
+    .await;
     let ellie = person_id(&s, "Ellie Carter").await;
     let sarah = person_id(&s, "Sarah Carter").await;
     let daniel = person_id(&s, "Daniel Brooks").await;
@@ -173,9 +188,21 @@ fn case_path(rest: &str) -> String {
 }
 
 /// Starts a draft on the staff pages; returns its id.
-async fn new_draft(desk: &Desk, s: &Services, kind: &str, title: &str, audience: &[i64], reader_age: &str) -> String {
+async fn new_draft(
+    desk: &Desk,
+    s: &Services,
+    kind: &str,
+    title: &str,
+    audience: &[i64],
+    reader_age: &str,
+) -> String {
     let audience: Vec<String> = audience.iter().map(|a| a.to_string()).collect();
-    let mut form = vec![("source", ""), ("kind", kind), ("title", title), ("reader_age", reader_age)];
+    let mut form = vec![
+        ("source", ""),
+        ("kind", kind),
+        ("title", title),
+        ("reader_age", reader_age),
+    ];
     for a in &audience {
         form.push(("audience", a));
     }
@@ -186,21 +213,42 @@ async fn new_draft(desk: &Desk, s: &Services, kind: &str, title: &str, audience:
 }
 
 /// Saves a draft's text on the editor.
-async fn save(desk: &Desk, s: &Services, id: &str, kind: &str, title: &str, audience: &[i64], reader_age: &str, body: &str) -> Answer {
+async fn save(
+    desk: &Desk,
+    s: &Services,
+    id: &str,
+    kind: &str,
+    title: &str,
+    audience: &[i64],
+    reader_age: &str,
+    body: &str,
+) -> Answer {
     let audience: Vec<String> = audience.iter().map(|a| a.to_string()).collect();
-    let mut form = vec![("kind", kind), ("title", title), ("reader_age", reader_age), ("body", body), ("publish_at", "")];
+    let mut form = vec![
+        ("kind", kind),
+        ("title", title),
+        ("reader_age", reader_age),
+        ("body", body),
+        ("publish_at", ""),
+    ];
     for a in &audience {
         form.push(("audience", a));
     }
-    desk.post(s, &case_path(&format!("/drafts/{id}")), &form).await
+    desk.post(s, &case_path(&format!("/drafts/{id}")), &form)
+        .await
 }
 
 async fn draft(s: &Services, id: &str) -> staff_bridge::publishing::Draft {
-    staff_bridge::publishing::load(&s.bridge_db, id).await.unwrap().unwrap()
+    staff_bridge::publishing::load(&s.bridge_db, id)
+        .await
+        .unwrap()
+        .unwrap()
 }
 
 async fn checked(s: &Services, id: &str) -> staff_bridge::publishing::Checked {
-    staff_bridge::publishing::check(&s.bridge_db, &draft(s, id).await).await.unwrap()
+    staff_bridge::publishing::check(&s.bridge_db, &draft(s, id).await)
+        .await
+        .unwrap()
 }
 
 /// Decides on every open finding: redact, or keep with the reason given
@@ -211,9 +259,23 @@ async fn decide_all(desk: &Desk, s: &Services, id: &str, keep: &[&str]) {
             continue;
         }
         let answer = if keep.contains(&item.finding.text.as_str()) {
-            desk.post(s, &case_path(&format!("/drafts/{id}/decide")), &[("key", &item.key), ("decision", "keep"), ("reason", "They know this already")]).await
+            desk.post(
+                s,
+                &case_path(&format!("/drafts/{id}/decide")),
+                &[
+                    ("key", &item.key),
+                    ("decision", "keep"),
+                    ("reason", "They know this already"),
+                ],
+            )
+            .await
         } else {
-            desk.post(s, &case_path(&format!("/drafts/{id}/decide")), &[("key", &item.key), ("decision", "redact")]).await
+            desk.post(
+                s,
+                &case_path(&format!("/drafts/{id}/decide")),
+                &[("key", &item.key), ("decision", "redact")],
+            )
+            .await
         };
         assert_eq!(answer.status, 303, "{}", answer.body);
     }
@@ -221,22 +283,32 @@ async fn decide_all(desk: &Desk, s: &Services, id: &str, keep: &[&str]) {
 }
 
 async fn submit(desk: &Desk, s: &Services, id: &str) -> Answer {
-    desk.post(s, &case_path(&format!("/drafts/{id}/submit")), &[]).await
+    desk.post(s, &case_path(&format!("/drafts/{id}/submit")), &[])
+        .await
 }
 
 async fn approve(desk: &Desk, s: &Services, id: &str) -> Answer {
-    desk.post(s, &format!("/approvals/{id}/approve"), &[("when", "now"), ("publish_at", "")]).await
+    desk.post(
+        s,
+        &format!("/approvals/{id}/approve"),
+        &[("when", "now"), ("publish_at", "")],
+    )
+    .await
 }
 
 /// The publication entries of the ledger about one publication (views of
 /// it are recorded there too).
 async fn publications_in_ledger(s: &Services, publication: Uuid) -> Vec<ledger::Entry> {
-    ledger::entries_for_subject(&s.bridge_db, &publication.to_string(), ledger::Page::first(ledger::Order::OldestFirst, 100))
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.kind == "publication")
-        .collect()
+    ledger::entries_for_subject(
+        &s.bridge_db,
+        &publication.to_string(),
+        ledger::Page::first(ledger::Order::OldestFirst, 100),
+    )
+    .await
+    .unwrap()
+    .into_iter()
+    .filter(|e| e.kind == "publication")
+    .collect()
 }
 
 /// Pushes and pulls now. The bridge's own worker, woken by the staff
@@ -246,7 +318,14 @@ async fn sync(s: &Services) {
     let mut last = None;
     for _ in 0..20 {
         match staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client).await {
-            Ok(_) if staff_bridge::outgoing::pending_count(&s.bridge_db).await.unwrap() == 0 => return,
+            Ok(_)
+                if staff_bridge::outgoing::pending_count(&s.bridge_db)
+                    .await
+                    .unwrap()
+                    == 0 =>
+            {
+                return
+            }
             Ok(_) => {}
             Err(e) => last = Some(e),
         }
@@ -257,7 +336,15 @@ async fn sync(s: &Services) {
 
 /// Writes, checks, sends and approves one document; returns the draft id
 /// and its publication id.
-async fn publish(c: &Case, kind: &str, title: &str, audience: &[i64], reader_age: &str, body: &str, keep: &[&str]) -> (String, Uuid) {
+async fn publish(
+    c: &Case,
+    kind: &str,
+    title: &str,
+    audience: &[i64],
+    reader_age: &str,
+    body: &str,
+    keep: &[&str],
+) -> (String, Uuid) {
     let id = new_draft(&c.priya, &c.s, kind, title, audience, reader_age).await;
     let saved = save(&c.priya, &c.s, &id, kind, title, audience, reader_age, body).await;
     assert_eq!(saved.status, 303, "{}", saved.body);
@@ -287,11 +374,24 @@ async fn from_import_to_each_reader_and_nobody_else() {
         // The child's version, with a finding that blocks sending.
         let child = new_draft(&c.priya, s, "plan", "Your plan, Ellie", &[c.ellie], "10").await;
         let child_body = "Hi Ellie. Priya will visit you every two weeks.\n\nLiam will go to a course about not shouting.";
-        let saved = save(&c.priya, s, &child, "plan", "Your plan, Ellie", &[c.ellie], "10", child_body).await;
+        let saved = save(
+            &c.priya,
+            s,
+            &child,
+            "plan",
+            "Your plan, Ellie",
+            &[c.ellie],
+            "10",
+            child_body,
+        )
+        .await;
         assert_eq!(saved.status, 303, "{}", saved.body);
         let editor = c.priya.get(s, saved.location.as_deref().unwrap()).await;
         assert_eq!(editor.status, 200);
-        assert!(editor.body.contains("<mark>Liam</mark>"), "the finding in its sentence");
+        assert!(
+            editor.body.contains("<mark>Liam</mark>"),
+            "the finding in its sentence"
+        );
         assert!(editor.body.contains("Reading for a 10-year-old"));
         assert_eq!(editor.body.matches("<h1").count(), 1, "one main heading");
         let blocked = submit(&c.priya, s, &child).await;
@@ -300,12 +400,33 @@ async fn from_import_to_each_reader_and_nobody_else() {
         assert_eq!(draft(s, &child).await.status.as_str(), "draft");
 
         // Redact every mention of Liam at once.
-        let answer = c.priya.post(s, &case_path(&format!("/drafts/{child}/redact-person")), &[("person", &person_id(s, "Liam Walsh").await.to_string())]).await;
+        let answer = c
+            .priya
+            .post(
+                s,
+                &case_path(&format!("/drafts/{child}/redact-person")),
+                &[("person", &person_id(s, "Liam Walsh").await.to_string())],
+            )
+            .await;
         assert_eq!(answer.status, 303);
         assert_eq!(checked(s, &child).await.open(), 0);
         // Re-saving the same text keeps the decision.
-        save(&c.priya, s, &child, "plan", "Your plan, Ellie", &[c.ellie], "10", &format!("A new first line.\n\n{child_body}")).await;
-        assert_eq!(checked(s, &child).await.open(), 0, "decisions survive a re-save");
+        save(
+            &c.priya,
+            s,
+            &child,
+            "plan",
+            "Your plan, Ellie",
+            &[c.ellie],
+            "10",
+            &format!("A new first line.\n\n{child_body}"),
+        )
+        .await;
+        assert_eq!(
+            checked(s, &child).await.open(),
+            0,
+            "decisions survive a re-save"
+        );
         assert_eq!(submit(&c.priya, s, &child).await.status, 303);
 
         // A practitioner cannot approve; the queue is for managers.
@@ -316,14 +437,43 @@ async fn from_import_to_each_reader_and_nobody_else() {
         // The manager reads it as the reader will, and returns it.
         let review = c.tom.get(s, &format!("/approvals/{child}")).await;
         assert_eq!(review.status, 200);
-        assert!(review.body.contains("[removed: this is about someone else]"));
+        assert!(review
+            .body
+            .contains("[removed: this is about someone else]"));
         assert!(review.body.contains("Redaction decisions"));
-        let returned = c.tom.post(s, &format!("/approvals/{child}/return"), &[("reason", "Say when the next meeting is")]).await;
+        let returned = c
+            .tom
+            .post(
+                s,
+                &format!("/approvals/{child}/return"),
+                &[("reason", "Say when the next meeting is")],
+            )
+            .await;
         assert_eq!(returned.status, 303);
-        let editor = c.priya.get(s, &case_path(&format!("/drafts/{child}"))).await;
-        assert!(editor.body.contains("Say when the next meeting is"), "the author sees the reason");
+        let editor = c
+            .priya
+            .get(s, &case_path(&format!("/drafts/{child}")))
+            .await;
+        assert!(
+            editor.body.contains("Say when the next meeting is"),
+            "the author sees the reason"
+        );
         let better = format!("{child_body}\n\nThe next meeting is on 10 December.");
-        assert_eq!(save(&c.priya, s, &child, "plan", "Your plan, Ellie", &[c.ellie], "10", &better).await.status, 303);
+        assert_eq!(
+            save(
+                &c.priya,
+                s,
+                &child,
+                "plan",
+                "Your plan, Ellie",
+                &[c.ellie],
+                "10",
+                &better
+            )
+            .await
+            .status,
+            303
+        );
         assert_eq!(submit(&c.priya, s, &child).await.status, 303);
         let queue = c.tom.get(s, "/approvals").await;
         assert!(queue.body.contains("Your plan, Ellie"));
@@ -331,8 +481,26 @@ async fn from_import_to_each_reader_and_nobody_else() {
         sync(s).await;
 
         // A parent's version for each parent: Daniel's without the address.
-        let (_, sarahs) = publish(&c, "plan", "Ellie’s plan", &[c.sarah], "", PARENT_BODY, &["14 Willow Crescent, Riverside RV4 2QT", "Ellie"]).await;
-        let (_, daniels) = publish(&c, "plan", "Ellie’s plan (Daniel)", &[c.daniel], "", PARENT_BODY, &["Ellie", "Sarah"]).await;
+        let (_, sarahs) = publish(
+            &c,
+            "plan",
+            "Ellie’s plan",
+            &[c.sarah],
+            "",
+            PARENT_BODY,
+            &["14 Willow Crescent, Riverside RV4 2QT", "Ellie"],
+        )
+        .await;
+        let (_, daniels) = publish(
+            &c,
+            "plan",
+            "Ellie’s plan (Daniel)",
+            &[c.daniel],
+            "",
+            PARENT_BODY,
+            &["Ellie", "Sarah"],
+        )
+        .await;
         let child_publication = draft(s, &child).await.publication_id;
 
         // Each reads their own, and only their own.
@@ -342,17 +510,26 @@ async fn from_import_to_each_reader_and_nobody_else() {
         let (status, page, _) = ellie.get(s, &format!("/items/{child_publication}")).await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(page.contains("Your plan, Ellie"));
-        assert!(page.contains("[removed: this is about someone else] will go to a course"), "{page}");
+        assert!(
+            page.contains("[removed: this is about someone else] will go to a course"),
+            "{page}"
+        );
         assert!(!page.contains("Liam"));
         let (_, home, _) = ellie.get(s, "/home").await;
         assert!(home.contains("Your plan, Ellie") && !home.contains("Ellie’s plan"));
 
         let (status, page, _) = sarah.get(s, &format!("/items/{sarahs}")).await;
         assert_eq!(status, 200);
-        assert!(page.contains("14 Willow Crescent"), "Sarah's own address is kept");
+        assert!(
+            page.contains("14 Willow Crescent"),
+            "Sarah's own address is kept"
+        );
         let (status, page, _) = daniel.get(s, &format!("/items/{daniels}")).await;
         assert_eq!(status, 200);
-        assert!(!page.contains("Willow") && !page.contains("RV4"), "not the mother's address");
+        assert!(
+            !page.contains("Willow") && !page.contains("RV4"),
+            "not the mother's address"
+        );
         assert!(page.contains("[removed: an address that is kept private]"));
 
         for (browser, others) in [
@@ -369,7 +546,13 @@ async fn from_import_to_each_reader_and_nobody_else() {
         }
 
         // Staff see a guessed case or draft as not found too.
-        assert_eq!(c.priya.get(s, &format!("/cases/{CASE}/drafts/{}", Uuid::new_v4())).await.status, 404);
+        assert_eq!(
+            c.priya
+                .get(s, &format!("/cases/{CASE}/drafts/{}", Uuid::new_v4()))
+                .await
+                .status,
+            404
+        );
         assert_eq!(c.priya.get(s, "/cases/NOPE-1/publishing").await.status, 404);
 
         // The ledger holds each publication with the hash of what was sent.
@@ -377,15 +560,31 @@ async fn from_import_to_each_reader_and_nobody_else() {
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].kind, "publication");
         let data = entries[0].data_json().unwrap();
-        let sent = PARENT_BODY.replace("14 Willow Crescent, Riverside RV4 2QT", "\\[removed: an address that is kept private\\]");
-        assert_eq!(data["content_sha256"], staff_bridge::publishing::rules::content_hash(&sent));
+        let sent = PARENT_BODY.replace(
+            "14 Willow Crescent, Riverside RV4 2QT",
+            "\\[removed: an address that is kept private\\]",
+        );
+        assert_eq!(
+            data["content_sha256"],
+            staff_bridge::publishing::rules::content_hash(&sent)
+        );
         assert_eq!(data["version"], 1);
         assert_eq!(data["author"], c.priya.member.id.as_str());
         assert_eq!(data["approver"], c.tom.member.id.as_str());
-        assert_eq!(data["audience"][0]["portal_id"], portal_id(s, c.daniel).await.to_string());
+        assert_eq!(
+            data["audience"][0]["portal_id"],
+            portal_id(s, c.daniel).await.to_string()
+        );
         assert_eq!(data["audience"][0]["source_id"], "P-104");
-        assert!(data["redactions"].as_array().unwrap().iter().any(|r| r["kind"] == "address" && r["decision"] == "redact"));
-        assert!(!entries[0].data.contains("Willow"), "no record text in the ledger");
+        assert!(data["redactions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "address" && r["decision"] == "redact"));
+        assert!(
+            !entries[0].data.contains("Willow"),
+            "no record text in the ledger"
+        );
         assert!(ledger::verify(&s.bridge_db).await.unwrap().is_whole());
 
         // Views come back, and My cases shows who read what.
@@ -403,17 +602,37 @@ async fn nobody_approves_their_own_draft() {
     for backend in backends() {
         let c = start(backend).await;
         let s = &c.s;
-        let kim = Desk::new(s, "Kim Reyes", "kim.reyes@council.example", &[Role::Practitioner, Role::Manager]).await;
-        staff::grant_case(&s.bridge_db, &kim.member.id, CASE, &c.tom.member.id, now()).await.unwrap();
+        let kim = Desk::new(
+            s,
+            "Kim Reyes",
+            "kim.reyes@council.example",
+            &[Role::Practitioner, Role::Manager],
+        )
+        .await;
+        staff::grant_case(&s.bridge_db, &kim.member.id, CASE, &c.tom.member.id, now())
+            .await
+            .unwrap();
         let id = new_draft(&kim, s, "letter", "A letter", &[c.sarah], "").await;
-        save(&kim, s, &id, "letter", "A letter", &[c.sarah], "", "Dear Sarah, thank you for meeting me.").await;
+        save(
+            &kim,
+            s,
+            &id,
+            "letter",
+            "A letter",
+            &[c.sarah],
+            "",
+            "Dear Sarah, thank you for meeting me.",
+        )
+        .await;
         decide_all(&kim, s, &id, &[]).await;
         assert_eq!(submit(&kim, s, &id).await.status, 303);
         let own = approve(&kim, s, &id).await;
         assert_eq!(own.status, 403);
         assert!(own.body.contains("someone else must approve"));
         let page = kim.get(s, &format!("/approvals/{id}")).await;
-        assert!(page.body.contains("someone else must approve") && !page.body.contains("/approve\""));
+        assert!(
+            page.body.contains("someone else must approve") && !page.body.contains("/approve\"")
+        );
         assert_eq!(draft(s, &id).await.status.as_str(), "submitted");
         assert_eq!(approve(&c.tom, s, &id).await.status, 303);
         c.s.finish().await;
@@ -425,18 +644,46 @@ async fn withdrawal_and_supersession_take_effect_at_once() {
     for backend in backends() {
         let c = start(backend).await;
         let s = &c.s;
-        let (first, publication) = publish(&c, "letter", "About the meeting", &[c.sarah], "", "The old wording about the meeting.", &[]).await;
+        let (first, publication) = publish(
+            &c,
+            "letter",
+            "About the meeting",
+            &[c.sarah],
+            "",
+            "The old wording about the meeting.",
+            &[],
+        )
+        .await;
         let mut sarah = reader(s, c.sarah, "Sarah", SARAH).await;
         let (status, page, _) = sarah.get(s, &format!("/items/{publication}")).await;
         assert_eq!(status, 200);
         assert!(page.contains("The old wording"));
 
         // A new version supersedes it.
-        let answer = c.priya.post(s, &case_path(&format!("/drafts/{first}/new-version")), &[]).await;
+        let answer = c
+            .priya
+            .post(s, &case_path(&format!("/drafts/{first}/new-version")), &[])
+            .await;
         assert_eq!(answer.status, 303);
-        let second = answer.location.unwrap().rsplit('/').next().unwrap().to_string();
+        let second = answer
+            .location
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
         assert_eq!(draft(s, &second).await.publication_id, publication);
-        save(&c.priya, s, &second, "letter", "About the meeting", &[c.sarah], "", "The new wording about the meeting.").await;
+        save(
+            &c.priya,
+            s,
+            &second,
+            "letter",
+            "About the meeting",
+            &[c.sarah],
+            "",
+            "The new wording about the meeting.",
+        )
+        .await;
         decide_all(&c.priya, s, &second, &[]).await;
         assert_eq!(submit(&c.priya, s, &second).await.status, 303);
         assert_eq!(approve(&c.tom, s, &second).await.status, 303);
@@ -453,22 +700,52 @@ async fn withdrawal_and_supersession_take_effect_at_once() {
         assert_eq!(entries[1].data_json().unwrap()["supersedes_version"], 1);
 
         // Withdrawal needs a reason, then the portal stops showing it.
-        let page = c.priya.get(s, &case_path(&format!("/drafts/{second}/withdraw"))).await;
+        let page = c
+            .priya
+            .get(s, &case_path(&format!("/drafts/{second}/withdraw")))
+            .await;
         assert_eq!(page.status, 200);
-        let no_reason = c.priya.post(s, &case_path(&format!("/drafts/{second}/withdraw")), &[("reason", " ")]).await;
+        let no_reason = c
+            .priya
+            .post(
+                s,
+                &case_path(&format!("/drafts/{second}/withdraw")),
+                &[("reason", " ")],
+            )
+            .await;
         assert_eq!(no_reason.status, 400);
-        let done = c.priya.post(s, &case_path(&format!("/drafts/{second}/withdraw")), &[("reason", "Sent to the wrong person")]).await;
+        let done = c
+            .priya
+            .post(
+                s,
+                &case_path(&format!("/drafts/{second}/withdraw")),
+                &[("reason", "Sent to the wrong person")],
+            )
+            .await;
         assert_eq!(done.status, 303, "{}", done.body);
         sync(s).await;
         let (status, _, _) = sarah.get(s, &format!("/items/{publication}")).await;
         assert_eq!(status, 404);
         let (_, home, _) = sarah.get(s, "/home").await;
         assert!(!home.contains("About the meeting"));
-        let entries = ledger::entries_for_subject(&s.bridge_db, &publication.to_string(), ledger::Page::first(ledger::Order::OldestFirst, 100)).await.unwrap();
-        let withdrawals: Vec<&ledger::Entry> = entries.iter().filter(|e| e.kind == "withdrawal").collect();
+        let entries = ledger::entries_for_subject(
+            &s.bridge_db,
+            &publication.to_string(),
+            ledger::Page::first(ledger::Order::OldestFirst, 100),
+        )
+        .await
+        .unwrap();
+        let withdrawals: Vec<&ledger::Entry> =
+            entries.iter().filter(|e| e.kind == "withdrawal").collect();
         assert_eq!(withdrawals.len(), 1);
-        assert_eq!(withdrawals[0].data_json().unwrap()["reason"], "Sent to the wrong person");
-        assert_eq!(withdrawals[0].actor.as_deref(), Some(c.priya.member.id.as_str()));
+        assert_eq!(
+            withdrawals[0].data_json().unwrap()["reason"],
+            "Sent to the wrong person"
+        );
+        assert_eq!(
+            withdrawals[0].actor.as_deref(),
+            Some(c.priya.member.id.as_str())
+        );
         assert!(ledger::verify(&s.bridge_db).await.unwrap().is_whole());
         c.s.finish().await;
     }
@@ -479,13 +756,38 @@ async fn a_held_publication_appears_only_after_its_time() {
     for backend in backends() {
         let c = start(backend).await;
         let s = &c.s;
-        let id = new_draft(&c.priya, s, "meeting_invitation", "Come to the meeting", &[c.sarah], "").await;
-        save(&c.priya, s, &id, "meeting_invitation", "Come to the meeting", &[c.sarah], "", "Please come on Thursday at 10:00.").await;
+        let id = new_draft(
+            &c.priya,
+            s,
+            "meeting_invitation",
+            "Come to the meeting",
+            &[c.sarah],
+            "",
+        )
+        .await;
+        save(
+            &c.priya,
+            s,
+            &id,
+            "meeting_invitation",
+            "Come to the meeting",
+            &[c.sarah],
+            "",
+            "Please come on Thursday at 10:00.",
+        )
+        .await;
         decide_all(&c.priya, s, &id, &[]).await;
         assert_eq!(submit(&c.priya, s, &id).await.status, 303);
         let at = now() + 3;
         let when = staff_bridge::publishing::rules::format_when(at);
-        let held = c.tom.post(s, &format!("/approvals/{id}/approve"), &[("when", "later"), ("publish_at", &when)]).await;
+        let held = c
+            .tom
+            .post(
+                s,
+                &format!("/approvals/{id}/approve"),
+                &[("when", "later"), ("publish_at", &when)],
+            )
+            .await;
         assert_eq!(held.status, 303, "{}", held.body);
         let d = draft(s, &id).await;
         assert_eq!(d.status.as_str(), "approved");
@@ -493,7 +795,14 @@ async fn a_held_publication_appears_only_after_its_time() {
         let mut sarah = reader(s, c.sarah, "Sarah", SARAH).await;
         let (status, _, _) = sarah.get(s, &format!("/items/{}", d.publication_id)).await;
         assert_eq!(status, 404, "not before its time");
-        assert_eq!(common::count(&s.bridge_db, "SELECT COUNT(*) FROM ledger WHERE kind = 'publication'").await, 0);
+        assert_eq!(
+            common::count(
+                &s.bridge_db,
+                "SELECT COUNT(*) FROM ledger WHERE kind = 'publication'"
+            )
+            .await,
+            0
+        );
 
         // The scheduler publishes it when its time comes.
         let mut shown = false;
@@ -518,12 +827,28 @@ async fn kinds_outside_the_setting_publish_without_approval() {
         let c = start_with(backend, |b| b.approval_kinds = vec!["plan".into()]).await;
         let s = &c.s;
         let id = new_draft(&c.priya, s, "worker_card", "My worker", &[c.sarah], "").await;
-        save(&c.priya, s, &id, "worker_card", "My worker", &[c.sarah], "", "Priya Shah is your social worker.").await;
+        save(
+            &c.priya,
+            s,
+            &id,
+            "worker_card",
+            "My worker",
+            &[c.sarah],
+            "",
+            "Priya Shah is your social worker.",
+        )
+        .await;
         decide_all(&c.priya, s, &id, &[]).await;
         assert_eq!(submit(&c.priya, s, &id).await.status, 303);
         let d = draft(s, &id).await;
         assert_eq!(d.status.as_str(), "published");
-        let entries = ledger::entries_for_subject(&s.bridge_db, &d.publication_id.to_string(), ledger::Page::first(ledger::Order::OldestFirst, 10)).await.unwrap();
+        let entries = ledger::entries_for_subject(
+            &s.bridge_db,
+            &d.publication_id.to_string(),
+            ledger::Page::first(ledger::Order::OldestFirst, 10),
+        )
+        .await
+        .unwrap();
         assert_eq!(entries[0].data_json().unwrap()["approval"], "not_required");
         c.s.finish().await;
     }
@@ -534,21 +859,47 @@ async fn the_demo_publishes_through_the_flow_once() {
     for backend in backends() {
         let c = start(backend).await;
         let s = &c.s;
-        assert_eq!(staff_bridge::publishing::demo::seed(&s.bridge_db, now()).await.unwrap(), 5);
-        assert_eq!(staff_bridge::publishing::demo::seed(&s.bridge_db, now()).await.unwrap(), 0, "idempotent");
-        assert_eq!(common::count(&s.bridge_db, "SELECT COUNT(*) FROM ledger WHERE kind = 'publication'").await, 5);
+        assert_eq!(
+            staff_bridge::publishing::demo::seed(&s.bridge_db, now())
+                .await
+                .unwrap(),
+            5
+        );
+        assert_eq!(
+            staff_bridge::publishing::demo::seed(&s.bridge_db, now())
+                .await
+                .unwrap(),
+            0,
+            "idempotent"
+        );
+        assert_eq!(
+            common::count(
+                &s.bridge_db,
+                "SELECT COUNT(*) FROM ledger WHERE kind = 'publication'"
+            )
+            .await,
+            5
+        );
         sync(s).await;
         let mut daniel = reader(s, c.daniel, "Daniel", DANIEL).await;
         let (_, home, _) = daniel.get(s, "/home").await;
-        assert!(home.contains("(for Daniel)") && home.contains("My worker") && home.contains("Review conference"));
+        assert!(
+            home.contains("(for Daniel)")
+                && home.contains("My worker")
+                && home.contains("Review conference")
+        );
         assert!(!home.contains("Your plan, Ellie"));
-        let ids: Vec<String> = sqlx::query_scalar("SELECT publication_id FROM drafts WHERE title LIKE '%(for Daniel)'")
-            .fetch_all(&s.bridge_db.pool)
-            .await
-            .unwrap();
+        let ids: Vec<String> = sqlx::query_scalar(
+            "SELECT publication_id FROM drafts WHERE title LIKE '%(for Daniel)'",
+        )
+        .fetch_all(&s.bridge_db.pool)
+        .await
+        .unwrap();
         let (status, page, _) = daniel.get(s, &format!("/items/{}", ids[0])).await;
         assert_eq!(status, 200);
-        assert!(!page.contains("Willow") && page.contains("[removed: an address that is kept private]"));
+        assert!(
+            !page.contains("Willow") && page.contains("[removed: an address that is kept private]")
+        );
         c.s.finish().await;
     }
 }

@@ -17,7 +17,12 @@ pub const MANAGER: (&str, &str) = ("Tom Okafor", "tom.okafor@council.example");
 
 /// The staff member with this address, made (as the command line makes
 /// staff) when there is none.
-pub async fn staff_member(db: &Db, (name, email): (&str, &str), role: Role, now: i64) -> anyhow::Result<StaffMember> {
+pub async fn staff_member(
+    db: &Db,
+    (name, email): (&str, &str),
+    role: Role,
+    now: i64,
+) -> anyhow::Result<StaffMember> {
     if let Some(member) = staff::find_by_email(db, email).await? {
         return Ok(member);
     }
@@ -196,13 +201,14 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<usize> {
     let settings = Settings::default();
     let mut published = 0;
     for piece in PIECES {
-        let exists: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM drafts WHERE case_id = $1 AND title = $2 AND author_id = $3")
-                .bind(case_id)
-                .bind(piece.title)
-                .bind(&priya.id)
-                .fetch_one(&db.pool)
-                .await?;
+        let exists: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM drafts WHERE case_id = $1 AND title = $2 AND author_id = $3",
+        )
+        .bind(case_id)
+        .bind(piece.title)
+        .bind(&priya.id)
+        .fetch_one(&db.pool)
+        .await?;
         if exists > 0 {
             continue;
         }
@@ -222,14 +228,20 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<usize> {
         let errors = super::validate(&content, &family);
         anyhow::ensure!(errors.is_empty(), "demo draft {}: {errors:?}", piece.title);
         let id = super::create(db, case_id, None, &priya.id, &content, None, now).await?;
-        let draft = super::load(db, &id).await?.ok_or_else(|| anyhow::anyhow!("draft vanished"))?;
+        let draft = super::load(db, &id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("draft vanished"))?;
         let checked = super::check(db, &draft).await?;
         for item in &checked.items {
             super::decide(db, &draft, &[item], &(piece.decide)(item), &priya.id, now).await?;
         }
-        let draft = super::load(db, &id).await?.ok_or_else(|| anyhow::anyhow!("draft vanished"))?;
+        let draft = super::load(db, &id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("draft vanished"))?;
         super::submit(db, &draft, &priya.id, &settings, now).await?;
-        let draft = super::load(db, &id).await?.ok_or_else(|| anyhow::anyhow!("draft vanished"))?;
+        let draft = super::load(db, &id)
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("draft vanished"))?;
         super::approve(db, &draft, &tom, None, now).await?;
         published += 1;
     }

@@ -117,10 +117,11 @@ async fn with_audience(conn: &mut AnyConnection, mut draft: Draft) -> sqlx::Resu
 }
 
 async fn load_on(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<Draft>> {
-    let row: Option<AnyRow> = sqlx::query(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row: Option<AnyRow> =
+        sqlx::query(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     match row.as_ref().and_then(draft_of) {
         Some(d) => Ok(Some(with_audience(conn, d).await?)),
         None => Ok(None),
@@ -172,11 +173,12 @@ pub async fn with_status(db: &Db, status: Status) -> sqlx::Result<Vec<Draft>> {
 
 /// The family members of a case.
 pub async fn family_of(conn: &mut AnyConnection, case_id: i64) -> sqlx::Result<Vec<FamilyMember>> {
-    let rows: Vec<(i64, String, String, String)> =
-        sqlx::query_as("SELECT id, name, aliases, role FROM case_people WHERE case_id = $1 ORDER BY id")
-            .bind(case_id)
-            .fetch_all(&mut *conn)
-            .await?;
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, name, aliases, role FROM case_people WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(case_id)
+    .fetch_all(&mut *conn)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(id, name, aliases, role)| FamilyMember {
@@ -195,7 +197,10 @@ async fn professionals_of(conn: &mut AnyConnection, case_id: i64) -> sqlx::Resul
         .await
 }
 
-async fn decisions_of(conn: &mut AnyConnection, draft_id: &str) -> sqlx::Result<HashMap<String, Decision>> {
+async fn decisions_of(
+    conn: &mut AnyConnection,
+    draft_id: &str,
+) -> sqlx::Result<HashMap<String, Decision>> {
     let rows: Vec<(String, String, Option<String>)> =
         sqlx::query_as("SELECT finding_key, decision, reason FROM redactions WHERE draft_id = $1")
             .bind(draft_id)
@@ -272,7 +277,14 @@ pub async fn check(db: &Db, draft: &Draft) -> sqlx::Result<Checked> {
     check_on(&mut conn, draft).await
 }
 
-async fn history(conn: &mut AnyConnection, draft_id: &str, action: &str, actor: Option<&str>, reason: Option<&str>, now: i64) -> sqlx::Result<()> {
+async fn history(
+    conn: &mut AnyConnection,
+    draft_id: &str,
+    action: &str,
+    actor: Option<&str>,
+    reason: Option<&str>,
+    now: i64,
+) -> sqlx::Result<()> {
     sqlx::query("INSERT INTO draft_history (draft_id, action, actor, reason, at) VALUES ($1, $2, $3, $4, $5)")
         .bind(draft_id)
         .bind(action)
@@ -310,16 +322,26 @@ pub fn validate(content: &Content, family: &[FamilyMember]) -> Vec<(&'static str
     if title.is_empty() {
         errors.push(("title", "Enter a title the reader will see"));
     } else if title.chars().count() > MAX_TITLE || title.contains(['\n', '\r']) {
-        errors.push(("title", "Enter a title of 200 characters or fewer, on one line"));
+        errors.push((
+            "title",
+            "Enter a title of 200 characters or fewer, on one line",
+        ));
     }
     if content.body.trim().is_empty() {
         errors.push(("body", "Write what the reader will see"));
     } else if content.body.len() > MAX_BODY {
-        errors.push(("body", "The text is too long: split it into more than one document"));
+        errors.push((
+            "body",
+            "The text is too long: split it into more than one document",
+        ));
     }
     if content.audience.is_empty() {
         errors.push(("audience", "Choose at least one person to write this for"));
-    } else if content.audience.iter().any(|a| !family.iter().any(|p| p.id == *a)) {
+    } else if content
+        .audience
+        .iter()
+        .any(|a| !family.iter().any(|p| p.id == *a))
+    {
         errors.push(("audience", "Choose people of this case only"));
     }
     errors
@@ -329,7 +351,11 @@ fn normalised_body(body: &str) -> String {
     body.replace("\r\n", "\n")
 }
 
-async fn set_audience(conn: &mut AnyConnection, draft_id: &str, audience: &[i64]) -> sqlx::Result<()> {
+async fn set_audience(
+    conn: &mut AnyConnection,
+    draft_id: &str,
+    audience: &[i64],
+) -> sqlx::Result<()> {
     sqlx::query("DELETE FROM draft_audience WHERE draft_id = $1")
         .bind(draft_id)
         .execute(&mut *conn)
@@ -387,7 +413,13 @@ pub async fn create(
 
 /// Saves new content for an editable draft. False when it is no longer
 /// editable (sent, approved, published).
-pub async fn save(db: &Db, draft_id: &str, by: &str, content: &Content, now: i64) -> sqlx::Result<bool> {
+pub async fn save(
+    db: &Db,
+    draft_id: &str,
+    by: &str,
+    content: &Content,
+    now: i64,
+) -> sqlx::Result<bool> {
     let mut tx = db.pool.begin().await?;
     let changed = sqlx::query(
         "UPDATE drafts SET kind = $1, title = $2, body = $3, reader_age = $4, publish_at = $5, updated_at = $6
@@ -414,13 +446,21 @@ pub async fn save(db: &Db, draft_id: &str, by: &str, content: &Content, now: i64
 
 /// Records decisions on findings of an editable draft (one, or every
 /// mention of a person). False when the draft is no longer editable.
-pub async fn decide(db: &Db, draft: &Draft, items: &[&Item], decision: &Decision, by: &str, now: i64) -> sqlx::Result<bool> {
+pub async fn decide(
+    db: &Db,
+    draft: &Draft,
+    items: &[&Item],
+    decision: &Decision,
+    by: &str,
+    now: i64,
+) -> sqlx::Result<bool> {
     let mut tx = db.pool.begin().await?;
-    let editable: Option<String> =
-        sqlx::query_scalar("SELECT status FROM drafts WHERE id = $1 AND status IN ('draft', 'returned')")
-            .bind(&draft.id)
-            .fetch_optional(&mut *tx)
-            .await?;
+    let editable: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM drafts WHERE id = $1 AND status IN ('draft', 'returned')",
+    )
+    .bind(&draft.id)
+    .fetch_optional(&mut *tx)
+    .await?;
     if editable.is_none() {
         return Ok(false);
     }
@@ -484,7 +524,13 @@ pub enum Sent {
 
 /// Sends a draft for approval, or, for a kind that needs none, publishes it
 /// (or holds it until its publication time).
-pub async fn submit(db: &Db, draft: &Draft, by: &str, settings: &Settings, now: i64) -> Result<Sent, FlowError> {
+pub async fn submit(
+    db: &Db,
+    draft: &Draft,
+    by: &str,
+    settings: &Settings,
+    now: i64,
+) -> Result<Sent, FlowError> {
     let checked = check(db, draft).await?;
     rules::can_submit(draft.status, &checked.items, draft.audience.len())?;
     let hash = rules::content_hash(&checked.body);
@@ -522,10 +568,22 @@ pub async fn submit(db: &Db, draft: &Draft, by: &str, settings: &Settings, now: 
     if changed == 0 {
         return Err(FlowError::Changed);
     }
-    history(&mut tx, &draft.id, "approval_not_required", Some(by), None, now).await?;
+    history(
+        &mut tx,
+        &draft.id,
+        "approval_not_required",
+        Some(by),
+        None,
+        now,
+    )
+    .await?;
     let sent = match draft.publish_at.filter(|at| *at > now) {
         Some(at) => Sent::Held(at),
-        None => Sent::Published(publish_on(&mut tx, db.backend, &draft.id, Some(by), now).await?.version),
+        None => Sent::Published(
+            publish_on(&mut tx, db.backend, &draft.id, Some(by), now)
+                .await?
+                .version,
+        ),
     };
     tx.commit().await?;
     Ok(sent)
@@ -549,7 +607,13 @@ pub async fn reopen(db: &Db, draft: &Draft, by: &str, now: i64) -> Result<(), Fl
 }
 
 /// Returns a submitted draft to its author with a reason.
-pub async fn return_draft(db: &Db, draft: &Draft, by: &crate::staff::StaffMember, reason: &str, now: i64) -> Result<(), FlowError> {
+pub async fn return_draft(
+    db: &Db,
+    draft: &Draft,
+    by: &crate::staff::StaffMember,
+    reason: &str,
+    now: i64,
+) -> Result<(), FlowError> {
     rules::can_approve(by, &draft.author_id, draft.status)?;
     let reason = rules::keep_reason(reason).ok_or(FlowError::NoReason)?;
     let mut tx = db.pool.begin().await?;
@@ -565,7 +629,15 @@ pub async fn return_draft(db: &Db, draft: &Draft, by: &crate::staff::StaffMember
     if changed == 0 {
         return Err(FlowError::Changed);
     }
-    history(&mut tx, &draft.id, "returned", Some(&by.id), Some(&reason), now).await?;
+    history(
+        &mut tx,
+        &draft.id,
+        "returned",
+        Some(&by.id),
+        Some(&reason),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -607,7 +679,11 @@ pub async fn approve(
     history(&mut tx, &draft.id, "approved", Some(&by.id), None, now).await?;
     let sent = match publish_at {
         Some(at) => Sent::Held(at),
-        None => Sent::Published(publish_on(&mut tx, db.backend, &draft.id, Some(&by.id), now).await?.version),
+        None => Sent::Published(
+            publish_on(&mut tx, db.backend, &draft.id, Some(&by.id), now)
+                .await?
+                .version,
+        ),
     };
     tx.commit().await?;
     Ok(sent)
@@ -637,10 +713,11 @@ async fn publish_on(
     }
     let checked = check_on(conn, &draft).await?;
     let hash = rules::content_hash(&checked.body);
-    let approved_hash: Option<String> = sqlx::query_scalar("SELECT approved_hash FROM drafts WHERE id = $1")
-        .bind(&draft.id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let approved_hash: Option<String> =
+        sqlx::query_scalar("SELECT approved_hash FROM drafts WHERE id = $1")
+            .bind(&draft.id)
+            .fetch_one(&mut *conn)
+            .await?;
     if checked.open() > 0 || approved_hash.as_deref() != Some(hash.as_str()) {
         return Err(FlowError::Changed);
     }
@@ -653,11 +730,12 @@ async fn publish_on(
     if withdrawn > 0 {
         return Err(FlowError::Withdrawn);
     }
-    let previous: Option<i64> =
-        sqlx::query_scalar("SELECT MAX(version) FROM drafts WHERE publication_id = $1 AND version IS NOT NULL")
-            .bind(draft.publication_id.to_string())
-            .fetch_one(&mut *conn)
-            .await?;
+    let previous: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(version) FROM drafts WHERE publication_id = $1 AND version IS NOT NULL",
+    )
+    .bind(draft.publication_id.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
     let version = previous.unwrap_or(0) + 1;
     let people: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT p.id, p.portal_id, p.source_id FROM case_people p
@@ -671,7 +749,10 @@ async fn publish_on(
     if people.is_empty() || people.len() != draft.audience.len() {
         return Err(FlowError::Changed);
     }
-    let audience: Vec<Uuid> = people.iter().filter_map(|(_, p, _)| p.parse().ok()).collect();
+    let audience: Vec<Uuid> = people
+        .iter()
+        .filter_map(|(_, p, _)| p.parse().ok())
+        .collect();
     let redactions: Vec<(String, String, String, Option<String>, String, i64)> = sqlx::query_as(
         "SELECT finding_key, kind, decision, reason, decided_by, decided_at FROM redactions WHERE draft_id = $1 ORDER BY start_offset, finding_key",
     )
@@ -704,10 +785,12 @@ async fn publish_on(
         .fetch_one(&mut *conn)
         .await?;
     let source_document: Option<String> = match draft.source_document_id {
-        Some(id) => sqlx::query_scalar("SELECT source_id FROM case_documents WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?,
+        Some(id) => {
+            sqlx::query_scalar("SELECT source_id FROM case_documents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?
+        }
         None => None,
     };
     let publication = draft.publication_id.to_string();
@@ -843,7 +926,13 @@ pub async fn run_scheduler(db: Db, wake: Arc<Notify>, interval: Duration) {
 /// Withdraws a publication (every version of it) with a reason, or cancels
 /// an approved version still held. The ledger entry and the push go in the
 /// same transaction.
-pub async fn withdraw(db: &Db, draft: &Draft, by: &crate::staff::StaffMember, reason: &str, now: i64) -> Result<(), FlowError> {
+pub async fn withdraw(
+    db: &Db,
+    draft: &Draft,
+    by: &crate::staff::StaffMember,
+    reason: &str,
+    now: i64,
+) -> Result<(), FlowError> {
     let reason = rules::keep_reason(reason).ok_or(FlowError::NoReason)?;
     if !rules::can_withdraw(by, &draft.author_id) {
         return Err(rules::ApproveError::NotManager.into());
@@ -865,7 +954,15 @@ pub async fn withdraw(db: &Db, draft: &Draft, by: &crate::staff::StaffMember, re
             if changed == 0 {
                 return Err(FlowError::Changed);
             }
-            history(&mut tx, &draft.id, "cancelled", Some(&by.id), Some(&reason), now).await?;
+            history(
+                &mut tx,
+                &draft.id,
+                "cancelled",
+                Some(&by.id),
+                Some(&reason),
+                now,
+            )
+            .await?;
         }
         Status::Published => {
             let publication = draft.publication_id.to_string();
@@ -912,7 +1009,15 @@ pub async fn withdraw(db: &Db, draft: &Draft, by: &crate::staff::StaffMember, re
                 now,
             )
             .await?;
-            history(&mut tx, &draft.id, "withdrawn", Some(&by.id), Some(&reason), now).await?;
+            history(
+                &mut tx,
+                &draft.id,
+                "withdrawn",
+                Some(&by.id),
+                Some(&reason),
+                now,
+            )
+            .await?;
         }
         _ => return Err(FlowError::Changed),
     }
@@ -934,7 +1039,16 @@ pub async fn new_version(db: &Db, draft: &Draft, by: &str, now: i64) -> Result<S
         audience: draft.audience.clone(),
         publish_at: None,
     };
-    let id = create(db, draft.case_id, draft.source_document_id, by, &content, Some(draft.publication_id), now).await?;
+    let id = create(
+        db,
+        draft.case_id,
+        draft.source_document_id,
+        by,
+        &content,
+        Some(draft.publication_id),
+        now,
+    )
+    .await?;
     sqlx::query(
         "INSERT INTO redactions (draft_id, finding_key, kind, start_offset, end_offset, text_hash, decision, reason, decided_by, decided_at)
          SELECT $1, finding_key, kind, start_offset, end_offset, text_hash, decision, reason, decided_by, decided_at

@@ -47,10 +47,16 @@ pub fn routes(settings: Settings) -> Router<AppState> {
         .route("/cases/{reference}/drafts", post(create_draft))
         .route("/cases/{reference}/drafts/{id}", get(editor).post(save))
         .route("/cases/{reference}/drafts/{id}/decide", post(decide))
-        .route("/cases/{reference}/drafts/{id}/redact-person", post(redact_person))
+        .route(
+            "/cases/{reference}/drafts/{id}/redact-person",
+            post(redact_person),
+        )
         .route("/cases/{reference}/drafts/{id}/submit", post(submit))
         .route("/cases/{reference}/drafts/{id}/reopen", post(reopen))
-        .route("/cases/{reference}/drafts/{id}/new-version", post(new_version))
+        .route(
+            "/cases/{reference}/drafts/{id}/new-version",
+            post(new_version),
+        )
         .route(
             "/cases/{reference}/drafts/{id}/withdraw",
             get(withdraw_page).post(withdraw),
@@ -122,7 +128,12 @@ async fn find_case(state: &AppState, user: &StaffUser, reference: &str) -> Resul
 }
 
 /// A draft of a case this member may see; anything else is 404.
-async fn find_draft(state: &AppState, user: &StaffUser, reference: &str, id: &str) -> Result<(Case, Access, Draft)> {
+async fn find_draft(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+    id: &str,
+) -> Result<(Case, Access, Draft)> {
     let (case, access) = find_case(state, user, reference).await?;
     let draft = super::load_in_case(&state.db, case.id, id)
         .await?
@@ -131,7 +142,12 @@ async fn find_draft(state: &AppState, user: &StaffUser, reference: &str, id: &st
 }
 
 /// As [`find_draft`], for someone who acts on the case.
-async fn act_on_draft(state: &AppState, user: &StaffUser, reference: &str, id: &str) -> Result<(Case, Draft)> {
+async fn act_on_draft(
+    state: &AppState,
+    user: &StaffUser,
+    reference: &str,
+    id: &str,
+) -> Result<(Case, Draft)> {
     let (case, access, draft) = find_draft(state, user, reference, id).await?;
     if access != Access::Act {
         return Err(BridgeError::Forbidden);
@@ -149,15 +165,21 @@ async fn case_by_id(state: &AppState, id: i64) -> Result<Case> {
             .bind(id)
             .fetch_one(&state.db.pool)
             .await?;
-    Ok(Case { id, reference, team })
+    Ok(Case {
+        id,
+        reference,
+        team,
+    })
 }
 
 async fn staff_name(state: &AppState, id: &str) -> Result<String> {
-    Ok(sqlx::query_scalar::<_, String>("SELECT name FROM staff WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .unwrap_or_else(|| "someone no longer here".into()))
+    Ok(
+        sqlx::query_scalar::<_, String>("SELECT name FROM staff WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&state.db.pool)
+            .await?
+            .unwrap_or_else(|| "someone no longer here".into()),
+    )
 }
 
 async fn family(state: &AppState, case_id: i64) -> Result<Vec<FamilyMember>> {
@@ -320,18 +342,30 @@ fn event_words(e: &Event, drafts: &[Draft]) -> String {
 fn readers(events: &[Event]) -> HashMap<(String, i64), Vec<(String, i64)>> {
     let mut out: HashMap<(String, i64), Vec<(String, i64)>> = HashMap::new();
     for e in events.iter().filter(|e| e.kind == "publication_viewed") {
-        let id = e.data["publication_id"].as_str().unwrap_or_default().to_string();
+        let id = e.data["publication_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         let version = e.data["version"].as_i64().unwrap_or(0);
-        out.entry((id, version)).or_default().push((e.person.clone(), e.at));
+        out.entry((id, version))
+            .or_default()
+            .push((e.person.clone(), e.at));
     }
     out
 }
 
-fn publications_table(case: &Case, drafts: &[Draft], family: &[FamilyMember], events: &[Event]) -> Markup {
+fn publications_table(
+    case: &Case,
+    drafts: &[Draft],
+    family: &[FamilyMember],
+    events: &[Event],
+) -> Markup {
     let readers = readers(events);
     let published: Vec<&Draft> = drafts
         .iter()
-        .filter(|d| matches!(d.status, Status::Published | Status::Withdrawn) && d.version.is_some())
+        .filter(|d| {
+            matches!(d.status, Status::Published | Status::Withdrawn) && d.version.is_some()
+        })
         .collect();
     html! {
         @if published.is_empty() {
@@ -371,7 +405,12 @@ fn publications_table(case: &Case, drafts: &[Draft], family: &[FamilyMember], ev
 fn drafts_in_progress(case: &Case, drafts: &[Draft], family: &[FamilyMember]) -> Markup {
     let open: Vec<&Draft> = drafts
         .iter()
-        .filter(|d| matches!(d.status, Status::Draft | Status::Submitted | Status::Returned | Status::Approved))
+        .filter(|d| {
+            matches!(
+                d.status,
+                Status::Draft | Status::Submitted | Status::Returned | Status::Approved
+            )
+        })
         .collect();
     html! {
         @if open.is_empty() {
@@ -437,7 +476,12 @@ async fn case_publishing(
 
 // --- My cases -------------------------------------------------------------------
 
-async fn portal_access(state: &AppState, portal_id: &str, person_id: i64, now: i64) -> Result<String> {
+async fn portal_access(
+    state: &AppState,
+    portal_id: &str,
+    person_id: i64,
+    now: i64,
+) -> Result<String> {
     let last: Option<i64> =
         sqlx::query_scalar("SELECT MAX(occurred_at) FROM family_events WHERE person_id = $1")
             .bind(portal_id)
@@ -453,7 +497,11 @@ async fn portal_access(state: &AppState, portal_id: &str, person_id: i64, now: i
     .bind(now)
     .fetch_one(&state.db.pool)
     .await?;
-    Ok(if live > 0 { "Invited".into() } else { "No access".into() })
+    Ok(if live > 0 {
+        "Invited".into()
+    } else {
+        "No access".into()
+    })
 }
 
 async fn my_cases(State(state): State<AppState>, user: StaffUser) -> Result<Response> {
@@ -465,7 +513,11 @@ async fn my_cases(State(state): State<AppState>, user: StaffUser) -> Result<Resp
         .map(|(c, _)| c)
         .collect();
     let waiting = if user.staff.has(Role::Manager) {
-        Some(super::with_status(&state.db, Status::Submitted).await?.len())
+        Some(
+            super::with_status(&state.db, Status::Submitted)
+                .await?
+                .len(),
+        )
     } else {
         None
     };
@@ -483,9 +535,16 @@ async fn my_cases(State(state): State<AppState>, user: StaffUser) -> Result<Resp
                 .await?;
         let mut access = Vec::new();
         for (id, portal_id) in &people {
-            let name = family.iter().find(|p| p.id == *id).map(|p| (p.name.clone(), p.role.clone()));
+            let name = family
+                .iter()
+                .find(|p| p.id == *id)
+                .map(|p| (p.name.clone(), p.role.clone()));
             if let Some((name, role)) = name {
-                access.push((name, role, portal_access(&state, portal_id, *id, now).await?));
+                access.push((
+                    name,
+                    role,
+                    portal_access(&state, portal_id, *id, now).await?,
+                ));
             }
         }
         sections.push(html! {
@@ -527,7 +586,10 @@ async fn my_cases(State(state): State<AppState>, user: StaffUser) -> Result<Resp
 
 // --- a new draft ----------------------------------------------------------------
 
-async fn documents(state: &AppState, case_id: i64) -> Result<Vec<(i64, String, String, String, String)>> {
+async fn documents(
+    state: &AppState,
+    case_id: i64,
+) -> Result<Vec<(i64, String, String, String, String)>> {
     Ok(sqlx::query_as(
         "SELECT id, title, kind, document_date, body FROM case_documents WHERE case_id = $1 ORDER BY document_date DESC, id",
     )
@@ -572,7 +634,13 @@ fn audience_boxes(family: &[FamilyMember], chosen: &[i64], errors: &[FieldError]
     }
 }
 
-fn text_input(id: &'static str, label: &str, hint: Option<&str>, value: &str, errors: &[FieldError]) -> Markup {
+fn text_input(
+    id: &'static str,
+    label: &str,
+    hint: Option<&str>,
+    value: &str,
+    errors: &[FieldError],
+) -> Markup {
     views::Input {
         id,
         name: id,
@@ -597,12 +665,26 @@ async fn new_draft_page(
     new_draft_form(&state, &user, &case, &Fields(Vec::new()), &[]).await
 }
 
-async fn new_draft_form(state: &AppState, user: &StaffUser, case: &Case, form: &Fields, errors: &[FieldError]) -> Result<Response> {
+async fn new_draft_form(
+    state: &AppState,
+    user: &StaffUser,
+    case: &Case,
+    form: &Fields,
+    errors: &[FieldError],
+) -> Result<Response> {
     let docs = documents(state, case.id).await?;
     let family = family(state, case.id).await?;
-    let chosen: Vec<i64> = form.all("audience").iter().filter_map(|a| a.parse().ok()).collect();
+    let chosen: Vec<i64> = form
+        .all("audience")
+        .iter()
+        .filter_map(|a| a.parse().ok())
+        .collect();
     let source = form.get("source");
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     Ok(views::page_with_status(
         user,
         status,
@@ -638,13 +720,16 @@ async fn new_draft_form(state: &AppState, user: &StaffUser, case: &Case, form: &
 }
 
 fn field_errors(list: Vec<(&'static str, &'static str)>) -> Vec<FieldError> {
-    list.into_iter().map(|(f, m)| FieldError::new(f, m)).collect()
+    list.into_iter()
+        .map(|(f, m)| FieldError::new(f, m))
+        .collect()
 }
 
 /// A level-one heading in the body would be a second main heading on the
 /// reader's page, whose main heading is the title.
 fn has_main_heading(body: &str) -> bool {
-    body.lines().any(|l| l.trim_start().starts_with("# ") || l.trim() == "#")
+    body.lines()
+        .any(|l| l.trim_start().starts_with("# ") || l.trim() == "#")
 }
 
 fn content_of(form: &Fields, errors: &mut Vec<FieldError>) -> Content {
@@ -660,7 +745,10 @@ fn content_of(form: &Fields, errors: &mut Vec<FieldError>) -> Content {
         text => match rules::parse_when(text) {
             Some(at) => Some(at),
             None => {
-                errors.push(FieldError::new("publish_at", "Enter the time like 2026-12-01T09:30, or leave it empty"));
+                errors.push(FieldError::new(
+                    "publish_at",
+                    "Enter the time like 2026-12-01T09:30, or leave it empty",
+                ));
                 None
             }
         },
@@ -670,7 +758,11 @@ fn content_of(form: &Fields, errors: &mut Vec<FieldError>) -> Content {
         title: form.get("title").trim().to_string(),
         body: form.get("body").to_string(),
         reader_age,
-        audience: form.all("audience").iter().filter_map(|a| a.parse().ok()).collect(),
+        audience: form
+            .all("audience")
+            .iter()
+            .filter_map(|a| a.parse().ok())
+            .collect(),
         publish_at,
     }
 }
@@ -715,7 +807,16 @@ async fn create_draft(
     if !errors.is_empty() {
         return new_draft_form(&state, &user, &case, &form, &errors).await;
     }
-    let id = super::create(&state.db, case.id, source, &user.staff.id, &content, None, now()).await?;
+    let id = super::create(
+        &state.db,
+        case.id,
+        source,
+        &user.staff.id,
+        &content,
+        None,
+        now(),
+    )
+    .await?;
     Ok(see_other(&draft_href(&case, &id)))
 }
 
@@ -758,7 +859,9 @@ async fn editor_view(
     let notice = match done {
         "saved" => Some("Saved and checked."),
         "decided" => Some("Decision recorded."),
-        "submitted" => Some("Sent for approval. A manager will read it and approve it or return it to you."),
+        "submitted" => {
+            Some("Sent for approval. A manager will read it and approve it or return it to you.")
+        }
         "published" => Some("Published. The family can read it now."),
         "held" => Some("Approved and held: it will be published at the time chosen."),
         "withdrawn" => Some("Withdrawn. The family can no longer see it."),
@@ -766,21 +869,35 @@ async fn editor_view(
         _ => None,
     };
     let open = checked.open();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let readers = names(&checked.family, &draft.audience);
     let can_withdraw = matches!(draft.status, Status::Published | Status::Approved)
         && rules::can_withdraw(&user.staff, &draft.author_id)
         && !super::superseded(draft, &all);
     let people_to_redact: Vec<(i64, String, usize)> = {
         let mut by_person: HashMap<i64, usize> = HashMap::new();
-        for item in checked.items.iter().filter(|i| i.decision != Some(Decision::Redact)) {
+        for item in checked
+            .items
+            .iter()
+            .filter(|i| i.decision != Some(Decision::Redact))
+        {
             if let Some(p) = item.person {
                 *by_person.entry(p).or_default() += 1;
             }
         }
         let mut list: Vec<(i64, String, usize)> = by_person
             .into_iter()
-            .filter_map(|(id, n)| checked.family.iter().find(|p| p.id == id).map(|p| (id, p.name.clone(), n)))
+            .filter_map(|(id, n)| {
+                checked
+                    .family
+                    .iter()
+                    .find(|p| p.id == id)
+                    .map(|p| (id, p.name.clone(), n))
+            })
             .collect();
         list.sort();
         list
@@ -955,15 +1072,31 @@ async fn save(
     let family = family(&state, case.id).await?;
     errors.extend(field_errors(super::validate(&content, &family)));
     if has_main_heading(&content.body) {
-        errors.push(FieldError::new("body", "Start headings at ##: the title is the reader’s main heading"));
+        errors.push(FieldError::new(
+            "body",
+            "Start headings at ##: the title is the reader’s main heading",
+        ));
     }
     if !errors.is_empty() {
-        return editor_view(&state, &user, &case, Access::Act, &draft, Some(&content), &errors, "").await;
+        return editor_view(
+            &state,
+            &user,
+            &case,
+            Access::Act,
+            &draft,
+            Some(&content),
+            &errors,
+            "",
+        )
+        .await;
     }
     if !super::save(&state.db, &draft.id, &user.staff.id, &content, now()).await? {
         return Ok(refused(StatusCode::CONFLICT, "This draft can no longer be changed", "It has been sent for approval or published. Take it back from approval, or write a new version."));
     }
-    Ok(see_other(&format!("{}?done=saved", draft_href(&case, &draft.id))))
+    Ok(see_other(&format!(
+        "{}?done=saved",
+        draft_href(&case, &draft.id)
+    )))
 }
 
 async fn decide(
@@ -978,7 +1111,11 @@ async fn decide(
     let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
     let checked = super::check(&state.db, &draft).await?;
     let Some(index) = checked.items.iter().position(|i| i.key == form.get("key")) else {
-        return Ok(refused(StatusCode::CONFLICT, "The text has changed", "That finding is no longer in the draft. Go back and refresh the page."));
+        return Ok(refused(
+            StatusCode::CONFLICT,
+            "The text has changed",
+            "That finding is no longer in the draft. Go back and refresh the page.",
+        ));
     };
     let decision = match form.get("decision") {
         "redact" => Decision::Redact,
@@ -987,17 +1124,38 @@ async fn decide(
             None => {
                 let errors = vec![FieldError::new(
                     "findings",
-                    format!("Give the reason for keeping finding {} (500 characters at most)", index + 1),
+                    format!(
+                        "Give the reason for keeping finding {} (500 characters at most)",
+                        index + 1
+                    ),
                 )];
-                return editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "").await;
+                return editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "")
+                    .await;
             }
         },
         _ => return Err(BridgeError::NotFound),
     };
-    if !super::decide(&state.db, &draft, &[&checked.items[index]], &decision, &user.staff.id, now()).await? {
-        return Ok(refused(StatusCode::CONFLICT, "This draft can no longer be changed", "It has been sent for approval or published."));
+    if !super::decide(
+        &state.db,
+        &draft,
+        &[&checked.items[index]],
+        &decision,
+        &user.staff.id,
+        now(),
+    )
+    .await?
+    {
+        return Ok(refused(
+            StatusCode::CONFLICT,
+            "This draft can no longer be changed",
+            "It has been sent for approval or published.",
+        ));
     }
-    Ok(see_other(&format!("{}?done=decided#finding-{}", draft_href(&case, &draft.id), index + 1)))
+    Ok(see_other(&format!(
+        "{}?done=decided#finding-{}",
+        draft_href(&case, &draft.id),
+        index + 1
+    )))
 }
 
 async fn redact_person(
@@ -1010,21 +1168,53 @@ async fn redact_person(
     let form = Fields::parse(&body);
     csrf_ok(&state, &headers, &user, &form)?;
     let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
-    let person: i64 = form.get("person").parse().map_err(|_| BridgeError::NotFound)?;
+    let person: i64 = form
+        .get("person")
+        .parse()
+        .map_err(|_| BridgeError::NotFound)?;
     let checked = super::check(&state.db, &draft).await?;
-    let items: Vec<&Item> = checked.items.iter().filter(|i| i.person == Some(person)).collect();
-    if !items.is_empty() && !super::decide(&state.db, &draft, &items, &Decision::Redact, &user.staff.id, now()).await? {
-        return Ok(refused(StatusCode::CONFLICT, "This draft can no longer be changed", "It has been sent for approval or published."));
+    let items: Vec<&Item> = checked
+        .items
+        .iter()
+        .filter(|i| i.person == Some(person))
+        .collect();
+    if !items.is_empty()
+        && !super::decide(
+            &state.db,
+            &draft,
+            &items,
+            &Decision::Redact,
+            &user.staff.id,
+            now(),
+        )
+        .await?
+    {
+        return Ok(refused(
+            StatusCode::CONFLICT,
+            "This draft can no longer be changed",
+            "It has been sent for approval or published.",
+        ));
     }
-    Ok(see_other(&format!("{}?done=decided", draft_href(&case, &draft.id))))
+    Ok(see_other(&format!(
+        "{}?done=decided",
+        draft_href(&case, &draft.id)
+    )))
 }
 
 fn flow_refusal(error: FlowError) -> Result<Response> {
     match error {
         FlowError::Database(e) => Err(e.into()),
         FlowError::Approve(rules::ApproveError::NotManager) => Err(BridgeError::Forbidden),
-        FlowError::Approve(e @ rules::ApproveError::OwnDraft) => Ok(refused(StatusCode::FORBIDDEN, "You cannot approve this", &e.to_string())),
-        other => Ok(refused(StatusCode::CONFLICT, "That could not be done", &other.to_string())),
+        FlowError::Approve(e @ rules::ApproveError::OwnDraft) => Ok(refused(
+            StatusCode::FORBIDDEN,
+            "You cannot approve this",
+            &e.to_string(),
+        )),
+        other => Ok(refused(
+            StatusCode::CONFLICT,
+            "That could not be done",
+            &other.to_string(),
+        )),
     }
 }
 
@@ -1049,7 +1239,10 @@ async fn submit(
                 }
                 Sent::Held(_) => "held",
             };
-            Ok(see_other(&format!("{}?done={done}", draft_href(&case, &draft.id))))
+            Ok(see_other(&format!(
+                "{}?done={done}",
+                draft_href(&case, &draft.id)
+            )))
         }
         Err(FlowError::Submit(e @ rules::SubmitError::OpenFindings(_))) => {
             let errors = vec![FieldError::new("findings", e.to_string())];
@@ -1070,7 +1263,10 @@ async fn reopen(
     csrf_ok(&state, &headers, &user, &form)?;
     let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
     match super::reopen(&state.db, &draft, &user.staff.id, now()).await {
-        Ok(()) => Ok(see_other(&format!("{}?done=reopened", draft_href(&case, &draft.id)))),
+        Ok(()) => Ok(see_other(&format!(
+            "{}?done=reopened",
+            draft_href(&case, &draft.id)
+        ))),
         Err(e) => flow_refusal(e),
     }
 }
@@ -1106,7 +1302,11 @@ async fn withdraw_page(
 }
 
 fn withdraw_form(user: &StaffUser, case: &Case, draft: &Draft, errors: &[FieldError]) -> Response {
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let error = errors.first();
     views::page_with_status(
         user,
@@ -1148,13 +1348,19 @@ async fn withdraw(
     match super::withdraw(&state.db, &draft, &user.staff, form.get("reason"), now()).await {
         Ok(()) => {
             state.sync_wake.notify_one();
-            Ok(see_other(&format!("{}?done=withdrawn", draft_href(&case, &draft.id))))
+            Ok(see_other(&format!(
+                "{}?done=withdrawn",
+                draft_href(&case, &draft.id)
+            )))
         }
         Err(FlowError::NoReason) => Ok(withdraw_form(
             &user,
             &case,
             &draft,
-            &[FieldError::new("reason", "Give the reason for withdrawing it (500 characters at most)")],
+            &[FieldError::new(
+                "reason",
+                "Give the reason for withdrawing it (500 characters at most)",
+            )],
         )),
         Err(e) => flow_refusal(e),
     }
@@ -1177,7 +1383,12 @@ async fn approvals(State(state): State<AppState>, user: StaffUser) -> Result<Res
     for d in &waiting {
         let case = case_by_id(&state, d.case_id).await?;
         let family = family(&state, d.case_id).await?;
-        rows.push((d, case, names(&family, &d.audience), staff_name(&state, &d.author_id).await?));
+        rows.push((
+            d,
+            case,
+            names(&family, &d.audience),
+            staff_name(&state, &d.author_id).await?,
+        ));
     }
     Ok(views::page(
         &user,
@@ -1209,7 +1420,9 @@ async fn approvals(State(state): State<AppState>, user: StaffUser) -> Result<Res
 
 async fn approvable(state: &AppState, user: &StaffUser, id: &str) -> Result<(Case, Draft)> {
     require_manager(user)?;
-    let draft = super::load(&state.db, id).await?.ok_or(BridgeError::NotFound)?;
+    let draft = super::load(&state.db, id)
+        .await?
+        .ok_or(BridgeError::NotFound)?;
     let case = case_by_id(state, draft.case_id).await?;
     // Managers see every case; the scoping is still the one rule.
     access::case_for(&state.db, &user.staff, &case.reference)
@@ -1227,16 +1440,23 @@ async fn approval_page(
     approval_view(&state, &user, &case, &draft, &[]).await
 }
 
-async fn approval_view(state: &AppState, user: &StaffUser, case: &Case, draft: &Draft, errors: &[FieldError]) -> Result<Response> {
+async fn approval_view(
+    state: &AppState,
+    user: &StaffUser,
+    case: &Case,
+    draft: &Draft,
+    errors: &[FieldError],
+) -> Result<Response> {
     let checked = super::check(&state.db, draft).await?;
     let author = staff_name(state, &draft.author_id).await?;
     let readers = names(&checked.family, &draft.audience);
     let decided_by: HashMap<String, (String, i64)> = {
-        let rows: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT finding_key, decided_by, decided_at FROM redactions WHERE draft_id = $1")
-                .bind(&draft.id)
-                .fetch_all(&state.db.pool)
-                .await?;
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT finding_key, decided_by, decided_at FROM redactions WHERE draft_id = $1",
+        )
+        .bind(&draft.id)
+        .fetch_all(&state.db.pool)
+        .await?;
         let mut out = HashMap::new();
         let mut names_cache: HashMap<String, String> = HashMap::new();
         for (key, by, at) in rows {
@@ -1248,8 +1468,17 @@ async fn approval_view(state: &AppState, user: &StaffUser, case: &Case, draft: &
         out
     };
     let blocked = rules::can_approve(&user.staff, &draft.author_id, draft.status).err();
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
-    let field_error = |f: &str| errors.iter().find(|e| e.field == f).map(|e| e.message.clone());
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    let field_error = |f: &str| {
+        errors
+            .iter()
+            .find(|e| e.field == f)
+            .map(|e| e.message.clone())
+    };
     let audience_ids: HashSet<i64> = draft.audience.iter().copied().collect();
     Ok(views::page_with_status(
         user,
@@ -1353,7 +1582,10 @@ async fn approve(
         match rules::parse_when(form.get("publish_at")) {
             Some(at) if at > now => Some(at),
             _ => {
-                let errors = vec![FieldError::new("publish_at", "Enter a time in the future, like 2026-12-01T09:30")];
+                let errors = vec![FieldError::new(
+                    "publish_at",
+                    "Enter a time in the future, like 2026-12-01T09:30",
+                )];
                 return approval_view(&state, &user, &case, &draft, &errors).await;
             }
         }
@@ -1365,8 +1597,15 @@ async fn approve(
             if matches!(sent, Sent::Published(_)) {
                 state.sync_wake.notify_one();
             }
-            let done = if matches!(sent, Sent::Held(_)) { "held" } else { "published" };
-            Ok(see_other(&format!("{}?done={done}", draft_href(&case, &draft.id))))
+            let done = if matches!(sent, Sent::Held(_)) {
+                "held"
+            } else {
+                "published"
+            };
+            Ok(see_other(&format!(
+                "{}?done={done}",
+                draft_href(&case, &draft.id)
+            )))
         }
         Err(e) => flow_refusal(e),
     }
@@ -1385,7 +1624,10 @@ async fn return_draft(
     match super::return_draft(&state.db, &draft, &user.staff, form.get("reason"), now()).await {
         Ok(()) => Ok(see_other("/approvals")),
         Err(FlowError::NoReason) => {
-            let errors = vec![FieldError::new("reason", "Give the reason for returning it (500 characters at most)")];
+            let errors = vec![FieldError::new(
+                "reason",
+                "Give the reason for returning it (500 characters at most)",
+            )];
             approval_view(&state, &user, &case, &draft, &errors).await
         }
         Err(e) => flow_refusal(e),

@@ -340,16 +340,23 @@ fn fold(text: &str) -> String {
 
 /// The family member (not in the audience) a `person` finding names, when it
 /// names exactly one.
-pub fn person_of(finding: &Finding, family: &[FamilyMember], audience: &HashSet<i64>) -> Option<i64> {
+pub fn person_of(
+    finding: &Finding,
+    family: &[FamilyMember],
+    audience: &HashSet<i64>,
+) -> Option<i64> {
     if finding.kind != FindingKind::Person {
         return None;
     }
     let said = fold(&finding.text);
-    let mut found = family.iter().filter(|p| !audience.contains(&p.id)).filter(|p| {
-        fold(&p.name) == said
-            || p.aliases.iter().any(|a| fold(a) == said)
-            || p.name.split_whitespace().any(|w| fold(w) == said)
-    });
+    let mut found = family
+        .iter()
+        .filter(|p| !audience.contains(&p.id))
+        .filter(|p| {
+            fold(&p.name) == said
+                || p.aliases.iter().any(|a| fold(a) == said)
+                || p.name.split_whitespace().any(|w| fold(w) == said)
+        });
     let first = found.next()?;
     found.next().is_none().then_some(first.id)
 }
@@ -446,7 +453,11 @@ pub enum ApproveError {
     NotSubmitted,
 }
 
-pub fn can_approve(approver: &StaffMember, author_id: &str, status: Status) -> Result<(), ApproveError> {
+pub fn can_approve(
+    approver: &StaffMember,
+    author_id: &str,
+    status: Status,
+) -> Result<(), ApproveError> {
     if !approver.has(Role::Manager) {
         return Err(ApproveError::NotManager);
     }
@@ -486,11 +497,22 @@ pub fn reader_age(text: &str) -> Result<Option<u32>, &'static str> {
 pub fn parse_when(text: &str) -> Option<i64> {
     let text = text.trim().replace(' ', "T");
     let (date, time) = text.split_once('T')?;
-    let date = time::Date::parse(date, time::macros::format_description!("[year]-[month]-[day]")).ok()?;
-    let time = time::Time::parse(time, time::macros::format_description!("[hour]:[minute]:[second]"))
-        .or_else(|_| time::Time::parse(time, time::macros::format_description!("[hour]:[minute]")))
-        .ok()?;
-    Some(time::PrimitiveDateTime::new(date, time).assume_utc().unix_timestamp())
+    let date = time::Date::parse(
+        date,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    let time = time::Time::parse(
+        time,
+        time::macros::format_description!("[hour]:[minute]:[second]"),
+    )
+    .or_else(|_| time::Time::parse(time, time::macros::format_description!("[hour]:[minute]")))
+    .ok()?;
+    Some(
+        time::PrimitiveDateTime::new(date, time)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 /// A time as the publication-time field shows it.
@@ -498,8 +520,10 @@ pub fn format_when(at: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(at)
         .ok()
         .and_then(|t| {
-            t.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"))
-                .ok()
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second]"
+            ))
+            .ok()
         })
         .unwrap_or_default()
 }
@@ -510,10 +534,30 @@ mod tests {
 
     fn family() -> Vec<FamilyMember> {
         vec![
-            FamilyMember { id: 1, name: "Ellie Carter".into(), aliases: vec!["Els".into()], role: "child".into() },
-            FamilyMember { id: 2, name: "Sarah Carter".into(), aliases: vec!["Mum".into()], role: "parent".into() },
-            FamilyMember { id: 3, name: "Daniel Brooks".into(), aliases: vec!["Dan".into()], role: "parent".into() },
-            FamilyMember { id: 4, name: "Liam Walsh".into(), aliases: vec![], role: "partner".into() },
+            FamilyMember {
+                id: 1,
+                name: "Ellie Carter".into(),
+                aliases: vec!["Els".into()],
+                role: "child".into(),
+            },
+            FamilyMember {
+                id: 2,
+                name: "Sarah Carter".into(),
+                aliases: vec!["Mum".into()],
+                role: "parent".into(),
+            },
+            FamilyMember {
+                id: 3,
+                name: "Daniel Brooks".into(),
+                aliases: vec!["Dan".into()],
+                role: "parent".into(),
+            },
+            FamilyMember {
+                id: 4,
+                name: "Liam Walsh".into(),
+                aliases: vec![],
+                role: "partner".into(),
+            },
         ]
     }
 
@@ -563,7 +607,11 @@ mod tests {
     #[test]
     fn keys_survive_edits_elsewhere_but_not_in_the_sentence() {
         let (text, items) = checked("Plan", "Liam Walsh was there.\n\nAll fine.", &[2]);
-        let (text2, items2) = checked("Plan", "A new opening line.\n\nLiam Walsh was there.\n\nAll fine.", &[2]);
+        let (text2, items2) = checked(
+            "Plan",
+            "A new opening line.\n\nLiam Walsh was there.\n\nAll fine.",
+            &[2],
+        );
         assert_ne!(text, text2);
         assert_eq!(items[0].key, items2[0].key);
         let (_, items3) = checked("Plan", "Liam Walsh was not there.", &[2]);
@@ -578,13 +626,25 @@ mod tests {
     fn nothing_open_may_be_submitted() {
         let (_, mut items) = checked("Plan", "Liam Walsh phoned on 07700 900123.", &[2]);
         assert_eq!(items.len(), 2);
-        assert_eq!(can_submit(Status::Draft, &items, 1), Err(SubmitError::OpenFindings(2)));
+        assert_eq!(
+            can_submit(Status::Draft, &items, 1),
+            Err(SubmitError::OpenFindings(2))
+        );
         items[0].decision = Some(Decision::Redact);
-        assert_eq!(can_submit(Status::Draft, &items, 1), Err(SubmitError::OpenFindings(1)));
+        assert_eq!(
+            can_submit(Status::Draft, &items, 1),
+            Err(SubmitError::OpenFindings(1))
+        );
         items[1].decision = Some(Decision::Keep("the office number".into()));
         assert_eq!(can_submit(Status::Draft, &items, 1), Ok(()));
-        assert_eq!(can_submit(Status::Draft, &items, 0), Err(SubmitError::NoAudience));
-        assert_eq!(can_submit(Status::Submitted, &items, 1), Err(SubmitError::NotEditable));
+        assert_eq!(
+            can_submit(Status::Draft, &items, 0),
+            Err(SubmitError::NoAudience)
+        );
+        assert_eq!(
+            can_submit(Status::Submitted, &items, 1),
+            Err(SubmitError::NotEditable)
+        );
         assert_eq!(can_submit(Status::Returned, &items, 1), Ok(()));
     }
 
@@ -601,14 +661,21 @@ mod tests {
                 _ => Decision::Redact,
             });
         }
-        let (title, body) = published("Plan for Liam", "Sarah lives at 14 Willow Crescent, Riverside RV4 2QT with Liam Walsh.", &items);
+        let (title, body) = published(
+            "Plan for Liam",
+            "Sarah lives at 14 Willow Crescent, Riverside RV4 2QT with Liam Walsh.",
+            &items,
+        );
         assert_eq!(title, "Plan for [removed: this is about someone else]");
         assert_eq!(
             body,
             "Sarah lives at \\[removed: an address that is kept private\\] with \\[removed: this is about someone else\\]."
         );
         let html = content::render::markdown_to_safe_html(&body);
-        assert!(html.contains("[removed: an address that is kept private]"), "{html}");
+        assert!(
+            html.contains("[removed: an address that is kept private]"),
+            "{html}"
+        );
         assert!(!html.contains("Willow") && !html.contains("Liam"));
         assert!(!html.contains("<a"));
     }
@@ -622,13 +689,21 @@ mod tests {
         }
         let (_, out) = published("T", body, &items);
         let html = content::render::markdown_to_safe_html(&out);
-        assert!(html.contains("[removed: this is about someone else](see notes)"), "{html}");
+        assert!(
+            html.contains("[removed: this is about someone else](see notes)"),
+            "{html}"
+        );
     }
 
     #[test]
     fn a_person_is_recognised_by_name_alias_or_part() {
         let audience: HashSet<i64> = [1].into();
-        let f = |text: &str| Finding { kind: FindingKind::Person, start: 0, end: text.len(), text: text.into() };
+        let f = |text: &str| Finding {
+            kind: FindingKind::Person,
+            start: 0,
+            end: text.len(),
+            text: text.into(),
+        };
         assert_eq!(person_of(&f("Liam"), &family(), &audience), Some(4));
         assert_eq!(person_of(&f("Liam Walsh's"), &family(), &audience), Some(4));
         assert_eq!(person_of(&f("Dan"), &family(), &audience), Some(3));
@@ -645,17 +720,32 @@ mod tests {
         let practitioner = member("priya", &[Role::Practitioner]);
         let both = member("kim", &[Role::Practitioner, Role::Manager]);
         assert_eq!(can_approve(&manager, "priya", Status::Submitted), Ok(()));
-        assert_eq!(can_approve(&practitioner, "kim", Status::Submitted), Err(ApproveError::NotManager));
-        assert_eq!(can_approve(&both, "kim", Status::Submitted), Err(ApproveError::OwnDraft));
-        assert_eq!(can_approve(&manager, "priya", Status::Draft), Err(ApproveError::NotSubmitted));
-        assert_eq!(can_approve(&manager, "priya", Status::Published), Err(ApproveError::NotSubmitted));
+        assert_eq!(
+            can_approve(&practitioner, "kim", Status::Submitted),
+            Err(ApproveError::NotManager)
+        );
+        assert_eq!(
+            can_approve(&both, "kim", Status::Submitted),
+            Err(ApproveError::OwnDraft)
+        );
+        assert_eq!(
+            can_approve(&manager, "priya", Status::Draft),
+            Err(ApproveError::NotSubmitted)
+        );
+        assert_eq!(
+            can_approve(&manager, "priya", Status::Published),
+            Err(ApproveError::NotSubmitted)
+        );
     }
 
     #[test]
     fn who_may_withdraw() {
         let ig = member("grace", &[Role::IgOfficer]);
         let other = member("sam", &[Role::Practitioner]);
-        assert!(can_withdraw(&member("priya", &[Role::Practitioner]), "priya"));
+        assert!(can_withdraw(
+            &member("priya", &[Role::Practitioner]),
+            "priya"
+        ));
         assert!(can_withdraw(&member("tom", &[Role::Manager]), "priya"));
         assert!(can_withdraw(&ig, "priya"));
         assert!(!can_withdraw(&other, "priya"));
@@ -673,7 +763,10 @@ mod tests {
 
     #[test]
     fn reasons_ages_and_times() {
-        assert_eq!(keep_reason("  it is his own number "), Some("it is his own number".into()));
+        assert_eq!(
+            keep_reason("  it is his own number "),
+            Some("it is his own number".into())
+        );
         assert_eq!(keep_reason("   "), None);
         assert_eq!(keep_reason(&"x".repeat(MAX_REASON + 1)), None);
         assert_eq!(reader_age(""), Ok(None));
