@@ -121,7 +121,9 @@ impl Bridge {
                 .merge(auth::staff_routes())
                 .merge(invitations::routes(&state))
                 .merge(admin::routes())
-                .merge(publishing::routes(publishing::Settings { approval_kinds: config.approval_kinds.clone() }))
+                .merge(publishing::routes(publishing::Settings {
+                    approval_kinds: config.approval_kinds.clone(),
+                }))
                 .merge(api::router())
                 .merge(content::web::common_routes())
                 .fallback(pages::not_found)
