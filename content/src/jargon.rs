@@ -15,12 +15,12 @@
 //! Finding is one pass over the words of the text, walking a small trie of
 //! the glossary's words.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 
-use crate::check::tokens::{self, fold, Gap};
+use crate::check::tokens::{self, fold, FastMap, FastSet, Gap, Words};
 
 /// A glossary term found in a text.
 #[derive(Deserialize, Serialize, Clone, Debug, PartialEq, Eq)]
@@ -81,7 +81,10 @@ enum Key {
 
 #[derive(Default, Debug)]
 struct Node {
-    children: HashMap<Key, usize>,
+    /// Children by a word in capitals, exactly as written.
+    exact: FastMap<String, usize>,
+    /// Children by any other word, folded.
+    folded: FastMap<String, usize>,
     /// The entry this node completes, if any.
     entry: Option<usize>,
 }
@@ -91,8 +94,8 @@ struct Node {
 pub struct Glossary {
     entries: Vec<Entry>,
     nodes: Vec<Node>,
-    unless_next: Vec<HashSet<String>>,
-    unless_prev: Vec<HashSet<String>>,
+    unless_next: Vec<FastSet<String>>,
+    unless_prev: Vec<FastSet<String>>,
 }
 
 /// The glossary shipped with FamilyStory.
@@ -162,12 +165,19 @@ impl Glossary {
                 }
                 let mut node = 0;
                 for k in keys {
-                    node = match g.nodes[node].children.get(&k) {
+                    let existing = match &k {
+                        Key::Exact(w) => g.nodes[node].exact.get(w),
+                        Key::Folded(w) => g.nodes[node].folded.get(w),
+                    };
+                    node = match existing {
                         Some(&n) => n,
                         None => {
                             g.nodes.push(Node::default());
                             let n = g.nodes.len() - 1;
-                            g.nodes[node].children.insert(k, n);
+                            match k {
+                                Key::Exact(w) => g.nodes[node].exact.insert(w, n),
+                                Key::Folded(w) => g.nodes[node].folded.insert(w, n),
+                            };
                             n
                         }
                     };
@@ -181,6 +191,12 @@ impl Glossary {
             g.entries.push(entry);
         }
         Ok(g)
+    }
+
+    /// True when `word`, exactly as written, is one of the glossary's words in
+    /// capitals (`ICPC`, `CP`, `IRO`).
+    pub fn is_acronym(&self, word: &str) -> bool {
+        self.nodes[0].exact.contains_key(word)
     }
 
     /// The number of entries (main terms; variants are not counted).
@@ -215,29 +231,24 @@ impl Glossary {
     /// Every glossary term in `text`, left to right, longest first, not
     /// overlapping.
     pub fn find(&self, text: &str) -> Vec<JargonHit> {
-        let toks = tokens::tokenize(text);
-        let n = toks.len();
+        let words = Words::new(text);
+        let n = words.tokens.len();
         let mut hits = Vec::new();
-        // Folded form of each token, made lazily once.
-        let folded: Vec<String> = toks.iter().map(|t| fold(t.name(text))).collect();
+        let mut stack = Vec::new();
         let mut i = 0;
         while i < n {
-            match self.longest_at(text, &toks, &folded, i) {
-                Some((last, entry, end)) => {
-                    if self.allowed(text, &toks, &folded, i, last, entry) {
-                        let e = &self.entries[entry];
-                        hits.push(JargonHit {
-                            term: e.term.clone(),
-                            start: toks[i].start,
-                            end,
-                            plain: e.plain.clone(),
-                        });
-                        i = last + 1;
-                    } else {
-                        i += 1;
-                    }
+            match self.longest_at(&words, i, &mut stack) {
+                Some((last, entry, end)) if self.allowed(&words, i, last, entry) => {
+                    let e = &self.entries[entry];
+                    hits.push(JargonHit {
+                        term: e.term.clone(),
+                        start: words.tokens[i].start,
+                        end,
+                        plain: e.plain.clone(),
+                    });
+                    i = last + 1;
                 }
-                None => i += 1,
+                _ => i += 1,
             }
         }
         hits
@@ -246,59 +257,52 @@ impl Glossary {
     /// The longest term starting at token `i`: (last token, entry, end offset).
     fn longest_at(
         &self,
-        text: &str,
-        toks: &[tokens::Token],
-        folded: &[String],
+        words: &Words,
         i: usize,
+        stack: &mut Vec<(usize, usize)>,
     ) -> Option<(usize, usize, usize)> {
+        let toks = &words.tokens;
         let mut best = None;
-        // Depth-first over at most two keys per word (exact and folded).
-        let mut stack: Vec<(usize, usize)> = vec![(0, i)];
+        // Depth-first over at most a few keys per word (exact, folded, plural).
+        stack.clear();
+        stack.push((0, i));
         while let Some((node, j)) = stack.pop() {
             if j >= toks.len() {
                 continue;
             }
-            if j > i {
-                let prev = &toks[j - 1];
-                if prev.is_possessive() || tokens::gap(text, prev.end, toks[j].start) != Gap::Space
-                {
-                    continue;
-                }
+            if j > i && (toks[j - 1].is_possessive() || words.gap_after(j - 1) != Gap::Space) {
+                continue;
             }
-            let word = toks[j].name(text);
-            let mut forms: Vec<(Key, usize)> = vec![
-                (Key::Exact(word.to_string()), toks[j].name_end),
-                (Key::Folded(folded[j].clone()), toks[j].name_end),
+            let word = words.name(j);
+            let f = words.key(j);
+            // (key, exact?, plural?): plurals only at the end of a term.
+            let mut forms: [(Option<&str>, bool, bool); 5] = [
+                (Some(word), true, false),
+                (Some(f), false, false),
+                (None, true, true),
+                (None, false, true),
+                (None, false, true),
             ];
-            // Plurals: placements, IROs, conferences.
-            if let Some(stem) = word.strip_suffix('s') {
-                if !stem.is_empty() {
-                    forms.push((Key::Exact(stem.to_string()), toks[j].name_end));
-                    forms.push((
-                        Key::Folded(folded[j][..folded[j].len() - 1].to_string()),
-                        toks[j].name_end,
-                    ));
-                }
-                if let Some(stem2) = word.strip_suffix("es") {
-                    if !stem2.is_empty() {
-                        forms.push((Key::Folded(fold(stem2)), toks[j].name_end));
-                    }
-                }
+            if word.len() > 1 {
+                forms[2].0 = word.strip_suffix('s');
             }
-            for (k, form_end) in forms {
-                if let Some(&child) = self.nodes[node].children.get(&k) {
-                    // Plural forms only count at the end of a term.
-                    let plural = match &k {
-                        Key::Exact(s) => s.len() < word.len(),
-                        Key::Folded(s) => s.len() < folded[j].len(),
-                    };
+            if f.len() > 1 {
+                forms[3].0 = f.strip_suffix('s');
+            }
+            if f.len() > 2 {
+                forms[4].0 = f.strip_suffix("es");
+            }
+            for (key, exact, plural) in forms {
+                let Some(key) = key else { continue };
+                let map = if exact {
+                    &self.nodes[node].exact
+                } else {
+                    &self.nodes[node].folded
+                };
+                if let Some(&child) = map.get(key) {
                     if let Some(entry) = self.nodes[child].entry {
-                        let better = match best {
-                            None => true,
-                            Some((last, _, _)) => j > last,
-                        };
-                        if better {
-                            best = Some((j, entry, form_end));
+                        if best.is_none_or(|(last, _, _)| j > last) {
+                            best = Some((j, entry, toks[j].name_end));
                         }
                     }
                     if !plural {
@@ -310,25 +314,20 @@ impl Glossary {
         best
     }
 
-    fn allowed(
-        &self,
-        text: &str,
-        toks: &[tokens::Token],
-        folded: &[String],
-        first: usize,
-        last: usize,
-        entry: usize,
-    ) -> bool {
-        let next_ok = self.unless_next[entry].is_empty()
-            || last + 1 >= toks.len()
-            || tokens::gap(text, toks[last].end, toks[last + 1].start) == Gap::Break
-            || !self.unless_next[entry].contains(&folded[last + 1]);
-        let prev_ok = self.unless_prev[entry].is_empty()
+    fn allowed(&self, words: &Words, first: usize, last: usize, entry: usize) -> bool {
+        let n = words.tokens.len();
+        let next = &self.unless_next[entry];
+        let prev = &self.unless_prev[entry];
+        let next_ok = next.is_empty()
+            || last + 1 >= n
+            || words.gap_after(last) == Gap::Break
+            || !next.contains(words.key(last + 1));
+        let prev_ok = prev.is_empty()
             || first == 0
-            || tokens::gap(text, toks[first - 1].end, toks[first].start) == Gap::Break
-            || !(self.unless_prev[entry].contains(&folded[first - 1])
-                || (self.unless_prev[entry].contains("<number>")
-                    && folded[first - 1].chars().any(|c| c.is_ascii_digit())));
+            || words.gap_after(first - 1) == Gap::Break
+            || !(prev.contains(words.key(first - 1))
+                || (prev.contains("<number>")
+                    && words.key(first - 1).chars().any(|c| c.is_ascii_digit())));
         next_ok && prev_ok
     }
 }

@@ -87,9 +87,13 @@ pub fn text_stats(text: &str) -> TextStats {
         if t.start < skip_until {
             continue;
         }
-        if let Some(end) = url_or_email_end(text, t.start) {
-            skip_until = end;
-            continue;
+        // Only a word followed by ':', '.' or '@' can start a web or email
+        // address ("https:", "www.", "someone@").
+        if matches!(text.as_bytes().get(t.end), Some(b':' | b'.' | b'@')) {
+            if let Some(end) = url_or_email_end(text, t.start) {
+                skip_until = end;
+                continue;
+            }
         }
         let word = t.full(text);
         if !word.chars().any(char::is_alphabetic) {
@@ -183,9 +187,26 @@ fn ends_sentence(text: &str, prev: &Token, gap: &str) -> bool {
 /// The number of syllables in an English word (a rule-based estimate).
 pub fn syllables(word: &str) -> usize {
     // Acronyms are read a letter at a time: NHS, IRO, ICPC.
-    let letters: Vec<char> = word.chars().filter(|c| c.is_alphabetic()).collect();
-    if letters.len() >= 2 && letters.len() <= 5 && letters.iter().all(|c| c.is_uppercase()) {
-        return letters.len();
+    let mut letters = 0;
+    let mut all_upper = true;
+    for c in word.chars() {
+        if c.is_alphabetic() {
+            letters += 1;
+            all_upper &= c.is_uppercase();
+        }
+    }
+    if (2..=5).contains(&letters) && all_upper {
+        return letters;
+    }
+    if word.is_ascii() && !word.contains('-') && word.len() <= 32 {
+        // The common case, without allocating.
+        let mut buf = [0u8; 32];
+        let mut len = 0;
+        for b in word.bytes().filter(u8::is_ascii_alphabetic) {
+            buf[len] = b.to_ascii_lowercase();
+            len += 1;
+        }
+        return syllables_bytes(&buf[..len]);
     }
     let folded = tokens::fold(word);
     // Each part of a hyphenated word separately.
@@ -210,13 +231,18 @@ fn syllables_lower(word: &str) -> usize {
         .filter(|b| b.is_ascii_alphabetic())
         .map(|b| b.to_ascii_lowercase())
         .collect();
+    syllables_bytes(&w)
+}
+
+/// Syllables of a word given as lower-case ASCII letters.
+fn syllables_bytes(w: &[u8]) -> usize {
     if w.is_empty() {
         return 1;
     }
     if w.len() <= 3 {
         return 1;
     }
-    if let Some(n) = exception(&w) {
+    if let Some(n) = exception(w) {
         return n;
     }
     let mut end = w.len();

@@ -257,6 +257,9 @@ fn not_unknown_people() {
     expect_none("It is hope that matters. Mark the date.");
     expect_none("Mum said I could go.");
     expect_none("THE REVIEW WILL BE IN MAY");
+    expect_none("Mum called Childline and then the NSPCC.");
+    expect_none("A meeting called ICPC was held on 3 Jan 2026.");
+    expect_one("Mum called Tyler.", UnknownPerson, "Tyler");
     expect_one("WILL said no.", Person, "WILL");
 }
 

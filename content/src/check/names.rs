@@ -5,16 +5,16 @@
 //! Both run over the word tokens of the text once, with hash look-ups per
 //! token, so the cost is linear in the text whatever the number of people.
 
-use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
-use super::tokens::{caps, fold_into, gap, is_capitalised, Caps, Gap, Token};
+pub use super::tokens::Words;
+use super::tokens::{caps, is_capitalised, Caps, FastMap, FastSet, Gap};
 use super::{CasePerson, Role};
 
 // ---------------------------------------------------------------------------
 // Word lists
 
-fn word_set(data: &'static str) -> HashSet<String> {
+fn word_set(data: &'static str) -> FastSet<String> {
     data.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -23,21 +23,21 @@ fn word_set(data: &'static str) -> HashSet<String> {
 }
 
 /// Common UK given names (`check/data/given_names.txt`), folded.
-pub fn given_names() -> &'static HashSet<String> {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+pub fn given_names() -> &'static FastSet<String> {
+    static SET: OnceLock<FastSet<String>> = OnceLock::new();
     SET.get_or_init(|| word_set(include_str!("data/given_names.txt")))
 }
 
 /// Names that are also ordinary words (`check/data/common_words.txt`), folded.
-pub fn common_words() -> &'static HashSet<String> {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+pub fn common_words() -> &'static FastSet<String> {
+    static SET: OnceLock<FastSet<String>> = OnceLock::new();
     SET.get_or_init(|| word_set(include_str!("data/common_words.txt")))
 }
 
 /// Given names flagged as unknown people only after a cue: the common words
 /// and `check/data/cue_only_names.txt`, folded.
-pub fn cue_only_names() -> &'static HashSet<String> {
-    static SET: OnceLock<HashSet<String>> = OnceLock::new();
+pub fn cue_only_names() -> &'static FastSet<String> {
+    static SET: OnceLock<FastSet<String>> = OnceLock::new();
     SET.get_or_init(|| {
         let mut set = word_set(include_str!("data/cue_only_names.txt"));
         set.extend(common_words().iter().cloned());
@@ -45,7 +45,7 @@ pub fn cue_only_names() -> &'static HashSet<String> {
     })
 }
 
-fn static_set(words: &'static [&'static str]) -> HashSet<&'static str> {
+fn static_set(words: &'static [&'static str]) -> FastSet<&'static str> {
     words.iter().copied().collect()
 }
 
@@ -474,6 +474,24 @@ const STOP_WORDS: &[&str] = &[
     "anyone",
     "nobody",
     "everyone",
+    // Services and organisations, often after "called" (phoned).
+    "childline",
+    "nspcc",
+    "samaritans",
+    "refuge",
+    "barnardo's",
+    "barnardos",
+    "cafcass",
+    "ofsted",
+    "shelter",
+    "kooth",
+    "camhs",
+    "ambulance",
+    "housing",
+    "emergency",
+    "duty",
+    "helpline",
+    "women's",
 ];
 
 /// Words after a given name that make it a place, not a person:
@@ -613,14 +631,14 @@ const MONTH_BEFORE: &[&str] = &[
 ];
 
 struct Lists {
-    relation: HashSet<&'static str>,
-    professional: HashSet<&'static str>,
-    things: HashSet<&'static str>,
-    stop: HashSet<&'static str>,
-    place: HashSet<&'static str>,
-    pronouns: HashSet<&'static str>,
-    months: HashSet<&'static str>,
-    month_before: HashSet<&'static str>,
+    relation: FastSet<&'static str>,
+    professional: FastSet<&'static str>,
+    things: FastSet<&'static str>,
+    stop: FastSet<&'static str>,
+    place: FastSet<&'static str>,
+    pronouns: FastSet<&'static str>,
+    months: FastSet<&'static str>,
+    month_before: FastSet<&'static str>,
 }
 
 fn lists() -> &'static Lists {
@@ -640,35 +658,7 @@ fn lists() -> &'static Lists {
 // ---------------------------------------------------------------------------
 // The text, tokenised and folded once
 
-/// The tokens of a text with their folded name keys.
-pub struct Words<'t> {
-    pub text: &'t str,
-    pub tokens: Vec<Token>,
-    /// `fold(token.name(text))` for each token.
-    pub keys: Vec<String>,
-}
-
-impl<'t> Words<'t> {
-    pub fn new(text: &'t str) -> Self {
-        let tokens = super::tokens::tokenize(text);
-        let mut keys = Vec::with_capacity(tokens.len());
-        let mut buf = String::new();
-        for t in &tokens {
-            fold_into(t.name(text), &mut buf);
-            keys.push(buf.clone());
-        }
-        Words { text, tokens, keys }
-    }
-
-    fn name(&self, i: usize) -> &'t str {
-        self.tokens[i].name(self.text)
-    }
-
-    /// What lies between token `i` and token `i + 1`.
-    fn gap_after(&self, i: usize) -> Gap {
-        gap(self.text, self.tokens[i].end, self.tokens[i + 1].start)
-    }
-
+impl Words<'_> {
     /// True when token `i` starts a sentence (or a line, heading or list item).
     fn sentence_start(&self, i: usize) -> bool {
         let before = &self.text[..self.tokens[i].start];
@@ -705,8 +695,8 @@ struct Pattern {
 
 /// An index of the names of the people of one case.
 pub struct People {
-    vocab: HashMap<String, u32>,
-    patterns: HashMap<Vec<u32>, Pattern>,
+    vocab: FastMap<String, u32>,
+    patterns: FastMap<Vec<u32>, Pattern>,
     max_len: usize,
 }
 
@@ -778,8 +768,8 @@ fn name_words(name: &str) -> Vec<Vec<Vec<String>>> {
 impl People {
     pub fn new(people: &[CasePerson]) -> Self {
         let mut index = People {
-            vocab: HashMap::new(),
-            patterns: HashMap::new(),
+            vocab: FastMap::default(),
+            patterns: FastMap::default(),
             max_len: 0,
         };
         for (pi, person) in people.iter().enumerate() {
@@ -845,10 +835,8 @@ impl People {
             return out;
         }
         let n = words.tokens.len();
-        let ids: Vec<Option<u32>> = words
-            .keys
-            .iter()
-            .map(|k| self.vocab.get(k.as_str()).copied())
+        let ids: Vec<Option<u32>> = (0..n)
+            .map(|i| self.vocab.get(words.key(i)).copied())
             .collect();
         let mut key: Vec<u32> = Vec::with_capacity(self.max_len);
         let mut i = 0;
@@ -915,7 +903,7 @@ fn form_rank(f: Form) -> u8 {
 /// word: a modal verb starting a question ("Will you"), a month next to a
 /// number ("3 May", "May 2024").
 fn single_word_ok(words: &Words, i: usize) -> bool {
-    let key = words.keys[i].as_str();
+    let key = words.key(i);
     if !common_words().contains(key) {
         return true;
     }
@@ -938,13 +926,14 @@ fn single_word_ok(words: &Words, i: usize) -> bool {
         && words.sentence_start(i)
         && i + 1 < n
         && words.gap_after(i) == Gap::Space
-        && l.pronouns.contains(words.keys[i + 1].as_str())
+        && l.pronouns.contains(words.key(i + 1))
     {
         return false;
     }
     if l.months.contains(key) {
         let number = |j: usize| {
-            words.keys[j]
+            words
+                .key(j)
                 .trim_end_matches(|c: char| c.is_alphabetic())
                 .chars()
                 .next()
@@ -958,11 +947,11 @@ fn single_word_ok(words: &Words, i: usize) -> bool {
         }
         // "in May", "early June", "by the end of April".
         if i > 0 && !words.tokens[i].is_possessive() && words.gap_after(i - 1) == Gap::Space {
-            let prev = words.keys[i - 1].as_str();
+            let prev = words.key(i - 1);
             let of_month = prev == "of"
                 && i > 1
                 && matches!(
-                    words.keys[i - 2].as_str(),
+                    words.key(i - 2),
                     "end" | "beginning" | "middle" | "start" | "month"
                 );
             if of_month || l.month_before.contains(prev) {
@@ -980,7 +969,7 @@ fn followed_by_place(words: &Words, i: usize) -> bool {
         && !words.tokens[i].is_possessive()
         && words.gap_after(i) == Gap::Space
         && is_capitalised(words.name(i + 1))
-        && lists().place.contains(words.keys[i + 1].as_str())
+        && lists().place.contains(words.key(i + 1))
 }
 
 // ---------------------------------------------------------------------------
@@ -1011,7 +1000,7 @@ fn cue_before(words: &Words, i: usize, last_unknown: Option<usize>) -> Cue {
     let l = lists();
     let prev = i - 1;
     let g = words.gap_after(prev);
-    let prev_key = words.keys[prev].as_str();
+    let prev_key = words.key(prev);
     // "Dr. Patel", "Mrs. Walsh": the full stop of a title is not a sentence end.
     let title_dot = g == Gap::Break
         && matches!(
@@ -1038,7 +1027,7 @@ fn cue_before(words: &Words, i: usize, last_unknown: Option<usize>) -> Cue {
         }
     }
     if prev > 0 && words.gap_after(prev - 1) == Gap::Space {
-        let pair = (words.keys[prev - 1].as_str(), prev_key);
+        let pair = (words.key(prev - 1), prev_key);
         if PROFESSIONAL_PAIRS.contains(&pair) {
             return Cue::Professional;
         }
@@ -1055,7 +1044,7 @@ fn cue_before(words: &Words, i: usize, last_unknown: Option<usize>) -> Cue {
             // "a dog called Max", "a game called ..."
             for back in 1..=3 {
                 if let Some(j) = prev.checked_sub(back) {
-                    if l.things.contains(words.keys[j].as_str()) {
+                    if l.things.contains(words.key(j)) {
                         return Cue::None;
                     }
                     if words.gap_after(j) == Gap::Break {
@@ -1085,10 +1074,20 @@ pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
             i += 1;
             continue;
         }
-        let key = words.keys[i].as_str();
+        let key = words.key(i);
         let name = words.name(i);
         let c = caps(name);
+        // Most words: lower case and not a given name.
+        if c == Caps::Lower && !given.contains(key) {
+            i += 1;
+            continue;
+        }
         if c == Caps::Other || l.stop.contains(key) {
+            i += 1;
+            continue;
+        }
+        // Acronyms of the glossary ("a meeting called ICPC") are not names.
+        if c == Caps::Upper && crate::jargon::Glossary::builtin().is_acronym(name) {
             i += 1;
             continue;
         }
@@ -1130,9 +1129,9 @@ pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
                 && !words.tokens[last].is_possessive()
                 && words.gap_after(last) == Gap::Space
                 && is_capitalised(words.name(last + 1))
-                && !l.stop.contains(words.keys[last + 1].as_str())
-                && !l.place.contains(words.keys[last + 1].as_str())
-                && !l.relation.contains(words.keys[last + 1].as_str())
+                && !l.stop.contains(words.key(last + 1))
+                && !l.place.contains(words.key(last + 1))
+                && !l.relation.contains(words.key(last + 1))
             {
                 last += 1;
             }

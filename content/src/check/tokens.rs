@@ -10,7 +10,116 @@
 //! Offsets are UTF-8 byte offsets into the original text, always on char
 //! boundaries. Tokenising is one pass over the text.
 
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
 use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// A fast, non-cryptographic hasher (the "Fx" hash of rustc) for the fixed
+/// word lists and name tables the check looks words up in, many times per
+/// text. The tables' contents come from the glossary, the word lists and the
+/// request's people, so the hash needs no protection against chosen keys.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(FX_SEED);
+    }
+}
+
+impl Hasher for FxHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut buf = [0u8; 8];
+            buf[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(buf));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+pub type FastBuild = BuildHasherDefault<FxHasher>;
+pub type FastMap<K, V> = HashMap<K, V, FastBuild>;
+pub type FastSet<K> = HashSet<K, FastBuild>;
+
+/// The tokens of a text with their folded keys, made in one pass with one
+/// allocation for all the keys.
+pub struct Words<'t> {
+    pub text: &'t str,
+    pub tokens: Vec<Token>,
+    /// The folded keys of all tokens, one after another.
+    folded: String,
+    /// The key of token i is `folded[ends[i - 1]..ends[i]]`.
+    ends: Vec<usize>,
+}
+
+impl<'t> Words<'t> {
+    pub fn new(text: &'t str) -> Self {
+        let tokens = tokenize(text);
+        let mut folded = String::with_capacity(text.len());
+        let mut ends = Vec::with_capacity(tokens.len());
+        for t in &tokens {
+            fold_append(t.name(text), &mut folded);
+            ends.push(folded.len());
+        }
+        Words {
+            text,
+            tokens,
+            folded,
+            ends,
+        }
+    }
+
+    /// The folded key of token `i`: `fold(token.name(text))`.
+    #[inline]
+    pub fn key(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.folded[start..self.ends[i]]
+    }
+
+    /// Token `i` as written, without a possessive ending.
+    #[inline]
+    pub fn name(&self, i: usize) -> &'t str {
+        self.tokens[i].name(self.text)
+    }
+
+    /// What lies between token `i` and token `i + 1`.
+    #[inline]
+    pub fn gap_after(&self, i: usize) -> Gap {
+        gap(self.text, self.tokens[i].end, self.tokens[i + 1].start)
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
@@ -36,8 +145,13 @@ impl Token {
     }
 }
 
+#[inline]
 pub fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric() || c == '_' || is_combining_mark(c)
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric() || c == '_'
+    } else {
+        c.is_alphanumeric() || is_combining_mark(c)
+    }
 }
 
 pub fn is_apostrophe(c: char) -> bool {
@@ -48,36 +162,52 @@ pub fn is_hyphen(c: char) -> bool {
     matches!(c, '-' | '\u{2010}' | '\u{2011}')
 }
 
+/// The character at byte `i` of `text` and its length in bytes.
+#[inline]
+fn char_at(text: &str, i: usize) -> (char, usize) {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        (b as char, 1)
+    } else {
+        let c = text[i..].chars().next().expect("char boundary");
+        (c, c.len_utf8())
+    }
+}
+
 /// Splits `text` into tokens. Linear in the length of the text.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::with_capacity(text.len() / 5);
-    let mut chars = text.char_indices().peekable();
+    let n = text.len();
+    let mut tokens = Vec::with_capacity(n / 6);
     let mut current: Option<usize> = None; // start of the token being read
     let mut prev_word = false;
-    while let Some((i, c)) = chars.next() {
+    let mut i = 0;
+    while i < n {
+        let (c, len) = char_at(text, i);
         if is_word_char(c) {
             if current.is_none() {
                 current = Some(i);
             }
             prev_word = true;
+            i += len;
             continue;
         }
-        if prev_word && (is_apostrophe(c) || is_hyphen(c)) {
-            if let Some(&(_, next)) = chars.peek() {
-                if is_word_char(next) {
-                    // A joiner inside the token.
-                    prev_word = false;
-                    continue;
-                }
+        if prev_word && (is_apostrophe(c) || is_hyphen(c)) && i + len < n {
+            let (next, _) = char_at(text, i + len);
+            if is_word_char(next) {
+                // A joiner inside the token.
+                prev_word = false;
+                i += len;
+                continue;
             }
         }
         if let Some(start) = current.take() {
             tokens.push(make_token(text, start, i));
         }
         prev_word = false;
+        i += len;
     }
     if let Some(start) = current {
-        tokens.push(make_token(text, start, text.len()));
+        tokens.push(make_token(text, start, n));
     }
     tokens
 }
@@ -104,10 +234,15 @@ fn make_token(text: &str, start: usize, end: usize) -> Token {
 /// all hyphens as `-`. Writes into `out` (cleared first) to avoid allocating.
 pub fn fold_into(word: &str, out: &mut String) {
     out.clear();
+    fold_append(word, out);
+}
+
+/// [`fold_into`] without clearing `out` first: appends the folded word.
+pub fn fold_append(word: &str, out: &mut String) {
     if word.is_ascii() {
-        for b in word.bytes() {
-            out.push(b.to_ascii_lowercase() as char);
-        }
+        let start = out.len();
+        out.push_str(word);
+        out[start..].make_ascii_lowercase();
         return;
     }
     for c in word.chars() {
@@ -159,6 +294,22 @@ pub enum Caps {
 }
 
 pub fn caps(word: &str) -> Caps {
+    if word.is_ascii() {
+        let b = word.as_bytes();
+        return match b.first() {
+            None => Caps::Other,
+            Some(f) if !f.is_ascii_alphabetic() => Caps::Other,
+            Some(f) if f.is_ascii_lowercase() => Caps::Lower,
+            Some(_) => {
+                let letters = b.iter().filter(|c| c.is_ascii_alphabetic()).count();
+                if letters >= 2 && !b.iter().any(u8::is_ascii_lowercase) {
+                    Caps::Upper
+                } else {
+                    Caps::Title
+                }
+            }
+        };
+    }
     let mut chars = word.chars().filter(|c| !is_combining_mark(*c));
     let Some(first) = chars.next() else {
         return Caps::Other;
@@ -206,6 +357,9 @@ pub fn gap(text: &str, from: usize, to: usize) -> Gap {
     let between = &text[from..to];
     if between.is_empty() {
         return Gap::Break;
+    }
+    if between == " " {
+        return Gap::Space;
     }
     let mut newlines = 0;
     let mut commas = 0;
