@@ -72,7 +72,7 @@ export async function structureProblems(page, serviceName) {
  */
 export async function autocompleteProblems(page) {
   const fields = await page.evaluate(() =>
-    [...document.querySelectorAll('form input, form select, form textarea')]
+    [...document.querySelectorAll('form input')]
       .filter((el) => !['hidden', 'submit', 'button', 'checkbox', 'radio', 'reset', 'image', 'file'].includes(el.type))
       .filter((el) => !el.closest('[hidden]'))
       .map((el) => ({ id: el.id, name: el.name, type: el.type, autocomplete: el.getAttribute('autocomplete') })),
@@ -127,6 +127,8 @@ export async function keyboardProblems(page) {
       const style = getComputedStyle(el);
       if (style.display === 'none' || style.visibility === 'hidden') continue;
       if (!el.getClientRects().length) continue;
+      // Not rendered (inside a closed <details>, say): not in the tab order, rightly.
+      if (el.checkVisibility && !el.checkVisibility({ contentVisibilityAuto: true })) continue;
       el.setAttribute('data-a11y-index', String(list.length));
       const name = (el.getAttribute('aria-label') || el.textContent || el.value || el.id || el.name || '').trim().replace(/\s+/g, ' ');
       list.push({
@@ -134,6 +136,8 @@ export async function keyboardProblems(page) {
         name: name.slice(0, 60),
         href: el.getAttribute('href'),
         tabindex: tabindex === null ? null : Number(tabindex),
+        // Tab reaches one radio button of a group; the arrow keys the rest.
+        radioGroup: el.type === 'radio' && el.name ? `${el.form ? [...document.forms].indexOf(el.form) : -1}:${el.name}` : null,
       });
     }
     return list;
@@ -234,7 +238,10 @@ export async function keyboardProblems(page) {
       );
     }
   }
-  const missed = focusables.map((_, i) => i).filter((i) => !order.includes(i));
+  const reachedGroups = new Set(order.map((i) => focusables[i].radioGroup).filter(Boolean));
+  const missed = focusables
+    .map((_, i) => i)
+    .filter((i) => !order.includes(i) && !(focusables[i].radioGroup && reachedGroups.has(focusables[i].radioGroup)));
   for (const i of missed) problems.push(`${describe(i)} cannot be reached with Tab`);
   for (let k = 1; k < order.length; k++) {
     if (order[k] < order[k - 1]) {
