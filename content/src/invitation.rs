@@ -4,7 +4,8 @@
 //!
 //! A code is 10 random characters from a 30-character alphabet (about 49
 //! bits) and a check character computed with the Luhn mod N algorithm, which
-//! catches every single wrong character and every swap of two neighbours.
+//! catches every single wrong character and nearly every swap of two
+//! neighbours.
 //! It is shown as `XXXX-XXXX-XXX`; case, spaces and dashes don't matter.
 
 use rand::Rng;
@@ -103,8 +104,9 @@ mod tests {
     }
 
     #[test]
-    fn every_single_typo_and_neighbour_swap_is_caught() {
-        for _ in 0..50 {
+    fn every_single_typo_and_nearly_every_neighbour_swap_is_caught() {
+        let (mut swaps, mut caught) = (0, 0);
+        for _ in 0..200 {
             let code = new_code();
             let bytes = code.as_bytes();
             for i in 0..bytes.len() {
@@ -119,18 +121,23 @@ mod tests {
                 if i + 1 < bytes.len() && bytes[i] != bytes[i + 1] {
                     let mut swapped = bytes.to_vec();
                     swapped.swap(i, i + 1);
-                    assert_eq!(
-                        parse(std::str::from_utf8(&swapped).unwrap()),
-                        Err(CodeError::Typo)
-                    );
+                    swaps += 1;
+                    if parse(std::str::from_utf8(&swapped).unwrap()) == Err(CodeError::Typo) {
+                        caught += 1;
+                    }
                 }
             }
         }
+        // Luhn mod N misses a swap only for a few pairs of characters.
+        assert!(
+            caught * 100 >= swaps * 95,
+            "{caught} of {swaps} swaps caught"
+        );
     }
 
     #[test]
     fn confusable_characters_and_wrong_lengths_are_explained() {
-        assert_eq!(parse("O0I1L-U2345-67"), Err(CodeError::BadCharacter));
+        assert_eq!(parse("O0I1L-U2345-6"), Err(CodeError::BadCharacter));
         assert_eq!(parse("ABC"), Err(CodeError::WrongLength));
         assert_eq!(display("ABCDEFGHJKM"), "ABCD-EFGH-JKM");
     }
