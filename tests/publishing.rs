@@ -212,7 +212,8 @@ async fn new_draft(
     location.rsplit('/').next().unwrap().to_string()
 }
 
-/// Saves a draft's text on the editor.
+/// Saves a draft's text on the editor: every field the form posts.
+#[allow(clippy::too_many_arguments)]
 async fn save(
     desk: &Desk,
     s: &Services,
