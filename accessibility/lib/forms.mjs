@@ -1,6 +1,41 @@
 // The GOV.UK Design System's error pattern, and sending forms the way a
 // keyboard user does.
-import { sleep } from './demo.mjs';
+import fs from 'node:fs';
+import path from 'node:path';
+
+import { demo, sleep } from './demo.mjs';
+
+// The services' sign-in rate limit (familystory demo: a burst of 10, then one
+// more every 6 seconds, per client address) covers these paths. The suite
+// keeps its own count, shared by every test file through a file in the demo's
+// data folder, and waits before it would be refused.
+const LIMITED = [/^\/start$/, /^\/sign-in(\/|$)/, /^\/account\/email/, /^\/enrol\//];
+const BURST = 9;
+const EVERY_MS = 6000;
+
+/** Waits until `cost` more requests to a rate-limited path of `origin` would be allowed. */
+export async function pace(origin, cost = 1) {
+  const file = path.join(demo.dataDir, `a11y-rate-${new URL(origin).port}.json`);
+  for (;;) {
+    let state = { tokens: BURST, at: Date.now() };
+    try {
+      state = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch {}
+    const now = Date.now();
+    const tokens = Math.min(BURST, state.tokens + (now - state.at) / EVERY_MS);
+    if (tokens >= cost) {
+      fs.writeFileSync(file, JSON.stringify({ tokens: tokens - cost, at: now }));
+      return;
+    }
+    await sleep(Math.ceil((cost - tokens) * EVERY_MS) + 100);
+  }
+}
+
+/** Paces a request to `url` if its path is rate limited. */
+export async function paceFor(url, cost = 1) {
+  const u = new URL(url);
+  if (LIMITED.some((re) => re.test(u.pathname))) await pace(u.origin, cost);
+}
 
 /**
  * After a form came back with errors: "Error: " starts the title; an error
@@ -78,6 +113,7 @@ export async function submitWithKeyboard(page, buttonText, { fill = async () => 
     await fill();
     const button = page.locator(`${form} button[type="submit"]:visible`, { hasText: buttonText }).first();
     await button.focus();
+    await paceFor(await button.evaluate((b) => b.form.action));
     const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.keyboard.press('Enter')]);
     if (!(await rateLimited(page))) return response;
     await sleep(7000);
@@ -90,6 +126,7 @@ export async function submitWithKeyboard(page, buttonText, { fill = async () => 
 /** Goes to `url`, waiting out the rate limit if it answers 429. */
 export async function gotoPatiently(page, url) {
   for (let attempt = 0; attempt < 6; attempt++) {
+    await paceFor(url);
     const response = await page.goto(url, { waitUntil: 'load' });
     if (!response || response.status() !== 429) return response;
     await sleep(7000);

@@ -12,7 +12,7 @@ import { addVirtualAuthenticator, launch, newContext } from '../lib/browser.mjs'
 import { assertNone, checkPage } from '../lib/checks.mjs';
 import { crawl } from '../lib/crawl.mjs';
 import { demo, demoUsers, inviteSyntheticPerson, requireSignedIn, waitForEmail } from '../lib/demo.mjs';
-import { errorPatternProblems, submitWithKeyboard } from '../lib/forms.mjs';
+import { errorPatternProblems, paceFor, submitWithKeyboard } from '../lib/forms.mjs';
 import { journey } from '../lib/journey.mjs';
 
 const SERVICE = 'FamilyStory';
@@ -129,6 +129,7 @@ test('a new family member: invitation, passkey, email, every signed-in page, pas
     await button.waitFor({ state: 'visible' });
     await expectPasses(page, 'portal /sign-in with passkeys available', null);
     await button.focus();
+    await paceFor(`${demo.portal}/sign-in/passkey/start`, 2);
     await Promise.all([page.waitForURL(/\/home$/, { timeout: 15000 }), page.keyboard.press('Enter')]);
     assert.match(await page.locator('h1').innerText(), new RegExp(person.firstName));
   });

@@ -16,7 +16,7 @@ import { addVirtualAuthenticator, launch, newContext } from '../lib/browser.mjs'
 import { assertNone, checkPage } from '../lib/checks.mjs';
 import { crawl } from '../lib/crawl.mjs';
 import { demo, demoUsers, requireSignedIn, waitForEmail } from '../lib/demo.mjs';
-import { errorPatternProblems, gotoPatiently, submitWithKeyboard } from '../lib/forms.mjs';
+import { errorPatternProblems, gotoPatiently, paceFor, submitWithKeyboard } from '../lib/forms.mjs';
 import { journey } from '../lib/journey.mjs';
 
 const SERVICE = 'FamilyStory staff';
@@ -44,6 +44,7 @@ async function passkeyCeremony(page, formSelector, from) {
     const listener = (r) => r.status() === 429 && limited.push(r.url());
     page.on('response', listener);
     await button.focus();
+    await paceFor(new URL(await page.locator(formSelector).getAttribute('data-start'), page.url()).href, 2);
     await page.keyboard.press('Enter');
     const moved = await page.waitForURL((u) => u.pathname !== from, { timeout: 15000 }).then(
       () => true,
