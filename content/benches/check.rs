@@ -250,33 +250,39 @@ fn main() {
         }
         &big[..end]
     };
-    let small = cut(1_000_000);
-    let large = cut(if quick { 1_000_000 } else { 10_000_000 });
-    let t_small = best_of(if quick { 1 } else { 5 }, || {
-        black_box(find(small, &people));
-    });
-    let t_large = best_of(if quick { 1 } else { 3 }, || {
-        black_box(find(large, &people));
-    });
-    let per_mb_small = t_small.as_secs_f64() / mb(small.len());
-    let per_mb_large = t_large.as_secs_f64() / mb(large.len());
-    println!(
-        "one text of {:.1} MB:   {:>7.1} ms  ({:.1} ms/MB, {:.2} MB/s)",
-        mb(small.len()),
-        t_small.as_secs_f64() * 1000.0,
-        per_mb_small * 1000.0,
-        1.0 / per_mb_small
-    );
-    println!(
-        "one text of {:.1} MB:  {:>7.1} ms  ({:.1} ms/MB, {:.2} MB/s)",
-        mb(large.len()),
-        t_large.as_secs_f64() * 1000.0,
-        per_mb_large * 1000.0,
-        1.0 / per_mb_large
-    );
+    // Interleaved rounds, best of each size, so that a busy machine skews
+    // every size alike.
+    let sizes: Vec<usize> = if quick {
+        vec![1_000_000]
+    } else {
+        vec![1_000_000, 2_000_000, 5_000_000, 10_000_000]
+    };
+    let texts: Vec<&str> = sizes.iter().map(|&n| cut(n)).collect();
+    let mut best = vec![Duration::MAX; texts.len()];
+    for _ in 0..if quick { 1 } else { 4 } {
+        for (k, t) in texts.iter().enumerate() {
+            let started = Instant::now();
+            black_box(find(t, &people));
+            best[k] = best[k].min(started.elapsed());
+        }
+    }
+    let per_mb: Vec<f64> = texts
+        .iter()
+        .zip(&best)
+        .map(|(t, d)| d.as_secs_f64() / mb(t.len()))
+        .collect();
+    for ((t, d), p) in texts.iter().zip(&best).zip(&per_mb) {
+        println!(
+            "one text of {:>4.1} MB: {:>8.1} ms  ({:>5.1} ms/MB, {:>6.2} MB/s)",
+            mb(t.len()),
+            d.as_secs_f64() * 1000.0,
+            p * 1000.0,
+            1.0 / p
+        );
+    }
     println!(
         "time per MB, {:.0} MB vs 1 MB: {:.2} (1.0 = linear)",
-        mb(large.len()),
-        per_mb_large / per_mb_small
+        mb(texts[texts.len() - 1].len()),
+        per_mb[per_mb.len() - 1] / per_mb[0]
     );
 }

@@ -231,9 +231,17 @@ impl Glossary {
     /// Every glossary term in `text`, left to right, longest first, not
     /// overlapping.
     pub fn find(&self, text: &str) -> Vec<JargonHit> {
+        // One segment at a time (terms never cross a segment's edge).
+        let mut hits = Vec::new();
+        for (start, end) in crate::check::segments(text) {
+            self.find_in_segment(&text[start..end], start, &mut hits);
+        }
+        hits
+    }
+
+    fn find_in_segment(&self, text: &str, offset: usize, hits: &mut Vec<JargonHit>) {
         let words = Words::new(text);
         let n = words.tokens.len();
-        let mut hits = Vec::new();
         let mut stack = Vec::new();
         let mut i = 0;
         while i < n {
@@ -242,8 +250,8 @@ impl Glossary {
                     let e = &self.entries[entry];
                     hits.push(JargonHit {
                         term: e.term.clone(),
-                        start: words.tokens[i].start,
-                        end,
+                        start: offset + words.tokens[i].start,
+                        end: offset + end,
                         plain: e.plain.clone(),
                     });
                     i = last + 1;
@@ -251,7 +259,6 @@ impl Glossary {
                 _ => i += 1,
             }
         }
-        hits
     }
 
     /// The longest term starting at token `i`: (last token, entry, end offset).

@@ -548,3 +548,38 @@ fn many_people_and_a_long_text() {
         .iter()
         .all(|x| x.kind == Person && x.text.starts_with("Name")));
 }
+
+#[test]
+fn long_texts_are_checked_in_segments_without_losing_findings() {
+    use content::check::{segments, SEGMENT_BYTES};
+    // Paragraphs: the same findings in every one, whatever the segment.
+    let para = "Dean Walsh rang from 07700 900123 about Mum's friend Tyler. \
+                He lives at 5 Oak Drive, Leeds LS1 4AB (DOB 01/02/1990).";
+    let per_para = findings(para).len();
+    assert_eq!(per_para, 5);
+    for sep in ["\n\n", "\n", " "] {
+        let text = vec![para; 3000].join(sep);
+        assert!(text.len() > 3 * SEGMENT_BYTES);
+        let segs = segments(&text);
+        assert!(segs.len() > 3);
+        assert_eq!(segs[0].0, 0);
+        assert_eq!(segs[segs.len() - 1].1, text.len());
+        for w in segs.windows(2) {
+            assert_eq!(w[0].1, w[1].0, "segments are consecutive");
+        }
+        let f = find(&text, &family());
+        well_formed(&text, &f);
+        assert_eq!(f.len(), 3000 * per_para, "separator {sep:?}");
+    }
+    // A text with no spaces at all still splits on char boundaries.
+    let odd = "ë".repeat(100_000);
+    let segs = segments(&odd);
+    assert!(
+        segs.len() > 1
+            && segs
+                .iter()
+                .all(|&(a, b)| odd.is_char_boundary(a) && odd.is_char_boundary(b))
+    );
+    assert_eq!(segments(""), vec![(0, 0)]);
+    assert_eq!(segments("short"), vec![(0, 5)]);
+}

@@ -156,7 +156,78 @@ pub fn check(req: &CheckRequest) -> CheckResponse {
 }
 
 /// The redaction findings alone (no reading age, no jargon).
+///
+/// A long text is checked one segment at a time (see [`segments`]), so the
+/// memory the check works in stays small and the time per MB stays the same
+/// whatever the length of the text.
 pub fn find(text: &str, people: &[CasePerson]) -> Vec<Finding> {
+    let index = names::People::new(people);
+    let mut findings = Vec::new();
+    for (start, end) in segments(text) {
+        find_in_segment(&text[start..end], start, &index, &mut findings);
+    }
+    findings
+}
+
+/// The size a segment of a long text aims for.
+pub const SEGMENT_BYTES: usize = 64 * 1024;
+
+/// Splits `text` into consecutive byte ranges of about [`SEGMENT_BYTES`]
+/// that no finding or glossary term can cross: at a blank line where there
+/// is one (a paragraph break ends every kind of finding), else at a line
+/// break, else after a sentence, else at a space. A text no longer than a
+/// segment is one range. Linear in the length of the text.
+pub fn segments(text: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::with_capacity(text.len() / SEGMENT_BYTES + 1);
+    let mut start = 0;
+    while text.len() - start > SEGMENT_BYTES {
+        let mut lo = start + SEGMENT_BYTES / 2;
+        let mut hi = start + SEGMENT_BYTES;
+        while !text.is_char_boundary(lo) {
+            lo += 1;
+        }
+        while !text.is_char_boundary(hi) {
+            hi -= 1;
+        }
+        let window = &text[lo..hi];
+        let cut = window
+            .rfind("\n\n")
+            .map(|i| i + 2)
+            .or_else(|| window.rfind("\n\r\n").map(|i| i + 3))
+            .or_else(|| window.rfind('\n').map(|i| i + 1))
+            .or_else(|| sentence_end(window))
+            .or_else(|| window.rfind(' ').map(|i| i + 1))
+            .map_or(hi, |i| lo + i);
+        out.push((start, cut));
+        start = cut;
+    }
+    if start < text.len() || out.is_empty() {
+        out.push((start, text.len()));
+    }
+    out
+}
+
+/// The last place in `window` just after a full stop that ends a sentence:
+/// ". " after a word of four letters or more and before a capital letter
+/// (so not "St. Mary's", "Dr. Patel" or "d.o.b. 12/03/2010").
+fn sentence_end(window: &str) -> Option<usize> {
+    window.rmatch_indices(". ").find_map(|(i, _)| {
+        let word = window[..i]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_alphabetic())
+            .count();
+        let capital = window[i + 2..]
+            .chars()
+            .next()
+            .is_some_and(char::is_uppercase);
+        (word >= 4 && capital).then_some(i + 2)
+    })
+}
+
+/// Finds everything in one segment, whose first byte is at `offset` in the
+/// whole text, and appends the findings (offsets into the whole text).
+fn find_in_segment(text: &str, offset: usize, index: &names::People, out: &mut Vec<Finding>) {
     // 1. Pattern detectors, overlaps settled by rank then length.
     let mut candidates = Vec::new();
     patterns::find_all(text, &mut candidates);
@@ -178,7 +249,6 @@ pub fn find(text: &str, people: &[CasePerson]) -> Vec<Finding> {
     }
 
     // 3. People of the case.
-    let index = names::People::new(people);
     let matches = index.find(&words, &blocked);
     for m in &matches {
         for b in &mut blocked[m.first_token..=m.last_token] {
@@ -190,21 +260,18 @@ pub fn find(text: &str, people: &[CasePerson]) -> Vec<Finding> {
     let unknown = names::find_unknown(&words, &blocked);
 
     // 5. Put the name findings together, joining neighbours that are one name.
-    let mut name_findings = join_names(&words, &matches, &unknown);
-
     let mut findings: Vec<Finding> = claimed
         .into_iter()
-        .map(|c| Finding {
-            kind: c.kind,
-            start: c.start,
-            end: c.end,
-            text: text[c.start..c.end].to_string(),
-        })
+        .map(|c| finding(text, c.kind, c.start, c.end))
         .collect();
-    findings.append(&mut name_findings);
+    findings.append(&mut join_names(&words, &matches, &unknown));
     findings.sort_by_key(|f| (f.start, f.end));
     debug_assert!(findings.windows(2).all(|w| w[0].end <= w[1].start));
-    findings
+    out.extend(findings.into_iter().map(|mut f| {
+        f.start += offset;
+        f.end += offset;
+        f
+    }));
 }
 
 /// Keeps the best of overlapping pattern candidates: lower rank first, then
