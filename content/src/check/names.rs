@@ -1053,7 +1053,6 @@ fn cue_before(words: &Words, i: usize, last_unknown: Option<usize>) -> Cue {
                 }
             }
         }
-        // The cue must itself be a word of the sentence, not a name.
         return Cue::Relation;
     }
     Cue::None
