@@ -55,7 +55,7 @@ fn assert_page_shape(page: &Fetched, what: &str, portal: bool) {
         "{what}: footer"
     );
     assert_eq!(
-        body.contains("Exit this page"),
+        body.contains("data-quick-exit"),
         portal,
         "{what}: quick exit on the portal only"
     );
