@@ -58,6 +58,33 @@ enum Command {
         #[command(subcommand)]
         command: ContentCommand,
     },
+    /// The disclosure ledger (see docs/ledger.md).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the ledger's hash chain, read-only. Exits 0 when it is whole,
+    /// 1 when it is broken (naming the first broken entry), 2 when it could not
+    /// be checked.
+    Verify {
+        /// A demo data folder: checks DIR/bridge.db.
+        #[arg(long, conflicts_with_all = ["database_url", "config"])]
+        data_dir: Option<PathBuf>,
+        /// The bridge's database: sqlite://... or postgres://...
+        #[arg(long, conflicts_with = "config")]
+        database_url: Option<String>,
+        /// The bridge's settings file (its database_url).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// SEQ:HASH, as an earlier verify printed it: also fails if that entry
+        /// is gone or has another hash (the chain was rewritten or cut short).
+        #[arg(long)]
+        anchor: Option<staff_bridge::ledger::Anchor>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -158,7 +185,70 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
+        Command::Audit { command } => Ok(audit(command).await),
     }
+}
+
+/// `audit verify`: the exit code is the answer, so a failure to check is 2,
+/// never mistaken for a broken ledger (1) or a whole one (0).
+async fn audit(command: AuditCommand) -> ExitCode {
+    let AuditCommand::Verify {
+        data_dir,
+        database_url,
+        config,
+        anchor,
+    } = command;
+    let checked = async {
+        let url = match (data_dir, database_url) {
+            (Some(dir), _) => {
+                let file = dir.join("bridge.db");
+                anyhow::ensure!(file.is_file(), "there is no bridge.db in {}", dir.display());
+                content::db::sqlite_url(&file)
+            }
+            (None, Some(url)) => url,
+            (None, None) => staff_bridge::BridgeConfig::load(config.as_deref())?.database_url,
+        };
+        let db = staff_bridge::ledger::open_for_audit(&url).await?;
+        let report = staff_bridge::ledger::verify_against(&db, anchor.as_ref()).await?;
+        db.pool.close().await;
+        anyhow::Ok(report)
+    };
+    match checked.await {
+        Ok(report) => match report.first_broken {
+            None => {
+                println!("The ledger is whole: {}.", entry_count(report.entries));
+                if let Some(last) = report.last {
+                    // Kept outside the database, this catches even a rewrite
+                    // of the whole chain (docs/ledger.md).
+                    println!(
+                        "To check later that nothing up to entry {} has changed, keep:",
+                        last.seq
+                    );
+                    println!("  --anchor {last}");
+                }
+                ExitCode::SUCCESS
+            }
+            Some(broken) => {
+                println!(
+                    "The ledger is broken at entry {}: {}",
+                    broken.seq, broken.reason
+                );
+                println!(
+                    "It holds {}. This check changed nothing.",
+                    entry_count(report.entries)
+                );
+                ExitCode::from(1)
+            }
+        },
+        Err(error) => {
+            eprintln!("familystory: the ledger could not be checked: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn entry_count(n: u64) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
 }
 
 async fn import(

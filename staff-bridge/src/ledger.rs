@@ -490,18 +490,18 @@ impl<'a> Checker<'a> {
         let broken = |seq: i64, reason: String| Some(Broken { seq, reason });
         if entry.seq > expected {
             let reason = match (expected - 1, entry.seq - expected) {
-                (0, 1) => format!("it is missing: the ledger starts at entry {}", entry.seq),
+                (0, 1) => format!("it is missing: the ledger starts at entry {}.", entry.seq),
                 (0, n) => format!(
-                    "it is missing, with the {} after it: the ledger starts at entry {}",
+                    "it is missing, with the {} after it: the ledger starts at entry {}.",
                     n - 1,
                     entry.seq
                 ),
                 (before, 1) => format!(
-                    "it is missing: entry {before} is followed by entry {}",
+                    "it is missing: entry {before} is followed by entry {}.",
                     entry.seq
                 ),
                 (before, n) => {
-                    format!("it is missing, with the {} after it: entry {before} is followed by entry {}", n - 1, entry.seq)
+                    format!("it is missing, with the {} after it: entry {before} is followed by entry {}.", n - 1, entry.seq)
                 }
             };
             return broken(expected, reason);
@@ -509,7 +509,7 @@ impl<'a> Checker<'a> {
         if entry.seq < expected {
             return broken(
                 entry.seq,
-                format!("it is out of order: it comes after entry {}", expected - 1),
+                format!("it is out of order: it comes after entry {}.", expected - 1),
             );
         }
         if !entry.hash_matches() {
@@ -695,41 +695,63 @@ impl Page {
     }
 }
 
+/// The whole ledger, a page at a time.
+pub async fn entries(db: &Db, page: Page) -> sqlx::Result<Vec<Entry>> {
+    scoped(db, Scope::All, page).await
+}
+
 /// Everything recorded about one subject (e.g. a publication), a page at a time.
 pub async fn entries_for_subject(db: &Db, subject: &str, page: Page) -> sqlx::Result<Vec<Entry>> {
-    scoped(db, Scope::Subject, subject, page).await
+    scoped(db, Scope::Subject(subject), page).await
 }
 
 /// Everything one actor (a staff member, a family member) did, a page at a time.
 pub async fn entries_for_actor(db: &Db, actor: &str, page: Page) -> sqlx::Result<Vec<Entry>> {
-    scoped(db, Scope::Actor, actor, page).await
+    scoped(db, Scope::Actor(actor), page).await
 }
 
 #[derive(Clone, Copy)]
-enum Scope {
-    Subject,
-    Actor,
+enum Scope<'a> {
+    All,
+    Subject(&'a str),
+    Actor(&'a str),
 }
 
-async fn scoped(db: &Db, scope: Scope, value: &str, page: Page) -> sqlx::Result<Vec<Entry>> {
-    // The column comes from this enum, never from the caller's text.
-    let column = match scope {
-        Scope::Subject => "subject",
-        Scope::Actor => "actor",
-    };
+async fn scoped(db: &Db, scope: Scope<'_>, page: Page) -> sqlx::Result<Vec<Entry>> {
     let (comparison, direction, from) = match page.order {
         Order::OldestFirst => (">", "ASC", page.after.unwrap_or(0)),
         Order::NewestFirst => ("<", "DESC", page.after.unwrap_or(i64::MAX)),
     };
-    let sql = format!(
-        "SELECT {COLUMNS} FROM ledger WHERE {column} = $1 AND seq {comparison} $2 ORDER BY seq {direction} LIMIT $3"
-    );
-    let rows: Vec<Row> = sqlx::query_as(&sql)
-        .bind(value)
-        .bind(from)
-        .bind(page.limit.clamp(1, MAX_PAGE))
-        .fetch_all(&db.pool)
-        .await?;
+    let limit = page.limit.clamp(1, MAX_PAGE);
+    // The column comes from this enum, never from the caller's text.
+    let filter = match scope {
+        Scope::All => None,
+        Scope::Subject(value) => Some(("subject", value)),
+        Scope::Actor(value) => Some(("actor", value)),
+    };
+    let rows: Vec<Row> = match filter {
+        Some((column, value)) => {
+            let sql = format!(
+                "SELECT {COLUMNS} FROM ledger WHERE {column} = $1 AND seq {comparison} $2 \
+                 ORDER BY seq {direction} LIMIT $3"
+            );
+            sqlx::query_as(&sql)
+                .bind(value)
+                .bind(from)
+                .bind(limit)
+                .fetch_all(&db.pool)
+                .await?
+        }
+        None => {
+            let sql =
+                format!("SELECT {COLUMNS} FROM ledger WHERE seq {comparison} $1 ORDER BY seq {direction} LIMIT $2");
+            sqlx::query_as(&sql)
+                .bind(from)
+                .bind(limit)
+                .fetch_all(&db.pool)
+                .await?
+        }
+    };
     Ok(rows.into_iter().map(Entry::from).collect())
 }
 
@@ -925,7 +947,7 @@ mod tests {
             broken,
             Broken {
                 seq: 4,
-                reason: "it is missing: entry 3 is followed by entry 5".into()
+                reason: "it is missing: entry 3 is followed by entry 5.".into()
             }
         );
 

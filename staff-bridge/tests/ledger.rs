@@ -237,6 +237,29 @@ async fn scoped_reads_page_by_entry_number() {
             .await
             .unwrap()
             .is_empty());
+
+        let everything = ledger::entries(&db, Page::first(Order::NewestFirst, 5))
+            .await
+            .unwrap();
+        assert_eq!(
+            everything.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![30, 29, 28, 27, 26]
+        );
+        let rest = ledger::entries(
+            &db,
+            Page {
+                order: Order::OldestFirst,
+                after: Some(27),
+                limit: 900,
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            rest.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![28, 29, 30]
+        );
+        assert!(rest.iter().all(|e| e.hash_matches()));
         done(scratch, db).await;
     }
 }
@@ -385,13 +408,13 @@ async fn tampering_is_caught_and_the_first_broken_entry_named() {
             what: "a middle entry deleted",
             sql: &["DELETE FROM ledger WHERE seq = 5"],
             seq: 5,
-            reason: "it is missing: entry 4 is followed by entry 6",
+            reason: "it is missing: entry 4 is followed by entry 6.",
         },
         Case {
             what: "the first entry deleted",
             sql: &["DELETE FROM ledger WHERE seq = 1"],
             seq: 1,
-            reason: "it is missing: the ledger starts at entry 2",
+            reason: "it is missing: the ledger starts at entry 2.",
         },
         Case {
             what: "the last three entries deleted",
@@ -518,35 +541,11 @@ async fn a_recomputed_chain_is_caught_by_the_next_link_or_an_anchor() {
 }
 
 async fn all(db: &Db) -> Vec<ledger::Entry> {
-    let rows: Vec<(
-        i64,
-        i64,
-        String,
-        Option<String>,
-        Option<String>,
-        String,
-        String,
-        String,
-    )> = sqlx::query_as(
-        "SELECT seq, at, kind, actor, subject, data, prev_hash, hash FROM ledger ORDER BY seq",
-    )
-    .fetch_all(&db.pool)
-    .await
-    .unwrap();
-    rows.into_iter()
-        .map(
-            |(seq, at, kind, actor, subject, data, prev_hash, hash)| ledger::Entry {
-                seq,
-                at,
-                kind,
-                actor,
-                subject,
-                data,
-                prev_hash,
-                hash,
-            },
-        )
-        .collect()
+    let entries = ledger::entries(db, Page::first(Order::OldestFirst, ledger::MAX_PAGE))
+        .await
+        .unwrap();
+    assert!(entries.len() < ledger::MAX_PAGE as usize);
+    entries
 }
 
 /// Many writers at once (on PostgreSQL, really at once, on separate
