@@ -32,8 +32,8 @@
 //! encode to the same bytes. The first entry's `prev_hash` is 64 zeros; every
 //! other entry's is the `hash` of the entry numbered one less. `docs/ledger.md`
 //! has a short Python program that recomputes the chain from the database
-//! alone, and [`tests::known_answer`] pins one value an independent
-//! implementation can check itself against.
+//! alone, and the unit test `known_answer` below pins one value an
+//! independent implementation can check itself against.
 //!
 //! `data` is stored as canonical JSON ([`canonical_json`]): object keys
 //! sorted by their UTF-8 bytes, no whitespace, integers only. The hash covers
@@ -571,7 +571,8 @@ impl<'a> Checker<'a> {
             return Some(Broken {
                 seq: last_seq + 1,
                 reason: format!(
-                    "{what}: the ledger recorded {head_seq} entries, and ends at entry {last_seq}."
+                    "{what}: the ledger recorded {}, and ends at entry {last_seq}.",
+                    entry_count(head_seq)
                 ),
             });
         }
@@ -579,7 +580,8 @@ impl<'a> Checker<'a> {
             return Some(Broken {
                 seq: head_seq + 1,
                 reason: format!(
-                    "it was added around the database's checks: the ledger recorded {head_seq} entries, and holds {last_seq}."
+                    "it was added around the database's checks: the ledger recorded {}, and holds {last_seq}.",
+                    entry_count(head_seq)
                 ),
             });
         }
@@ -602,6 +604,10 @@ impl<'a> Checker<'a> {
         }
         None
     }
+}
+
+fn entry_count(n: i64) -> String {
+    format!("{n} {}", if n == 1 { "entry" } else { "entries" })
 }
 
 /// Opens a bridge database to audit it: read-only, and without migrating, so

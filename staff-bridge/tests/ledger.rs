@@ -549,7 +549,8 @@ async fn all(db: &Db) -> Vec<ledger::Entry> {
 }
 
 /// Many writers at once (on PostgreSQL, really at once, on separate
-/// connections): one chain, numbered without gaps, whole.
+/// connections) and a verifier beside them: one chain, numbered without
+/// gaps, whole.
 #[tokio::test]
 async fn concurrent_appends_keep_a_single_unbroken_chain() {
     const TASKS: usize = 8;
@@ -590,10 +591,28 @@ async fn concurrent_appends_keep_a_single_unbroken_chain() {
                 seqs
             }));
         }
+        // Verify meanwhile sees one consistent snapshot each time: whole,
+        // never a head that disagrees with the rows it read.
+        let verifier = {
+            let db = db.clone();
+            tokio::spawn(async move {
+                let mut runs = 0;
+                loop {
+                    let report = ledger::verify(&db).await.unwrap();
+                    assert!(report.is_whole(), "verified while appending: {report:?}");
+                    runs += 1;
+                    if report.entries == (TASKS * EACH) as u64 {
+                        return runs;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            })
+        };
         let mut seqs = Vec::new();
         for handle in handles {
             seqs.extend(handle.await.unwrap());
         }
+        assert!(verifier.await.unwrap() >= 1);
         seqs.sort_unstable();
         assert_eq!(
             seqs,
