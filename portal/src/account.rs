@@ -17,6 +17,7 @@ use crate::email_codes::{self, Purpose};
 use crate::error::Result;
 use crate::family::{self, Client, Family};
 use crate::pages::{forbidden, page};
+use crate::sign_in::json_error;
 use crate::{passkeys, people, AppState};
 
 fn passkey_form(family: &Family, first: bool) -> Markup {
@@ -268,10 +269,6 @@ pub async fn confirm_email(
     )
     .await?;
     Ok(Redirect::to("/account").into_response())
-}
-
-fn json_error(status: StatusCode, message: &str) -> Response {
-    (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
 fn csrf_header(headers: &HeaderMap) -> &str {

@@ -269,7 +269,8 @@ pub async fn use_link(
     }
 }
 
-fn json_error(status: StatusCode, message: &str) -> Response {
+/// The answer the passkey script shows when a ceremony step is refused.
+pub(crate) fn json_error(status: StatusCode, message: &str) -> Response {
     (status, Json(serde_json::json!({ "error": message }))).into_response()
 }
 
