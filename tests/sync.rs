@@ -54,10 +54,16 @@ async fn pushes_reach_the_portal_and_receipts_come_back_once() {
             ],
         )
         .await;
-        let report = sync::run_once(&s.bridge_db, &s.bridge_client)
+        // The bridge's own worker syncs once at start-up and may take part
+        // of this work, so what is checked is where things end up.
+        sync::run_once(&s.bridge_db, &s.bridge_client)
             .await
             .unwrap();
-        assert_eq!((report.pushed, report.pulled), (3, 1), "{backend:?}");
+        assert_eq!(
+            outgoing::pending_count(&s.bridge_db).await.unwrap(),
+            0,
+            "{backend:?}: every push was accepted"
+        );
 
         assert_eq!(
             portal::people::find(&s.portal_db, mother)
@@ -148,10 +154,14 @@ async fn the_same_push_sent_twice_is_applied_once() {
         let push = Push::Publication(item, publication(1, vec![reader], "Once"));
         // As if the first answer was lost and the bridge sent it again.
         enqueue(&s, &[push.clone(), push]).await;
-        let report = sync::run_once(&s.bridge_db, &s.bridge_client)
+        sync::run_once(&s.bridge_db, &s.bridge_client)
             .await
             .unwrap();
-        assert_eq!(report.pushed, 2, "{backend:?}");
+        let outcomes: Vec<String> = sqlx::query_scalar("SELECT outcome FROM outgoing ORDER BY id")
+            .fetch_all(&s.bridge_db.pool)
+            .await
+            .unwrap();
+        assert_eq!(outcomes, ["accepted", "accepted"], "{backend:?}");
         assert_eq!(
             count(&s.portal_db, "SELECT COUNT(*) FROM publication_versions").await,
             1
@@ -397,4 +407,39 @@ async fn published_text_is_sealed_in_the_portal_database_and_its_wal() {
     }
     assert_eq!(files, 2, "both the database and its WAL were checked");
     s.finish().await;
+}
+
+#[tokio::test]
+async fn identical_pushes_arriving_together_are_stored_once_and_all_accepted() {
+    for backend in backends() {
+        let s = Services::start(backend).await;
+        let reader = Uuid::new_v4();
+        let item = Uuid::new_v4();
+        let body = serde_json::to_vec(&publication(1, vec![reader], "Together")).unwrap();
+        let path = format!("/internal/v1/publications/{item}");
+        // As if two bridge instances sent the same queue entry at once.
+        let mut sends = tokio::task::JoinSet::new();
+        for _ in 0..6 {
+            let (client, path, body) = (s.bridge_client.clone(), path.clone(), body.clone());
+            sends.spawn(async move { client.send("PUT", &path, body).await });
+        }
+        while let Some(answer) = sends.join_next().await {
+            let status = answer.unwrap().unwrap().status();
+            assert!(status.is_success(), "{backend:?}: {status}");
+        }
+        assert_eq!(
+            count(&s.portal_db, "SELECT COUNT(*) FROM publication_versions").await,
+            1
+        );
+        assert_eq!(
+            count(
+                &s.portal_db,
+                "SELECT COUNT(*) FROM outbox WHERE kind = 'publication_received'"
+            )
+            .await,
+            1,
+            "the bridge hears of the arrival once"
+        );
+        s.finish().await;
+    }
 }

@@ -50,6 +50,23 @@ pub async fn store_version(
     push: &PublicationPush,
     now: i64,
 ) -> Result<Stored, StoreError> {
+    match try_store_version(db, sealer, id, push, now).await {
+        // Two senders raced with the same version and the other won: asking
+        // again compares against what it stored.
+        Err(StoreError::Database(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+            try_store_version(db, sealer, id, push, now).await
+        }
+        other => other,
+    }
+}
+
+async fn try_store_version(
+    db: &Db,
+    sealer: &Sealer,
+    id: Uuid,
+    push: &PublicationPush,
+    now: i64,
+) -> Result<Stored, StoreError> {
     let hash = push_hash(push);
     let mut tx = db.pool.begin().await?;
     let existing: Option<String> = sqlx::query_scalar(
