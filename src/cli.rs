@@ -256,13 +256,19 @@ async fn import(
     config: Option<&Path>,
     data_dir: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
-    let url = match data_dir {
-        Some(dir) => content::db::sqlite_url(&dir.join("bridge.db")),
-        None => staff_bridge::BridgeConfig::load(config)?.database_url,
+    let (url, key_file) = match data_dir {
+        Some(dir) => (
+            content::db::sqlite_url(&dir.join("bridge.db")),
+            dir.join("bridge.key"),
+        ),
+        None => {
+            let config = staff_bridge::BridgeConfig::load(config)?;
+            (config.database_url, config.key_file)
+        }
     };
     let json = std::fs::read_to_string(file)
         .with_context(|| format!("could not read {}", file.display()))?;
-    let db = staff_bridge::open_db(&url).await?;
+    let db = staff_bridge::open_sealed_db(&url, &key_file).await?;
     match staff_bridge::import::import(&db, &json, now()).await {
         Ok(outcome) => {
             let verb = if outcome.created {

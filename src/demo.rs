@@ -99,6 +99,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let bridge_config = staff_bridge::BridgeConfig {
         addr: args.bridge_addr,
         database_url: sqlite_url(&dir.join("bridge.db")),
+        key_file: dir.join("bridge.key"),
         portal_internal_url: format!("http://{}", args.internal_addr),
         sync_secret: secret,
         import_token: None,

@@ -4,22 +4,20 @@
 //! draft (open findings, self-approval, a practitioner approving), returned
 //! drafts, withdrawal, supersession, held publication, and the ledger.
 //!
-//! Staff sessions are made directly with the bridge's session policy (staff
-//! sign-in itself is tested in `staff_identity.rs`); family members are
-//! invited and activated on the portal as `common::family` does.
+//! Staff enrol and sign in with soft passkeys as `common::staff` does; family
+//! members are invited and activated on the portal as `common::family` does.
 
 mod common;
 
 use common::family::{activate, in_two_weeks, invite_again, send, Browser};
 use common::{backends, demo_family, Services};
 use content::db::now;
-use content::session::Policy;
 use content::sync::{FamilyRole, PersonPush};
 use staff_bridge::ledger;
-use staff_bridge::staff::{self, NewStaff, Role, StaffMember};
+use staff_bridge::staff::{self, Role, StaffMember};
 use uuid::Uuid;
 
-const COOKIE: &str = "__Host-familystory-staff";
+use common::staff::COOKIE;
 const CASE: &str = "DEMO-0001";
 
 /// A staff member's browser: their session cookie and CSRF token.
@@ -36,26 +34,22 @@ struct Answer {
 }
 
 impl Desk {
+    /// Adds the member, who enrols and so signs in with a real soft-passkey
+    /// ceremony, then reads the CSRF token from the first page they see.
     async fn new(s: &Services, name: &str, email: &str, roles: &[Role]) -> Desk {
-        let new = NewStaff {
-            email: email.into(),
-            name: name.into(),
-            roles: roles.to_vec(),
-        };
-        let (member, _) = staff::add(&s.bridge_db, &new, None, now()).await.unwrap();
-        let policy = Policy {
-            cookie: COOKIE,
-            idle_seconds: 1800,
-            absolute_seconds: 43200,
-        };
-        let (token, session) = policy
-            .create(&s.bridge_db, &member.id, now())
+        let mut enrolled = common::staff::member(s, email, name, roles).await;
+        let csrf = enrolled.desk.csrf(s, "/sign-out").await;
+        let member = staff::find_by_id(&s.bridge_db, &enrolled.id)
             .await
+            .unwrap()
             .unwrap();
         Desk {
             member,
-            token,
-            csrf: session.csrf,
+            token: enrolled
+                .desk
+                .session
+                .expect("enrolment signs the member in"),
+            csrf,
         }
     }
 
@@ -313,8 +307,8 @@ async fn publications_in_ledger(s: &Services, publication: Uuid) -> Vec<ledger::
 }
 
 /// Pushes and pulls now. The bridge's own worker, woken by the staff
-/// action, may be sending the same entries at this moment; the portal may
-/// refuse one of two simultaneous copies, so this retries as the worker does.
+/// action, may be sending the same entries at this moment, so this waits
+/// until the queue is empty as well as running a sync itself.
 async fn sync(s: &Services) {
     let mut last = None;
     for _ in 0..20 {
@@ -890,17 +884,149 @@ async fn the_demo_publishes_through_the_flow_once() {
                 && home.contains("Review conference")
         );
         assert!(!home.contains("Your plan, Ellie"));
-        let ids: Vec<String> = sqlx::query_scalar(
-            "SELECT publication_id FROM drafts WHERE title LIKE '%(for Daniel)'",
-        )
-        .fetch_all(&s.bridge_db.pool)
-        .await
-        .unwrap();
-        let (status, page, _) = daniel.get(s, &format!("/items/{}", ids[0])).await;
+        let case_id: i64 = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
+            .bind(CASE)
+            .fetch_one(&s.bridge_db.pool)
+            .await
+            .unwrap();
+        let his = staff_bridge::publishing::of_case(&s.bridge_db, case_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|d| d.title.ends_with("(for Daniel)"))
+            .unwrap();
+        let (status, page, _) = daniel
+            .get(s, &format!("/items/{}", his.publication_id))
+            .await;
         assert_eq!(status, 200);
         assert!(
             !page.contains("Willow") && page.contains("[removed: an address that is kept private]")
         );
         c.s.finish().await;
     }
+}
+
+/// The text of a SQLite database file and its WAL, as a copy of them would
+/// show it to whoever took it.
+fn files_of(database_url: &str) -> Vec<(String, String)> {
+    let path = database_url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    [path.clone(), format!("{path}-wal")]
+        .into_iter()
+        .map(|file| {
+            let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+            (file, String::from_utf8_lossy(&bytes).into_owned())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_published_sentence_is_in_neither_database_file_nor_their_wal() {
+    // Files are what a copy would take, so this is about the SQLite default.
+    let c = start(content::db::Backend::Sqlite).await;
+    let s = &c.s;
+    let sentence = "The blue kite flew over the old mill all Saturday afternoon.";
+    let title = "Kite day at the mill";
+
+    // The case system sends the sentence in a document; the draft starts from it.
+    let mut family = demo_family();
+    family["documents"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "id": "D-999", "title": title, "kind": "letter", "date": "2026-11-01",
+            "body": format!("# {title}\n\n{sentence}"),
+        }));
+    staff_bridge::import::import(&s.bridge_db, &family.to_string(), now())
+        .await
+        .unwrap();
+    let document: i64 =
+        sqlx::query_scalar("SELECT id FROM case_documents WHERE source_id = 'D-999'")
+            .fetch_one(&s.bridge_db.pool)
+            .await
+            .unwrap();
+    let sarah = c.sarah.to_string();
+    let made = c
+        .priya
+        .post(
+            s,
+            &case_path("/drafts"),
+            &[
+                ("source", &document.to_string()),
+                ("kind", "letter"),
+                ("title", ""),
+                ("reader_age", ""),
+                ("audience", &sarah),
+            ],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let id = made
+        .location
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let editor = c.priya.get(s, &case_path(&format!("/drafts/{id}"))).await;
+    assert!(
+        editor.body.contains(sentence),
+        "the draft starts from the document"
+    );
+    decide_all(&c.priya, s, &id, &[]).await;
+    assert_eq!(submit(&c.priya, s, &id).await.status, 303);
+    assert_eq!(approve(&c.tom, s, &id).await.status, 303);
+    sync(s).await;
+
+    // Sarah reads it; her view comes back to the bridge.
+    let publication = draft(s, &id).await.publication_id;
+    let mut browser = reader(s, c.sarah, "Sarah", SARAH).await;
+    let (status, page, _) = browser.get(s, &format!("/items/{publication}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(sentence), "the reader gets the text back");
+    assert!(page.contains(title));
+    sync(s).await;
+
+    // The ledger's hash is over the plain text she was shown.
+    let shown = portal::publications::visible_to(
+        &s.portal_db,
+        &s.portal_sealer(),
+        portal_id(s, c.sarah).await,
+    )
+    .await
+    .unwrap();
+    let entry = &publications_in_ledger(s, publication).await[0];
+    assert_eq!(
+        entry.data_json().unwrap()["content_sha256"],
+        staff_bridge::publishing::rules::content_hash(&shown[0].body_markdown)
+    );
+
+    for url in [&s.portal_config.database_url, &s.bridge_config.database_url] {
+        for (file, text) in files_of(url) {
+            assert!(
+                !text.contains(sentence),
+                "{file} holds the sentence in the clear"
+            );
+            assert!(
+                !text.contains("old mill"),
+                "{file} holds part of it in the clear"
+            );
+            assert!(!text.contains(title), "{file} holds the title in the clear");
+        }
+    }
+    for key in [&s.portal_config.key_file, &s.bridge_config.key_file] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(key).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "{} is readable by its owner alone",
+            key.display()
+        );
+    }
+    c.s.finish().await;
 }

@@ -9,231 +9,16 @@
 mod common;
 
 use common::smtp::Smtp;
+use common::staff::{
+    csrf_in, enrol, member, origin, sign_in, sign_in_options, Desk, Member, COOKIE,
+};
 use common::{backends, count, Services};
 use content::db::{now, Backend, Db};
 use serde_json::{json, Value};
 use staff_bridge::staff::{self, Delivery, NewStaff, Role};
-use url::Url;
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_rs_proto::{AllowCredentials, CreationChallengeResponse, RequestChallengeResponse};
-
-const COOKIE: &str = "__Host-familystory-staff";
-
-// --- a staff member's browser ---------------------------------------------------
-
-#[derive(Default, Clone)]
-struct Desk {
-    session: Option<String>,
-}
-
-struct Page {
-    status: u16,
-    body: String,
-    location: Option<String>,
-    set_cookie: Vec<String>,
-}
-
-impl Desk {
-    fn take_cookies(&mut self, response: &reqwest::Response) -> Vec<String> {
-        let mut all = Vec::new();
-        for value in response.headers().get_all("set-cookie") {
-            let value = value.to_str().unwrap().to_string();
-            if let Some(rest) = value.strip_prefix(&format!("{COOKIE}=")) {
-                let token = rest.split(';').next().unwrap();
-                self.session = if token.is_empty() || value.contains("Max-Age=0") {
-                    None
-                } else {
-                    Some(token.to_string())
-                };
-            }
-            all.push(value);
-        }
-        all
-    }
-
-    fn with_cookie(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
-        match &self.session {
-            Some(token) => request.header("cookie", format!("{COOKIE}={token}")),
-            None => request,
-        }
-    }
-
-    async fn page(&mut self, response: reqwest::Response) -> Page {
-        let set_cookie = self.take_cookies(&response);
-        let status = response.status().as_u16();
-        let location = response
-            .headers()
-            .get("location")
-            .map(|l| l.to_str().unwrap().to_string());
-        Page {
-            status,
-            body: response.text().await.unwrap(),
-            location,
-            set_cookie,
-        }
-    }
-
-    async fn get(&mut self, s: &Services, path: &str) -> Page {
-        let request = self.with_cookie(s.http.get(format!("{}{path}", s.bridge_url)));
-        self.page(request.send().await.unwrap()).await
-    }
-
-    /// Posts a form as our own pages do (Origin set as a browser sets it).
-    async fn post(&mut self, s: &Services, path: &str, form: &[(&str, &str)]) -> Page {
-        let origin = s.bridge_url.clone();
-        self.post_from(s, path, form, Some(&origin)).await
-    }
-
-    async fn post_from(
-        &mut self,
-        s: &Services,
-        path: &str,
-        form: &[(&str, &str)],
-        origin: Option<&str>,
-    ) -> Page {
-        let mut request = s.http.post(format!("{}{path}", s.bridge_url)).form(form);
-        if let Some(origin) = origin {
-            request = request.header("origin", origin);
-        }
-        let request = self.with_cookie(request);
-        self.page(request.send().await.unwrap()).await
-    }
-
-    /// A JSON call as `passkey.js` makes it.
-    async fn json(&mut self, s: &Services, path: &str, csrf: &str, body: Value) -> (u16, Value) {
-        let request = s
-            .http
-            .post(format!("{}{path}", s.bridge_url))
-            .header("origin", &s.bridge_url)
-            .header("x-csrf-token", csrf)
-            .json(&body);
-        let response = self.with_cookie(request).send().await.unwrap();
-        self.take_cookies(&response);
-        let status = response.status().as_u16();
-        (status, response.json().await.unwrap_or(Value::Null))
-    }
-
-    async fn csrf(&mut self, s: &Services, path: &str) -> String {
-        let page = self.get(s, path).await;
-        assert_eq!(page.status, 200, "{path}");
-        csrf_in(&page.body).unwrap_or_else(|| panic!("no CSRF token on {path}"))
-    }
-}
-
-fn csrf_in(html: &str) -> Option<String> {
-    attribute_after(html, "name=\"csrf\" value=\"")
-}
-
-fn attribute_after(html: &str, marker: &str) -> Option<String> {
-    let at = html.find(marker)?;
-    let rest = &html[at + marker.len()..];
-    Some(rest[..rest.find('"')?].replace("&amp;", "&"))
-}
-
-fn origin(s: &Services) -> Url {
-    Url::parse(&s.bridge_url).unwrap()
-}
-
-// --- acting as staff ------------------------------------------------------------
-
-struct Member {
-    id: String,
-    email: String,
-    key: SoftPasskey,
-    /// The passkey's credential id, to offer it where it does not belong.
-    credential: Vec<u8>,
-    desk: Desk,
-}
-
-/// Registers a passkey through an enrolment link, as the page's script does.
-async fn enrol(
-    s: &Services,
-    desk: &mut Desk,
-    key: &mut SoftPasskey,
-    token: &str,
-    name: &str,
-) -> (u16, Value, Option<Vec<u8>>) {
-    let (status, start) = desk
-        .json(s, &format!("/enrol/{token}/start"), "", json!({}))
-        .await;
-    if status != 200 {
-        return (status, start, None);
-    }
-    let options: CreationChallengeResponse =
-        serde_json::from_value(start["options"].clone()).unwrap();
-    let credential = key.do_registration(origin(s), options).unwrap();
-    let raw_id = credential.raw_id.to_vec();
-    let (status, body) = desk
-        .json(
-            s,
-            &format!("/enrol/{token}/finish"),
-            "",
-            json!({ "ceremony": start["ceremony"], "credential": credential, "name": name }),
-        )
-        .await;
-    (status, body, Some(raw_id))
-}
-
-/// Adds a member with the library function `add-staff` uses, then enrols them,
-/// which signs them in.
-async fn member(s: &Services, email: &str, name: &str, roles: &[Role]) -> Member {
-    let (staff, token) = staff::add(
-        &s.bridge_db,
-        &NewStaff {
-            email: email.into(),
-            name: name.into(),
-            roles: roles.to_vec(),
-        },
-        None,
-        now(),
-    )
-    .await
-    .unwrap();
-    let mut desk = Desk::default();
-    let mut key = SoftPasskey::new(true);
-    let (status, body, credential) = enrol(s, &mut desk, &mut key, &token, "Work laptop").await;
-    assert_eq!((status, &body), (200, &json!({ "redirect": "/cases" })));
-    assert!(desk.session.is_some(), "enrolment signs the member in");
-    Member {
-        id: staff.id,
-        email: staff.email,
-        key,
-        credential: credential.unwrap(),
-        desk,
-    }
-}
-
-/// The sign-in options for an address, through the two pages a person sees.
-async fn sign_in_options(s: &Services, desk: &mut Desk, email: &str) -> (u16, Value) {
-    let page = desk.post(s, "/sign-in", &[("email", email)]).await;
-    assert_eq!(page.status, 200, "{}", page.body);
-    let start = attribute_after(&page.body, "data-start=\"").expect("a passkey form");
-    desk.json(s, &start, "", json!({})).await
-}
-
-async fn sign_in(
-    s: &Services,
-    desk: &mut Desk,
-    key: &mut SoftPasskey,
-    email: &str,
-) -> (u16, Value) {
-    let (status, start) = sign_in_options(s, desk, email).await;
-    assert_eq!(status, 200, "{start}");
-    let options: RequestChallengeResponse =
-        serde_json::from_value(start["options"].clone()).unwrap();
-    // A passkey the site does not ask for cannot answer at all.
-    let Ok(credential) = key.do_authentication(origin(s), options) else {
-        return (0, json!("the passkey was not asked for"));
-    };
-    desk.json(
-        s,
-        "/sign-in/passkey/finish",
-        "",
-        json!({ "ceremony": start["ceremony"], "credential": credential }),
-    )
-    .await
-}
 
 /// Answers `email`'s sign-in with someone else's real passkey, as an attacker
 /// holding another key would.
@@ -626,9 +411,10 @@ async fn add_staff_command_prints_the_link_or_uses_the_config() {
         std::fs::write(
             &config,
             format!(
-                "database_url = {:?}\nportal_internal_url = \"http://127.0.0.1:9\"\nsync_secret = {:?}\npublic_url = \"https://staff.council.example\"\nportal_public_url = \"https://familystory.council.example\"\n",
+                "database_url = {:?}\nportal_internal_url = \"http://127.0.0.1:9\"\nsync_secret = {:?}\npublic_url = \"https://staff.council.example\"\nportal_public_url = \"https://familystory.council.example\"\nkey_file = {:?}\n",
                 scratch.url,
-                common::SECRET
+                common::SECRET,
+                dir.path().join("bridge.key")
             ),
         )
         .unwrap();
@@ -1423,11 +1209,15 @@ async fn staff_add_rename_and_remove_their_passkeys() {
 
 // --- inviting family members ---------------------------------------------------------
 
+/// The queued pushes, their bodies opened with the bridge's key.
 async fn outgoing_paths(db: &Db) -> Vec<(String, String)> {
-    sqlx::query_as("SELECT path, body FROM outgoing ORDER BY id")
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT path, body FROM outgoing ORDER BY id")
         .fetch_all(&db.pool)
         .await
-        .unwrap()
+        .unwrap();
+    rows.into_iter()
+        .map(|(path, body)| (path, db.unseal(&body).unwrap()))
+        .collect()
 }
 
 /// Every table and column of the bridge's database holding `needle`.
@@ -1782,6 +1572,7 @@ async fn an_emailed_invitation_holds_the_code_and_no_record_content() {
         .fetch_one(&s.bridge_db.pool)
         .await
         .unwrap();
+        let push = s.bridge_db.unseal(&push).unwrap();
         assert!(push.contains(&content::invitation::hash(&code)));
         for record in [
             "DEMO-0001",

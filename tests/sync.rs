@@ -33,7 +33,9 @@ fn publication(version: i64, audience: Vec<Uuid>, body: &str) -> PublicationPush
 async fn enqueue(s: &Services, pushes: &[Push]) {
     let mut tx = s.bridge_db.pool.begin().await.unwrap();
     for push in pushes {
-        outgoing::enqueue(&mut tx, push, now()).await.unwrap();
+        outgoing::enqueue(&mut tx, s.bridge_db.sealer(), push, now())
+            .await
+            .unwrap();
     }
     tx.commit().await.unwrap();
 }

@@ -29,6 +29,7 @@ struct Setup {
     portal_toml: std::path::PathBuf,
     bridge_toml: std::path::PathBuf,
     portal_key: std::path::PathBuf,
+    bridge_key: std::path::PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -49,7 +50,8 @@ fn write_configs(portal_url: &str, bridge_url: &str) -> Setup {
     std::fs::write(
         &bridge_toml,
         format!(
-            "addr = \"127.0.0.1:{staff}\"\ndatabase_url = \"{bridge_url}\"\nportal_internal_url = \"http://127.0.0.1:{internal}\"\nsync_secret = \"{SECRET}\"\nsync_interval_ms = 100\npublic_url = \"http://localhost:{staff}\"\nportal_public_url = \"http://localhost:{public}\"\n"
+            "addr = \"127.0.0.1:{staff}\"\ndatabase_url = \"{bridge_url}\"\nportal_internal_url = \"http://127.0.0.1:{internal}\"\nsync_secret = \"{SECRET}\"\nsync_interval_ms = 100\npublic_url = \"http://localhost:{staff}\"\nportal_public_url = \"http://localhost:{public}\"\nkey_file = \"{}\"\n",
+            dir.path().join("bridge.key").display()
         ),
     )
     .unwrap();
@@ -57,6 +59,7 @@ fn write_configs(portal_url: &str, bridge_url: &str) -> Setup {
         portal_toml,
         bridge_toml,
         portal_key: dir.path().join("portal.key"),
+        bridge_key: dir.path().join("bridge.key"),
         _dir: dir,
     }
 }
@@ -100,7 +103,9 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing() {
         let setup = write_configs(&portal_scratch.url, &bridge_scratch.url);
         // Both databases exist before the processes start, so the test can read them.
         let portal_db = portal::open_db(&portal_scratch.url).await.unwrap();
-        let bridge_db = staff_bridge::open_db(&bridge_scratch.url).await.unwrap();
+        let bridge_db = staff_bridge::open_sealed_db(&bridge_scratch.url, &setup.bridge_key)
+            .await
+            .unwrap();
 
         let reader = Uuid::new_v4();
         let mut tx = bridge_db.pool.begin().await.unwrap();
@@ -113,9 +118,14 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing() {
                 audience: vec![reader],
                 published_at: now(),
             };
-            outgoing::enqueue(&mut tx, &Push::Publication(Uuid::new_v4(), push), now())
-                .await
-                .unwrap();
+            outgoing::enqueue(
+                &mut tx,
+                bridge_db.sealer(),
+                &Push::Publication(Uuid::new_v4(), push),
+                now(),
+            )
+            .await
+            .unwrap();
         }
         tx.commit().await.unwrap();
 

@@ -5,10 +5,13 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, Executor};
+
+use crate::seal::Sealer;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -16,11 +19,48 @@ pub enum Backend {
     Postgres,
 }
 
-/// A service's pool and which database it talks to (some SQL differs).
+/// A service's pool and which database it talks to (some SQL differs), with
+/// the key that seals record text in it when the service keeps any.
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    sealer: Option<Arc<Sealer>>,
+}
+
+impl Db {
+    pub fn new(pool: AnyPool, backend: Backend) -> Db {
+        Db {
+            pool,
+            backend,
+            sealer: None,
+        }
+    }
+
+    /// This database with the key its record text is sealed to.
+    pub fn with_sealer(mut self, sealer: Sealer) -> Db {
+        self.sealer = Some(Arc::new(sealer));
+        self
+    }
+
+    /// The sealing key. Code that stores record text only runs on a database
+    /// opened with one, so its absence is a programming error, not bad input.
+    pub fn sealer(&self) -> &Sealer {
+        self.sealer
+            .as_deref()
+            .expect("record text was touched on a database opened without its sealing key")
+    }
+
+    pub fn seal(&self, plain: &str) -> String {
+        self.sealer().seal(plain)
+    }
+
+    /// Opens sealed text read from this database.
+    pub fn unseal(&self, sealed: &str) -> sqlx::Result<String> {
+        self.sealer()
+            .open(sealed)
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    }
 }
 
 /// The migration sets of one service, one per backend.
@@ -88,7 +128,7 @@ pub async fn connect(url: &str, migrations: &Migrations) -> Result<Db, DbError> 
         Backend::Postgres => migrations.postgres,
     };
     migrator.run(&pool).await.map_err(DbError::Migrate)?;
-    Ok(Db { pool, backend })
+    Ok(Db::new(pool, backend))
 }
 
 /// Seconds since the Unix epoch: every timestamp in both schemas is stored so,

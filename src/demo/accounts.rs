@@ -96,7 +96,7 @@ pub async fn seed(
             ),
         ];
         for push in &pushes {
-            outgoing::enqueue(&mut tx, push, now()).await?;
+            outgoing::enqueue(&mut tx, bridge.sealer(), push, now()).await?;
         }
         tx.commit().await?;
         staff_bridge::sync::push_pending(bridge, client).await?;

@@ -13,6 +13,10 @@ pub struct BridgeConfig {
     pub addr: SocketAddr,
     /// `sqlite:///path/bridge.db?mode=rwc` or `postgres://...`.
     pub database_url: String,
+    /// The age identity that seals record text in the bridge's database
+    /// (imported documents, drafts, the push queue); created with mode 0600
+    /// on first start. Keep it off the database's disk and back it up.
+    pub key_file: std::path::PathBuf,
     /// The portal's internal API, e.g. `http://10.0.0.5:8090`.
     pub portal_internal_url: String,
     /// Shared with the portal; at least 32 characters.

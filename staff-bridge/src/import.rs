@@ -546,10 +546,10 @@ pub async fn store(db: &Db, case: &CaseImport, now: i64) -> sqlx::Result<Outcome
         )
         .bind(case_id)
         .bind(&d.id)
-        .bind(&d.title)
+        .bind(db.seal(&d.title))
         .bind(&d.kind)
         .bind(&d.date)
-        .bind(&d.body)
+        .bind(db.seal(&d.body))
         .execute(&mut *tx)
         .await?;
     }

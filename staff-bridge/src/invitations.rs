@@ -459,6 +459,7 @@ async fn invite(
     .await?;
     outgoing::enqueue(
         &mut tx,
+        state.db.sealer(),
         &Push::Person(
             person.portal_id,
             PersonPush {
@@ -473,6 +474,7 @@ async fn invite(
     .await?;
     outgoing::enqueue(
         &mut tx,
+        state.db.sealer(),
         &Push::Invitation(
             invitation_id,
             InvitationPush {
@@ -660,6 +662,7 @@ async fn revoke_in(
     let uuid: Uuid = id.parse().map_err(|_| BridgeError::NotFound)?;
     outgoing::enqueue(
         tx,
+        state.db.sealer(),
         &Push::InvitationRevocation(uuid, InvitationRevocation { revoked_at: now }),
         now,
     )
@@ -737,6 +740,7 @@ async fn revoke_passkeys(
     let mut tx = state.db.pool.begin().await?;
     outgoing::enqueue(
         &mut tx,
+        state.db.sealer(),
         &Push::PasskeyRevocation(person.portal_id, PasskeyRevocation { revoked_at: now }),
         now,
     )

@@ -642,7 +642,7 @@ pub async fn open_for_audit(url: &str) -> anyhow::Result<Db> {
                 .await?
         }
     };
-    let db = Db { pool, backend };
+    let db = Db::new(pool, backend);
     if head(&db).await.is_err() {
         anyhow::bail!("this database has no ledger: is it the staff bridge's database, migrated by version 0.1 or later?");
     }

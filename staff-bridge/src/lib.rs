@@ -76,8 +76,17 @@ fn trace_layer() -> tower_http::trace::TraceLayer<
     )
 }
 
+/// The database without its sealing key: enough to migrate it and to verify
+/// the ledger, which holds hashes and never record text.
 pub async fn open_db(url: &str) -> Result<Db, content::db::DbError> {
     content::db::connect(url, &MIGRATIONS).await
+}
+
+/// The database with the key that seals imported documents, drafts and the
+/// push queue.
+pub async fn open_sealed_db(url: &str, key_file: &std::path::Path) -> anyhow::Result<Db> {
+    let sealer = content::seal::Sealer::load_or_create(key_file)?;
+    Ok(open_db(url).await?.with_sealer(sealer))
 }
 
 pub struct Bridge {
@@ -89,8 +98,8 @@ pub struct Bridge {
 
 impl Bridge {
     pub async fn new(config: &BridgeConfig) -> anyhow::Result<Bridge> {
-        let db = open_db(&config.database_url).await?;
         config.validate()?;
+        let db = open_sealed_db(&config.database_url, &config.key_file).await?;
         let state = AppState {
             db,
             import_token: config.import_token.clone(),

@@ -6,6 +6,7 @@
 //! request that landed but whose answer was lost is simply sent again.
 
 use content::db::Db;
+use content::seal::Sealer;
 use content::sync::{
     InvitationPush, InvitationRevocation, PasskeyRevocation, PersonPush, PublicationPush,
     WithdrawalPush,
@@ -55,10 +56,17 @@ impl Push {
     }
 }
 
-pub async fn enqueue(conn: &mut AnyConnection, push: &Push, now: i64) -> sqlx::Result<i64> {
+/// Queues a push inside the caller's transaction. The body carries record
+/// text and names, so it is sealed with the bridge's key until it is sent.
+pub async fn enqueue(
+    conn: &mut AnyConnection,
+    sealer: &Sealer,
+    push: &Push,
+    now: i64,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar("INSERT INTO outgoing (method, path, body, created_at) VALUES ('PUT', $1, $2, $3) RETURNING id")
         .bind(push.path())
-        .bind(push.body())
+        .bind(sealer.seal(&push.body()))
         .bind(now)
         .fetch_one(conn)
         .await
@@ -80,15 +88,16 @@ pub async fn next_pending(db: &Db, limit: i64) -> sqlx::Result<Vec<Pending>> {
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, method, path, body)| Pending {
-            id,
-            method,
-            path,
-            body,
+    rows.into_iter()
+        .map(|(id, method, path, body)| {
+            Ok(Pending {
+                id,
+                method,
+                path,
+                body: db.unseal(&body)?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Records the portal's final answer for an entry.

@@ -4,6 +4,7 @@
 
 pub mod family;
 pub mod smtp;
+pub mod staff;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -99,6 +100,7 @@ impl Services {
         let mut bridge_config = staff_bridge::BridgeConfig {
             addr: bridge_listener.local_addr().unwrap(),
             database_url: bridge_scratch.url.clone(),
+            key_file: keys.path().join("bridge.key"),
             portal_internal_url: format!("http://{internal_addr}"),
             sync_secret: SECRET.into(),
             import_token: Some(IMPORT_TOKEN.into()),

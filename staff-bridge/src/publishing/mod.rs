@@ -17,7 +17,8 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use content::db::{Backend, Db};
+use content::db::Db;
+use content::seal::Sealer;
 use content::sync::{PublicationPush, WithdrawalPush};
 use serde_json::json;
 use sqlx::any::AnyRow;
@@ -76,7 +77,22 @@ const DRAFT_COLUMNS: &str = "id, case_id, source_document_id, kind, title, body,
      return_reason, publication_id, version, publish_at, approved_by, approved_at, published_at, withdrawn_at, \
      withdrawal_reason, created_at, updated_at";
 
-fn draft_of(row: &AnyRow) -> Option<Draft> {
+/// A draft from its row, its title and body opened with the bridge's key.
+fn draft_of(row: &AnyRow, sealer: &Sealer) -> sqlx::Result<Option<Draft>> {
+    let Some(mut draft) = draft_fields(row) else {
+        return Ok(None);
+    };
+    let open = |sealed: &str| {
+        sealer
+            .open(sealed)
+            .map_err(|e| sqlx::Error::Decode(Box::new(e)))
+    };
+    draft.title = open(&draft.title)?;
+    draft.body = open(&draft.body)?;
+    Ok(Some(draft))
+}
+
+fn draft_fields(row: &AnyRow) -> Option<Draft> {
     let text = |i: usize| row.try_get::<String, _>(i).ok();
     let opt_text = |i: usize| row.try_get::<Option<String>, _>(i).ok().flatten();
     let int = |i: usize| row.try_get::<i64, _>(i).ok();
@@ -116,13 +132,22 @@ async fn with_audience(conn: &mut AnyConnection, mut draft: Draft) -> sqlx::Resu
     Ok(draft)
 }
 
-async fn load_on(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<Draft>> {
+async fn load_on(
+    conn: &mut AnyConnection,
+    sealer: &Sealer,
+    id: &str,
+) -> sqlx::Result<Option<Draft>> {
     let row: Option<AnyRow> =
         sqlx::query(&format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1"))
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-    match row.as_ref().and_then(draft_of) {
+    match row
+        .as_ref()
+        .map(|r| draft_of(r, sealer))
+        .transpose()?
+        .flatten()
+    {
         Some(d) => Ok(Some(with_audience(conn, d).await?)),
         None => Ok(None),
     }
@@ -131,7 +156,7 @@ async fn load_on(conn: &mut AnyConnection, id: &str) -> sqlx::Result<Option<Draf
 /// A draft by id, whatever its case (the caller scopes it).
 pub async fn load(db: &Db, id: &str) -> sqlx::Result<Option<Draft>> {
     let mut conn = db.pool.acquire().await?;
-    load_on(&mut conn, id).await
+    load_on(&mut conn, db.sealer(), id).await
 }
 
 /// A draft of one case by id; None for any other id.
@@ -149,8 +174,10 @@ pub async fn of_case(db: &Db, case_id: i64) -> sqlx::Result<Vec<Draft>> {
     .await?;
     let mut conn = db.pool.acquire().await?;
     let mut out = Vec::new();
-    for d in rows.iter().filter_map(draft_of) {
-        out.push(with_audience(&mut conn, d).await?);
+    for row in &rows {
+        if let Some(d) = draft_of(row, db.sealer())? {
+            out.push(with_audience(&mut conn, d).await?);
+        }
     }
     Ok(out)
 }
@@ -165,8 +192,10 @@ pub async fn with_status(db: &Db, status: Status) -> sqlx::Result<Vec<Draft>> {
     .await?;
     let mut conn = db.pool.acquire().await?;
     let mut out = Vec::new();
-    for d in rows.iter().filter_map(draft_of) {
-        out.push(with_audience(&mut conn, d).await?);
+    for row in &rows {
+        if let Some(d) = draft_of(row, db.sealer())? {
+            out.push(with_audience(&mut conn, d).await?);
+        }
     }
     Ok(out)
 }
@@ -396,8 +425,8 @@ pub async fn create(
     .bind(case_id)
     .bind(source_document_id)
     .bind(content.kind.unwrap_or(Kind::Letter).as_str())
-    .bind(content.title.trim())
-    .bind(normalised_body(&content.body))
+    .bind(db.seal(content.title.trim()))
+    .bind(db.seal(&normalised_body(&content.body)))
     .bind(content.reader_age.map(i64::from))
     .bind(author_id)
     .bind(publication.to_string())
@@ -426,8 +455,8 @@ pub async fn save(
          WHERE id = $7 AND status IN ('draft', 'returned')",
     )
     .bind(content.kind.unwrap_or(Kind::Letter).as_str())
-    .bind(content.title.trim())
-    .bind(normalised_body(&content.body))
+    .bind(db.seal(content.title.trim()))
+    .bind(db.seal(&normalised_body(&content.body)))
     .bind(content.reader_age.map(i64::from))
     .bind(content.publish_at)
     .bind(now)
@@ -580,7 +609,7 @@ pub async fn submit(
     let sent = match draft.publish_at.filter(|at| *at > now) {
         Some(at) => Sent::Held(at),
         None => Sent::Published(
-            publish_on(&mut tx, db.backend, &draft.id, Some(by), now)
+            publish_on(&mut tx, db, &draft.id, Some(by), now)
                 .await?
                 .version,
         ),
@@ -680,7 +709,7 @@ pub async fn approve(
     let sent = match publish_at {
         Some(at) => Sent::Held(at),
         None => Sent::Published(
-            publish_on(&mut tx, db.backend, &draft.id, Some(&by.id), now)
+            publish_on(&mut tx, db, &draft.id, Some(&by.id), now)
                 .await?
                 .version,
         ),
@@ -702,12 +731,14 @@ pub struct Published {
 /// entry, the push to the portal and the draft's new status together.
 async fn publish_on(
     conn: &mut AnyConnection,
-    backend: Backend,
+    db: &Db,
     draft_id: &str,
     actor: Option<&str>,
     now: i64,
 ) -> Result<Published, FlowError> {
-    let draft = load_on(conn, draft_id).await?.ok_or(FlowError::Changed)?;
+    let draft = load_on(conn, db.sealer(), draft_id)
+        .await?
+        .ok_or(FlowError::Changed)?;
     if draft.status != Status::Approved {
         return Err(FlowError::Changed);
     }
@@ -796,7 +827,7 @@ async fn publish_on(
     let publication = draft.publication_id.to_string();
     let seq = ledger::append(
         conn,
-        backend,
+        db.backend,
         &NewEntry {
             kind: kinds::PUBLICATION,
             actor: actor.or(draft.approved_by.as_deref()),
@@ -825,6 +856,7 @@ async fn publish_on(
     .await?;
     outgoing::enqueue(
         conn,
+        db.sealer(),
         &Push::Publication(
             draft.publication_id,
             PublicationPush {
@@ -875,7 +907,7 @@ pub async fn publish_due(db: &Db, now: i64) -> sqlx::Result<usize> {
     let mut published = 0;
     for id in due {
         let mut tx = db.pool.begin().await?;
-        match publish_on(&mut tx, db.backend, &id, None, now).await {
+        match publish_on(&mut tx, db, &id, None, now).await {
             Ok(_) => {
                 tx.commit().await?;
                 published += 1;
@@ -1005,6 +1037,7 @@ pub async fn withdraw(
             .await?;
             outgoing::enqueue(
                 &mut tx,
+                db.sealer(),
                 &Push::Withdrawal(draft.publication_id, WithdrawalPush { withdrawn_at: now }),
                 now,
             )

@@ -590,12 +590,19 @@ async fn documents(
     state: &AppState,
     case_id: i64,
 ) -> Result<Vec<(i64, String, String, String, String)>> {
-    Ok(sqlx::query_as(
+    let rows: Vec<(i64, String, String, String, String)> = sqlx::query_as(
         "SELECT id, title, kind, document_date, body FROM case_documents WHERE case_id = $1 ORDER BY document_date DESC, id",
     )
     .bind(case_id)
     .fetch_all(&state.db.pool)
-    .await?)
+    .await?;
+    let db = &state.db;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, kind, date, body)| {
+            Ok((id, db.unseal(&title)?, kind, date, db.unseal(&body)?))
+        })
+        .collect::<sqlx::Result<_>>()?)
 }
 
 fn kind_select(chosen: Option<Kind>, errors: &[FieldError]) -> Markup {
