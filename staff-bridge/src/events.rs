@@ -71,8 +71,8 @@ fn ledger_entry<'a>(
     actor: Option<&'a str>,
     subject: Option<&'a str>,
 ) -> NewEntry<'a> {
-    let mut data = match &event.data {
-        serde_json::Value::Object(map) => map.clone(),
+    let mut data = match without_fractions(&event.data) {
+        serde_json::Value::Object(map) => map,
         _ => serde_json::Map::new(),
     };
     data.insert("event_id".into(), event.event_id.to_string().into());
@@ -88,6 +88,24 @@ fn ledger_entry<'a>(
         actor,
         subject,
         data: serde_json::Value::Object(data),
+    }
+}
+
+/// The event's data with any fractional number written as text. The ledger
+/// refuses fractions (their text form is not canonical), and one refused
+/// append would hold the whole sync on that page; the portal sends none
+/// today, but the ledger must not depend on that.
+fn without_fractions(value: &serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => Value::String(n.to_string()),
+        Value::Array(items) => Value::Array(items.iter().map(without_fractions).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), without_fractions(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -109,4 +127,27 @@ pub async fn of_kind(db: &Db, kind: &str) -> sqlx::Result<Vec<(String, serde_jso
         .into_iter()
         .map(|(id, data)| (id, serde_json::from_str(&data).unwrap_or_default()))
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_fractional_number_from_the_portal_still_makes_a_ledger_entry() {
+        let event = OutboxEvent {
+            seq: 7,
+            event_id: uuid::Uuid::new_v4(),
+            kind: "publication_viewed".into(),
+            person_id: None,
+            data: json!({ "publication_id": "p", "version": 2, "scroll": 0.5, "list": [1.25, 3] }),
+            occurred_at: 1_700_000_000,
+        };
+        let entry = ledger_entry(&event, None, None);
+        assert_eq!(entry.data["scroll"], "0.5");
+        assert_eq!(entry.data["list"], json!(["1.25", 3]));
+        assert_eq!(entry.data["version"], 2, "integers stay numbers");
+        ledger::canonical_json(&entry.data).expect("the ledger accepts it");
+    }
 }
