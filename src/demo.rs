@@ -203,7 +203,9 @@ fn file_mail(dir: &Path) -> content::mail::MailSettings {
 
 /// The demo family goes in through the import, as a case system's would.
 async fn seed(db: &content::db::Db) -> anyhow::Result<()> {
-    staff_bridge::import::import(db, FAMILY, now())
+    let mut family: serde_json::Value = serde_json::from_str(FAMILY)?;
+    staff_bridge::publishing::demo::with_upcoming_meetings(&mut family, now());
+    staff_bridge::import::import(db, &family.to_string(), now())
         .await
         .map_err(|e| anyhow::anyhow!("the demo family did not import: {e:?}"))?;
     Ok(())

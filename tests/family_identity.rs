@@ -653,6 +653,7 @@ async fn a_person_sees_only_their_own_items() {
                 body_markdown: body.into(),
                 audience: vec![reader],
                 published_at: now(),
+                meeting_at: None,
             };
             family::send(&s, &format!("/internal/v1/publications/{id}"), &push).await;
         }

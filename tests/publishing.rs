@@ -219,12 +219,19 @@ async fn save(
     body: &str,
 ) -> Answer {
     let audience: Vec<String> = audience.iter().map(|a| a.to_string()).collect();
+    // The editor shows the draft's meeting already chosen, so it is sent back.
+    let meeting = draft(s, id)
+        .await
+        .meeting_id
+        .map(|m| m.to_string())
+        .unwrap_or_default();
     let mut form = vec![
         ("kind", kind),
         ("title", title),
         ("reader_age", reader_age),
         ("body", body),
         ("publish_at", ""),
+        ("meeting", &meeting),
     ];
     for a in &audience {
         form.push(("audience", a));
@@ -751,16 +758,36 @@ async fn a_held_publication_appears_only_after_its_time() {
     for backend in backends() {
         let c = start(backend).await;
         let s = &c.s;
-        let id = new_draft(
-            &c.priya,
-            s,
-            "meeting_invitation",
-            "Come to the meeting",
-            &[c.sarah],
-            "",
-        )
-        .await;
-        save(
+        let (meeting, starts_at): (i64, String) =
+            sqlx::query_as("SELECT id, starts_at FROM case_meetings WHERE source_id = 'M-401'")
+                .fetch_one(&s.bridge_db.pool)
+                .await
+                .unwrap();
+        let sarah_id = c.sarah.to_string();
+        let mut form = vec![
+            ("source", ""),
+            ("kind", "meeting_invitation"),
+            ("title", "Come to the meeting"),
+            ("reader_age", ""),
+            ("audience", sarah_id.as_str()),
+        ];
+        let refused = c.priya.post(s, &case_path("/drafts"), &form).await;
+        assert_eq!(refused.status, 400, "an invitation names its meeting");
+        assert!(refused
+            .body
+            .contains("Choose the meeting this invites them to"));
+        let meeting_field = meeting.to_string();
+        form.push(("meeting", &meeting_field));
+        let made = c.priya.post(s, &case_path("/drafts"), &form).await;
+        assert_eq!(made.status, 303, "{}", made.body);
+        let id = made
+            .location
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let saved = save(
             &c.priya,
             s,
             &id,
@@ -771,10 +798,11 @@ async fn a_held_publication_appears_only_after_its_time() {
             "Please come on Thursday at 10:00.",
         )
         .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
         decide_all(&c.priya, s, &id, &[]).await;
         assert_eq!(submit(&c.priya, s, &id).await.status, 303);
         let at = now() + 3;
-        let when = staff_bridge::publishing::rules::format_when(at);
+        let when = content::when::input(at);
         let held = c
             .tom
             .post(
@@ -805,8 +833,15 @@ async fn a_held_publication_appears_only_after_its_time() {
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             if draft(s, &id).await.status.as_str() == "published" {
                 sync(s).await;
-                let (status, _, _) = sarah.get(s, &format!("/items/{}", d.publication_id)).await;
+                let (status, page, _) = sarah.get(s, &format!("/items/{}", d.publication_id)).await;
                 shown = status == 200;
+                let when = content::when::meeting(content::when::parse_local(&starts_at).unwrap());
+                assert!(page.contains(&when), "the meeting's time on the invitation");
+                let (_, home, _) = sarah.get(s, "/home").await;
+                let panel = &home[home
+                    .find("Your next meeting")
+                    .expect("a next-meeting panel")..];
+                assert!(panel.contains(&when) && panel.contains("Come to the meeting"));
                 break;
             }
         }
@@ -879,11 +914,25 @@ async fn the_demo_publishes_through_the_flow_once() {
         let mut daniel = reader(s, c.daniel, "Daniel", DANIEL).await;
         let (_, home, _) = daniel.get(s, "/home").await;
         assert!(
-            home.contains("(for Daniel)")
-                && home.contains("My worker")
-                && home.contains("Review conference")
+            home.contains("(for Daniel)") && home.contains("Invitation to the review conference")
         );
         assert!(!home.contains("Your plan, Ellie"));
+        // The invitation's meeting is his next meeting, in UK time and words.
+        let conference: String =
+            sqlx::query_scalar("SELECT starts_at FROM case_meetings WHERE source_id = 'M-401'")
+                .fetch_one(&s.bridge_db.pool)
+                .await
+                .unwrap();
+        let when = content::when::meeting(content::when::parse_local(&conference).unwrap());
+        assert!(when.ends_with("at 10am"), "{when}");
+        let panel = &home[home
+            .find("Your next meeting")
+            .expect("a next-meeting panel")..];
+        assert!(panel.contains(&when), "{panel}");
+        // His worker's card is on the page itself, under its own heading.
+        let worker = &home[home.find("Your worker").expect("a worker panel")..];
+        assert!(worker.contains("Priya Shah"));
+        assert_eq!(home.matches("<h1").count(), 1);
         let case_id: i64 = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
             .bind(CASE)
             .fetch_one(&s.bridge_db.pool)

@@ -846,6 +846,13 @@ async fn practitioners_see_only_their_cases_and_roles_gate_admin_pages() {
             "{backend:?}"
         );
         assert!(cases.body.contains("Not invited"), "who has portal access");
+        // The navigation offers what each role can use.
+        assert!(cases.body.contains("href=\"/my-cases\""));
+        assert!(!cases.body.contains("href=\"/approvals\""));
+        assert_eq!(priya.desk.get(&s, "/approvals").await.status, 403);
+        let desk = tom.desk.get(&s, "/my-cases").await;
+        assert!(desk.body.contains("href=\"/approvals\""));
+        assert_eq!(tom.desk.get(&s, "/approvals").await.status, 200);
         assert_eq!(priya.desk.get(&s, "/cases/DEMO-0001").await.status, 200);
         let theirs = priya.desk.get(&s, "/cases/NORTH-0002").await;
         let nothing = priya.desk.get(&s, "/cases/GUESS-9999").await;

@@ -27,6 +27,7 @@ fn publication(version: i64, audience: Vec<Uuid>, body: &str) -> PublicationPush
         body_markdown: body.into(),
         audience,
         published_at: now(),
+        meeting_at: None,
     }
 }
 

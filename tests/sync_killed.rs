@@ -117,6 +117,7 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing() {
                 body_markdown: format!("Letter number {i}."),
                 audience: vec![reader],
                 published_at: now(),
+                meeting_at: None,
             };
             outgoing::enqueue(
                 &mut tx,

@@ -14,6 +14,7 @@ pub mod settings;
 pub mod sync;
 pub mod tokens;
 pub mod web;
+pub mod when;
 
 // --- content: rendering, the redaction check, readability, explainers ---
 pub mod check;

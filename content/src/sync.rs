@@ -217,6 +217,10 @@ pub struct PublicationPush {
     pub body_markdown: String,
     pub audience: Vec<Uuid>,
     pub published_at: i64,
+    /// For a meeting invitation, when the meeting starts (seconds since the
+    /// epoch), so the reader's home page can show it as their next meeting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub meeting_at: Option<i64>,
 }
 
 /// `PUT /internal/v1/publications/{id}/withdrawal`.

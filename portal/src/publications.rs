@@ -39,6 +39,11 @@ fn push_hash(push: &PublicationPush) -> String {
         hasher.update(part.as_bytes());
     }
     hasher.update(push.published_at.to_be_bytes());
+    // Only when present, so a push without a meeting hashes as it always did.
+    if let Some(at) = push.meeting_at {
+        hasher.update(b"meeting_at");
+        hasher.update(at.to_be_bytes());
+    }
     hex::encode(hasher.finalize())
 }
 
@@ -83,8 +88,8 @@ async fn try_store_version(
     }
     sqlx::query(
         "INSERT INTO publication_versions
-             (publication_id, version, kind, title, body_markdown, content_hash, published_at, received_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             (publication_id, version, kind, title, body_markdown, content_hash, published_at, received_at, meeting_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(id.to_string())
     .bind(push.version)
@@ -94,6 +99,7 @@ async fn try_store_version(
     .bind(&hash)
     .bind(push.published_at)
     .bind(now)
+    .bind(push.meeting_at)
     .execute(&mut *tx)
     .await?;
     let mut audience = push.audience.clone();
@@ -143,15 +149,16 @@ pub struct Visible {
     pub title: String,
     pub body_markdown: String,
     pub published_at: i64,
+    pub meeting_at: Option<i64>,
 }
 
-type VisibleRow = (String, i64, String, String, String, i64);
+type VisibleRow = (String, i64, String, String, String, i64, Option<i64>);
 
 /// Everything currently published to `person`: the newest version of each
 /// item whose newest version names them, and nothing withdrawn.
 pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<Vec<Visible>> {
     let rows: Vec<VisibleRow> = sqlx::query_as(
-        "SELECT v.publication_id, v.version, v.kind, v.title, v.body_markdown, v.published_at
+        "SELECT v.publication_id, v.version, v.kind, v.title, v.body_markdown, v.published_at, v.meeting_at
          FROM publication_versions v
          JOIN publication_audience a ON a.publication_id = v.publication_id AND a.version = v.version
          WHERE a.person_id = $1
@@ -164,21 +171,25 @@ pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, version, kind, title, body_markdown, published_at)| {
-            let (Ok(title), Ok(body_markdown)) = (sealer.open(&title), sealer.open(&body_markdown))
-            else {
-                tracing::error!("a publication could not be unsealed with this portal's key");
-                return None;
-            };
-            Some(Visible {
-                id: id.parse().ok()?,
-                version,
-                kind,
-                title,
-                body_markdown,
-                published_at,
-            })
-        })
+        .filter_map(
+            |(id, version, kind, title, body_markdown, published_at, meeting_at)| {
+                let (Ok(title), Ok(body_markdown)) =
+                    (sealer.open(&title), sealer.open(&body_markdown))
+                else {
+                    tracing::error!("a publication could not be unsealed with this portal's key");
+                    return None;
+                };
+                Some(Visible {
+                    id: id.parse().ok()?,
+                    version,
+                    kind,
+                    title,
+                    body_markdown,
+                    published_at,
+                    meeting_at,
+                })
+            },
+        )
         .collect())
 }
 

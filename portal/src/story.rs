@@ -12,14 +12,6 @@ use crate::family::Family;
 use crate::pages::page;
 use crate::{publications, AppState};
 
-fn date(at: i64) -> String {
-    let format = time::macros::format_description!("[day padding:none] [month repr:long] [year]");
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|d| d.format(format).ok())
-        .unwrap_or_default()
-}
-
 fn kind_label(kind: &str) -> &str {
     match kind {
         "plan" => "Plan",
@@ -32,29 +24,117 @@ fn kind_label(kind: &str) -> &str {
     }
 }
 
+/// The groups of "Everything shared with you", in the order a family
+/// looks for them.
+const GROUPS: &[(&str, &str)] = &[
+    ("plan", "Plans"),
+    ("meeting_invitation", "Meetings"),
+    ("meeting_record", "Meeting notes"),
+    ("assessment_summary", "Assessments"),
+    ("letter", "Letters"),
+    ("worker_card", "Your worker"),
+];
+
+/// What the home page shows, worked out from what is visible to the reader.
+pub struct Home<'a> {
+    /// Published or updated since the last visit (empty on a first visit).
+    pub new: Vec<&'a publications::Visible>,
+    /// The soonest meeting invitation whose meeting has not started.
+    pub next_meeting: Option<&'a publications::Visible>,
+    /// The newest "my worker" card.
+    pub worker: Option<&'a publications::Visible>,
+    /// Everything, by kind, newest first in each.
+    pub groups: Vec<(&'static str, Vec<&'a publications::Visible>)>,
+}
+
+pub fn arrange(items: &[publications::Visible], last_visit: Option<i64>, now: i64) -> Home<'_> {
+    let new = match last_visit {
+        Some(at) => items.iter().filter(|i| i.published_at > at).collect(),
+        None => Vec::new(),
+    };
+    let next_meeting = items
+        .iter()
+        .filter(|i| i.kind == "meeting_invitation" && i.meeting_at.is_some_and(|m| m > now))
+        .min_by_key(|i| i.meeting_at);
+    let worker = items
+        .iter()
+        .filter(|i| i.kind == "worker_card")
+        .max_by_key(|i| i.published_at);
+    let mut groups: Vec<(&'static str, Vec<&publications::Visible>)> = GROUPS
+        .iter()
+        .map(|(kind, heading)| (*heading, items.iter().filter(|i| i.kind == *kind).collect()))
+        .collect();
+    groups.push((
+        "Other things",
+        items
+            .iter()
+            .filter(|i| !GROUPS.iter().any(|(k, _)| *k == i.kind))
+            .collect(),
+    ));
+    for (_, list) in &mut groups {
+        list.sort_by_key(|i| std::cmp::Reverse(i.published_at));
+    }
+    groups.retain(|(_, list)| !list.is_empty());
+    Home {
+        new,
+        next_meeting,
+        worker,
+        groups,
+    }
+}
+
+fn item_line(item: &publications::Visible, last_visit: Option<i64>) -> maud::Markup {
+    html! {
+        li class="card" {
+            a href={ "/items/" (item.id) } { (item.title) }
+            p class="meta" {
+                (kind_label(&item.kind)) ", " (content::when::day(item.published_at))
+                @if last_visit.is_some_and(|v| item.published_at > v) { " – " strong { "new" } }
+                @if item.version > 1 { " – updated" }
+            }
+        }
+    }
+}
+
 pub async fn home(State(state): State<AppState>, family: Family) -> Result<Response> {
     let items = publications::visible_to(&state.db, &state.sealer, family.person.id).await?;
     let last_visit = family.person.last_visit_at;
     crate::people::visited(&state.db, family.person.id, family.session.created_at).await?;
+    let home = arrange(&items, last_visit, now());
     Ok(page(
         "My story",
         html! {
             h1 { "Hello, " (family.person.first_name) }
             @if items.is_empty() {
                 p class="lede" { "Nothing has been shared with you yet. When your worker shares something, it will be here." }
-            } @else {
-                h2 { "Shared with you" }
-                ul class="items" {
-                    @for item in &items {
-                        li class="card" {
-                            a href={ "/items/" (item.id) } { (item.title) }
-                            p class="meta" {
-                                (kind_label(&item.kind)) ", " (date(item.published_at))
-                                @if last_visit.is_some_and(|v| item.published_at > v) { " – " strong { "new" } }
-                                @if item.version > 1 { " – updated" }
-                            }
-                        }
+            }
+            @if !home.new.is_empty() {
+                section class="panel" aria-labelledby="new-heading" {
+                    h2 id="new-heading" { "New since your last visit" }
+                    ul class="items" { @for item in &home.new { (item_line(item, last_visit)) } }
+                }
+            }
+            @if let Some(meeting) = home.next_meeting {
+                section class="panel" aria-labelledby="meeting-heading" {
+                    h2 id="meeting-heading" { "Your next meeting" }
+                    p class="when" { strong { (content::when::meeting(meeting.meeting_at.unwrap_or_default())) } }
+                    p { a href={ "/items/" (meeting.id) } { (meeting.title) } }
+                }
+            }
+            @if let Some(worker) = home.worker {
+                section class="panel" aria-labelledby="worker-heading" {
+                    h2 id="worker-heading" { "Your worker" }
+                    div class="worker-card" {
+                        (PreEscaped(headings_down(&content::render::markdown_to_safe_html(&worker.body_markdown), 2)))
                     }
+                    p { a href={ "/items/" (worker.id) } { "Open " (worker.title) } }
+                }
+            }
+            @if !home.groups.is_empty() {
+                h2 { "Everything shared with you" }
+                @for (heading, list) in &home.groups {
+                    h3 { (heading) }
+                    ul class="items" { @for item in list { (item_line(item, last_visit)) } }
                 }
             }
             p { a href="/account" { "Your account and signing out" } }
@@ -77,26 +157,88 @@ pub async fn item(
     Ok(page(
         &item.title,
         html! {
-            p class="meta" { (kind_label(&item.kind)) ", shared " (date(item.published_at))
+            p class="meta" { (kind_label(&item.kind)) ", shared " (content::when::day(item.published_at))
                 @if item.version > 1 { ". This is an updated version." } }
             article {
                 h1 { (item.title) }
-                (PreEscaped(below_title(&content::render::markdown_to_safe_html(&item.body_markdown))))
+                @if let (Some(at), "meeting_invitation") = (item.meeting_at, item.kind.as_str()) {
+                    p class="when" { "When: " strong { (content::when::meeting(at)) } }
+                }
+                (PreEscaped(headings_down(&content::render::markdown_to_safe_html(&item.body_markdown), 1)))
             }
             p { a href="/home" { "Back to my story" } }
         },
     ))
 }
 
-/// The item's own headings sit under its title, the page's one `h1`: `# A`
-/// in the Markdown becomes an `h2`, and so on down. The HTML is the safe
-/// renderer's, so a tag name only ever appears as a tag.
-fn below_title(html: &str) -> String {
+/// The item's own headings sit under the page's headings: on the item page
+/// its title is the one `h1`, so `# A` in the Markdown becomes an `h2`; on the
+/// home page a card sits under an `h2`. Levels stop at `h6`. The HTML is the
+/// safe renderer's, so a tag name only ever appears as a tag.
+fn headings_down(html: &str, by: usize) -> String {
     let mut html = html.to_string();
-    for level in (1..=5).rev() {
+    for level in (1..=6usize).rev() {
+        let to = (level + by).min(6);
         html = html
-            .replace(&format!("<h{level}"), &format!("<h{}", level + 1))
-            .replace(&format!("</h{level}>"), &format!("</h{}>", level + 1));
+            .replace(&format!("<h{level}"), &format!("<h{to}"))
+            .replace(&format!("</h{level}>"), &format!("</h{to}>"));
     }
     html
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use uuid::Uuid;
+
+    fn item(kind: &str, published_at: i64, meeting_at: Option<i64>) -> publications::Visible {
+        publications::Visible {
+            id: Uuid::new_v4(),
+            version: 1,
+            kind: kind.into(),
+            title: format!("{kind} {published_at}"),
+            body_markdown: String::new(),
+            published_at,
+            meeting_at,
+        }
+    }
+
+    #[test]
+    fn the_next_meeting_is_the_soonest_not_yet_started() {
+        let items = vec![
+            item("meeting_invitation", 10, Some(500)),
+            item("meeting_invitation", 20, Some(300)),
+            item("meeting_invitation", 30, Some(50)),
+            item("meeting_invitation", 40, None),
+        ];
+        let home = arrange(&items, None, 100);
+        assert_eq!(home.next_meeting.unwrap().meeting_at, Some(300));
+        assert!(arrange(&items, None, 600).next_meeting.is_none());
+    }
+
+    #[test]
+    fn the_worker_is_the_newest_card_and_new_means_since_the_last_visit() {
+        let items = vec![
+            item("worker_card", 10, None),
+            item("worker_card", 50, None),
+            item("plan", 40, None),
+            item("letter", 5, None),
+        ];
+        let home = arrange(&items, Some(30), 100);
+        assert_eq!(home.worker.unwrap().published_at, 50);
+        let new: Vec<i64> = home.new.iter().map(|i| i.published_at).collect();
+        assert_eq!(new, [50, 40]);
+        assert!(arrange(&items, None, 100).new.is_empty(), "a first visit");
+        let groups: Vec<(&str, usize)> = home.groups.iter().map(|(h, l)| (*h, l.len())).collect();
+        assert_eq!(groups, [("Plans", 1), ("Letters", 1), ("Your worker", 2)]);
+        assert_eq!(home.groups[2].1[0].published_at, 50, "newest first");
+    }
+
+    #[test]
+    fn headings_move_down_and_stop_at_six() {
+        assert_eq!(
+            headings_down("<h1>A</h1><h2 id=\"x\">B</h2><h6>C</h6>", 2),
+            "<h3>A</h3><h4 id=\"x\">B</h4><h6>C</h6>"
+        );
+    }
 }

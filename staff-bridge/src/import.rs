@@ -667,3 +667,42 @@ pub async fn people_of(db: &Db, case_reference: &str) -> sqlx::Result<Vec<Stored
         })
         .collect())
 }
+
+/// A meeting of a case as stored: its time is UK local, as the case system
+/// sent it (`YYYY-MM-DDTHH:MM`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredMeeting {
+    pub id: i64,
+    pub source_id: String,
+    pub kind: String,
+    pub starts_at: String,
+}
+
+impl StoredMeeting {
+    /// When it starts, in seconds since the epoch.
+    pub fn starts(&self) -> Option<i64> {
+        content::when::parse_local(&self.starts_at)
+    }
+}
+
+/// The meetings of a case, soonest first.
+pub async fn meetings_of(
+    conn: &mut sqlx::AnyConnection,
+    case_id: i64,
+) -> sqlx::Result<Vec<StoredMeeting>> {
+    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT id, source_id, kind, starts_at FROM case_meetings WHERE case_id = $1 ORDER BY starts_at, id",
+    )
+    .bind(case_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, source_id, kind, starts_at)| StoredMeeting {
+            id,
+            source_id,
+            kind,
+            starts_at,
+        })
+        .collect())
+}

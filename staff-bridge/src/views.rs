@@ -157,14 +157,24 @@ pub fn page_with_status(
 ) -> Response {
     let mut nav = vec![
         NavLink {
+            href: "/my-cases",
+            label: "My cases",
+        },
+        NavLink {
             href: "/cases",
             label: "Cases",
         },
-        NavLink {
-            href: "/account",
-            label: "Your account",
-        },
     ];
+    if user.staff.has(Role::Manager) {
+        nav.push(NavLink {
+            href: "/approvals",
+            label: "Approvals",
+        });
+    }
+    nav.push(NavLink {
+        href: "/account",
+        label: "Your account",
+    });
     if user.staff.has(Role::Admin) {
         nav.push(NavLink {
             href: "/admin/staff",
@@ -196,21 +206,12 @@ pub fn passkey_help(what: &str) -> Markup {
     }
 }
 
-/// A date and time for people, in UTC.
+/// A date and time for people, in UK local time.
 pub fn when(at: i64) -> String {
-    let format =
-        time::macros::format_description!("[day] [month repr:short] [year], [hour]:[minute] UTC");
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_else(|| "unknown".into())
+    content::when::day_and_time(at)
 }
 
-/// A date for people.
+/// A date for people, in UK local time.
 pub fn day(at: i64) -> String {
-    let format = time::macros::format_description!("[day] [month repr:long] [year]");
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| t.format(format).ok())
-        .unwrap_or_else(|| "unknown".into())
+    content::when::day(at)
 }

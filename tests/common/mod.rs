@@ -214,8 +214,12 @@ pub async fn bind_again(addr: SocketAddr) -> TcpListener {
 }
 
 /// The demo family's import, as the case system would send it.
+/// The demo's fictional family, its meetings two and three weeks ahead as
+/// the demo has them.
 pub fn demo_family() -> serde_json::Value {
-    serde_json::from_str(include_str!("../../src/demo/family.json")).unwrap()
+    let mut family = serde_json::from_str(include_str!("../../src/demo/family.json")).unwrap();
+    staff_bridge::publishing::demo::with_upcoming_meetings(&mut family, content::db::now());
+    family
 }
 
 pub async fn count(db: &Db, sql: &str) -> i64 {

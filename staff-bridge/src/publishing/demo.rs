@@ -15,6 +15,28 @@ pub const CASE: &str = "DEMO-0001";
 pub const PRACTITIONER: (&str, &str) = ("Priya Shah", "priya.shah@council.example");
 pub const MANAGER: (&str, &str) = ("Tom Okafor", "tom.okafor@council.example");
 
+/// Moves the demo case's meetings to two and three weeks after `now`, at the
+/// times of day the file gives, so the demo always has a next meeting to show.
+pub fn with_upcoming_meetings(case: &mut serde_json::Value, now: i64) {
+    let Some(meetings) = case["meetings"].as_array_mut() else {
+        return;
+    };
+    for (i, meeting) in meetings.iter_mut().enumerate() {
+        let Some(time) = meeting["date"]
+            .as_str()
+            .and_then(|d| d.split_once('T'))
+            .map(|(_, t)| t.to_string())
+        else {
+            continue;
+        };
+        let day = content::when::input(now + (14 + 7 * i as i64) * 86_400);
+        let Some((date, _)) = day.split_once('T') else {
+            continue;
+        };
+        meeting["date"] = format!("{date}T{time}").into();
+    }
+}
+
 /// The staff member with this address, made (as the command line makes
 /// staff) when there is none.
 pub async fn staff_member(
@@ -97,7 +119,6 @@ Priya Shah is your social worker. She works in the Riverside Family Support Team
 const INVITATION: &str = "\
 You are invited to the review child protection conference about Ellie and Noah.
 
-- When: Thursday 10 December 2026, 10:00
 - Where: Riverside Family Centre, Room 2
 
 At the meeting we will look at how the plan is going and what should happen next. You can bring someone to support you. If you cannot come, tell Priya Shah and she will share your views.
@@ -177,7 +198,7 @@ const PIECES: &[Piece] = &[
     },
     Piece {
         kind: Kind::MeetingInvitation,
-        title: "Review conference on 10 December",
+        title: "Invitation to the review conference",
         readers: &["Sarah Carter", "Daniel Brooks"],
         reader_age: None,
         body: INVITATION,
@@ -197,6 +218,7 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<usize> {
         .ok_or_else(|| anyhow::anyhow!("the demo case {CASE} is not imported"))?;
     let mut conn = db.pool.acquire().await?;
     let family = super::family_of(&mut conn, case_id).await?;
+    let meetings = crate::import::meetings_of(&mut conn, case_id).await?;
     drop(conn);
     let settings = Settings::default();
     let mut published = 0;
@@ -221,8 +243,17 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<usize> {
             reader_age: piece.reader_age,
             audience,
             publish_at: None,
+            // The invitation is to the review conference the case system lists.
+            meeting_id: (piece.kind == Kind::MeetingInvitation)
+                .then(|| {
+                    meetings
+                        .iter()
+                        .find(|m| m.source_id == "M-401")
+                        .map(|m| m.id)
+                })
+                .flatten(),
         };
-        let errors = super::validate(&content, &family);
+        let errors = super::validate(&content, &family, &meetings);
         anyhow::ensure!(errors.is_empty(), "demo draft {}: {errors:?}", piece.title);
         let id = super::create(db, case_id, None, &priya.id, &content, None, now).await?;
         let draft = super::load(db, &id)

@@ -26,6 +26,7 @@ use sqlx::{AnyConnection, Row};
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use crate::import::StoredMeeting;
 use crate::ledger::{self, kinds, NewEntry};
 use crate::outgoing::{self, Push};
 use rules::{Decision, FamilyMember, Item, Kind, Status};
@@ -71,11 +72,13 @@ pub struct Draft {
     pub created_at: i64,
     pub updated_at: i64,
     pub audience: Vec<i64>,
+    /// The meeting (`case_meetings.id`) a meeting invitation is for.
+    pub meeting_id: Option<i64>,
 }
 
 const DRAFT_COLUMNS: &str = "id, case_id, source_document_id, kind, title, body, reader_age, author_id, status, \
      return_reason, publication_id, version, publish_at, approved_by, approved_at, published_at, withdrawn_at, \
-     withdrawal_reason, created_at, updated_at";
+     withdrawal_reason, created_at, updated_at, meeting_id";
 
 /// A draft from its row, its title and body opened with the bridge's key.
 fn draft_of(row: &AnyRow, sealer: &Sealer) -> sqlx::Result<Option<Draft>> {
@@ -119,6 +122,7 @@ fn draft_fields(row: &AnyRow) -> Option<Draft> {
         created_at: int(18)?,
         updated_at: int(19)?,
         audience: Vec::new(),
+        meeting_id: opt_int(20),
     })
 }
 
@@ -334,6 +338,7 @@ pub struct Content {
     pub reader_age: Option<u32>,
     pub audience: Vec<i64>,
     pub publish_at: Option<i64>,
+    pub meeting_id: Option<i64>,
 }
 
 /// The longest title.
@@ -342,7 +347,11 @@ pub const MAX_TITLE: usize = 200;
 pub const MAX_BODY: usize = 200_000;
 
 /// Why a draft's content was refused, by field.
-pub fn validate(content: &Content, family: &[FamilyMember]) -> Vec<(&'static str, &'static str)> {
+pub fn validate(
+    content: &Content,
+    family: &[FamilyMember],
+    meetings: &[StoredMeeting],
+) -> Vec<(&'static str, &'static str)> {
     let mut errors = Vec::new();
     if content.kind.is_none() {
         errors.push(("kind", "Choose what kind of document this is"));
@@ -372,6 +381,15 @@ pub fn validate(content: &Content, family: &[FamilyMember]) -> Vec<(&'static str
         .any(|a| !family.iter().any(|p| p.id == *a))
     {
         errors.push(("audience", "Choose people of this case only"));
+    }
+    match content.meeting_id {
+        Some(id) if !meetings.iter().any(|m| m.id == id) => {
+            errors.push(("meeting", "Choose a meeting of this case"));
+        }
+        None if content.kind == Some(Kind::MeetingInvitation) => {
+            errors.push(("meeting", "Choose the meeting this invites them to"));
+        }
+        _ => {}
     }
     errors
 }
@@ -418,8 +436,8 @@ pub async fn create(
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "INSERT INTO drafts (id, case_id, source_document_id, kind, title, body, reader_age, author_id, status,
-             publication_id, publish_at, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $11)",
+             publication_id, publish_at, created_at, updated_at, meeting_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11, $11, $12)",
     )
     .bind(&id)
     .bind(case_id)
@@ -432,6 +450,7 @@ pub async fn create(
     .bind(publication.to_string())
     .bind(content.publish_at)
     .bind(now)
+    .bind(content.meeting_id)
     .execute(&mut *tx)
     .await?;
     set_audience(&mut tx, &id, &content.audience).await?;
@@ -451,7 +470,8 @@ pub async fn save(
 ) -> sqlx::Result<bool> {
     let mut tx = db.pool.begin().await?;
     let changed = sqlx::query(
-        "UPDATE drafts SET kind = $1, title = $2, body = $3, reader_age = $4, publish_at = $5, updated_at = $6
+        "UPDATE drafts SET kind = $1, title = $2, body = $3, reader_age = $4, publish_at = $5, updated_at = $6,
+             meeting_id = $8
          WHERE id = $7 AND status IN ('draft', 'returned')",
     )
     .bind(content.kind.unwrap_or(Kind::Letter).as_str())
@@ -461,6 +481,7 @@ pub async fn save(
     .bind(content.publish_at)
     .bind(now)
     .bind(draft_id)
+    .bind(content.meeting_id)
     .execute(&mut *tx)
     .await?
     .rows_affected();
@@ -824,6 +845,18 @@ async fn publish_on(
         }
         None => None,
     };
+    let meeting = match draft.meeting_id {
+        Some(id) => crate::import::meetings_of(conn, draft.case_id)
+            .await?
+            .into_iter()
+            .find(|m| m.id == id),
+        None => None,
+    };
+    // A meeting the case system no longer lists cannot be invited to.
+    if draft.meeting_id.is_some() && meeting.is_none() {
+        return Err(FlowError::Changed);
+    }
+    let meeting_at = meeting.as_ref().and_then(StoredMeeting::starts);
     let publication = draft.publication_id.to_string();
     let seq = ledger::append(
         conn,
@@ -848,6 +881,7 @@ async fn publish_on(
                 "approver": draft.approved_by,
                 "approval": if draft.approved_by.is_some() { "approved" } else { "not_required" },
                 "held_until": draft.publish_at,
+                "meeting": meeting.as_ref().map(|m| json!({ "source_id": m.source_id, "starts_at": meeting_at })),
                 "redactions": decisions,
             }),
         },
@@ -866,6 +900,7 @@ async fn publish_on(
                 body_markdown: checked.body.clone(),
                 audience,
                 published_at: now,
+                meeting_at,
             },
         ),
         now,
@@ -1071,6 +1106,7 @@ pub async fn new_version(db: &Db, draft: &Draft, by: &str, now: i64) -> Result<S
         reader_age: draft.reader_age,
         audience: draft.audience.clone(),
         publish_at: None,
+        meeting_id: draft.meeting_id,
     };
     let id = create(
         db,

@@ -20,6 +20,7 @@ use super::{Checked, Content, Draft, FlowError, Sent, Settings};
 use crate::access::{self, case_href, Access, Case};
 use crate::auth::{check_csrf, StaffUser};
 use crate::error::{BridgeError, Result};
+use crate::import::StoredMeeting;
 use crate::staff::Role;
 use crate::views::{self, FieldError};
 use crate::AppState;
@@ -185,6 +186,47 @@ async fn staff_name(state: &AppState, id: &str) -> Result<String> {
 async fn family(state: &AppState, case_id: i64) -> Result<Vec<FamilyMember>> {
     let mut conn = state.db.pool.acquire().await?;
     Ok(super::family_of(&mut conn, case_id).await?)
+}
+
+async fn meetings(state: &AppState, case_id: i64) -> Result<Vec<StoredMeeting>> {
+    let mut conn = state.db.pool.acquire().await?;
+    Ok(crate::import::meetings_of(&mut conn, case_id).await?)
+}
+
+/// A meeting as staff pick it: "Review child protection conference,
+/// Thursday 10 December 2026 at 10am".
+fn meeting_words(m: &StoredMeeting) -> String {
+    let mut chars = m.kind.chars();
+    let mut words: String = chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default();
+    if let Some(at) = m.starts() {
+        words.push_str(", ");
+        words.push_str(&content::when::meeting(at));
+    }
+    words
+}
+
+fn meeting_select(
+    meetings: &[StoredMeeting],
+    chosen: Option<i64>,
+    errors: &[FieldError],
+) -> Markup {
+    let error = errors.iter().find(|e| e.field == "meeting");
+    html! {
+        div class={ "form-group" @if error.is_some() { " form-group-error" } } {
+            label class="label" for="meeting" { "Which meeting is it about?" }
+            div class="hint" id="meeting-hint" { "Needed for a meeting invitation: the family’s home page then shows it as their next meeting." }
+            @if let Some(e) = error { p class="error-message" id="meeting-error" { span class="visually-hidden" { "Error: " } (e.message) } }
+            select class="select" id="meeting" name="meeting" aria-describedby={ "meeting-hint" @if error.is_some() { " meeting-error" } } {
+                option value="" selected[chosen.is_none()] { "No meeting" }
+                @for m in meetings {
+                    option value=(m.id) selected[chosen == Some(m.id)] { (meeting_words(m)) }
+                }
+            }
+        }
+    }
 }
 
 fn names(family: &[FamilyMember], ids: &[i64]) -> String {
@@ -681,6 +723,7 @@ async fn new_draft_form(
 ) -> Result<Response> {
     let docs = documents(state, case.id).await?;
     let family = family(state, case.id).await?;
+    let meetings = meetings(state, case.id).await?;
     let chosen: Vec<i64> = form
         .all("audience")
         .iter()
@@ -720,6 +763,7 @@ async fn new_draft_form(
                 (text_input("title", "Title the reader will see", Some("Leave empty to use the document’s title."), form.get("title"), errors))
                 (audience_boxes(&family, &chosen, errors))
                 (text_input("reader_age", "For a child: their age", Some("The check then shows reading age and words to explain. Leave empty for an adult."), form.get("reader_age"), errors))
+                (meeting_select(&meetings, form.get("meeting").parse().ok(), errors))
                 button class="button" type="submit" { "Start the draft" }
             }
         },
@@ -749,7 +793,7 @@ fn content_of(form: &Fields, errors: &mut Vec<FieldError>) -> Content {
     };
     let publish_at = match form.get("publish_at").trim() {
         "" => None,
-        text => match rules::parse_when(text) {
+        text => match content::when::parse_local(text) {
             Some(at) => Some(at),
             None => {
                 errors.push(FieldError::new(
@@ -771,6 +815,7 @@ fn content_of(form: &Fields, errors: &mut Vec<FieldError>) -> Content {
             .filter_map(|a| a.parse().ok())
             .collect(),
         publish_at,
+        meeting_id: form.get("meeting").parse().ok(),
     }
 }
 
@@ -810,7 +855,8 @@ async fn create_draft(
         content.body = "Write here what the reader will see.".into();
     }
     let family = family(&state, case.id).await?;
-    errors.extend(field_errors(super::validate(&content, &family)));
+    let meetings = meetings(&state, case.id).await?;
+    errors.extend(field_errors(super::validate(&content, &family, &meetings)));
     if !errors.is_empty() {
         return new_draft_form(&state, &user, &case, &form, &errors).await;
     }
@@ -861,7 +907,9 @@ async fn editor_view(
         reader_age: draft.reader_age,
         audience: draft.audience.clone(),
         publish_at: draft.publish_at,
+        meeting_id: draft.meeting_id,
     });
+    let meetings = meetings(state, case.id).await?;
     let author = staff_name(state, &draft.author_id).await?;
     let notice = match done {
         "saved" => Some("Saved and checked."),
@@ -923,6 +971,9 @@ async fn editor_view(
                 div { dt { "Status" } dd { strong class="tag" { (draft.status.label()) } } }
                 div { dt { "For" } dd { (readers) } }
                 div { dt { "Kind" } dd { (draft.kind.label()) } }
+                @if let Some(m) = draft.meeting_id.and_then(|id| meetings.iter().find(|m| m.id == id)) {
+                    div { dt { "Meeting" } dd { (meeting_words(m)) } }
+                }
                 div { dt { "Written by" } dd { (author) } }
                 @if let Some(v) = draft.version { div { dt { "Version" } dd { (v) } } }
                 @if let Some(at) = draft.published_at { div { dt { "Published" } dd { (views::when(at)) } } }
@@ -944,6 +995,7 @@ async fn editor_view(
                     (text_input("title", "Title the reader will see", None, &shown.title, errors))
                     (audience_boxes(&checked.family, &shown.audience, errors))
                     (text_input("reader_age", "For a child: their age", Some("Leave empty for an adult."), &shown.reader_age.map(|a| a.to_string()).unwrap_or_default(), errors))
+                    (meeting_select(&meetings, shown.meeting_id, errors))
                     @let body_error = errors.iter().find(|e| e.field == "body");
                     div class={ "form-group" @if body_error.is_some() { " form-group-error" } } {
                         label class="label" for="body" { "What the reader will see" }
@@ -955,8 +1007,8 @@ async fn editor_view(
                         id: "publish_at",
                         name: "publish_at",
                         label: "Hold until (optional)",
-                        hint: Some("To talk it through with the family first: the earliest time it may be published, in UTC, like 2026-12-01T09:30. Leave empty to publish as soon as it is approved."),
-                        value: &shown.publish_at.map(rules::format_when).unwrap_or_default(),
+                        hint: Some("To talk it through with the family first: the earliest time it may be published, in UK time, like 2026-12-01T09:30. Leave empty to publish as soon as it is approved."),
+                        value: &shown.publish_at.map(content::when::input).unwrap_or_default(),
                         kind: "text",
                         autocomplete: "off",
                     }.render(errors))
@@ -1077,7 +1129,8 @@ async fn save(
     let mut errors = Vec::new();
     let content = content_of(&form, &mut errors);
     let family = family(&state, case.id).await?;
-    errors.extend(field_errors(super::validate(&content, &family)));
+    let meetings = meetings(&state, case.id).await?;
+    errors.extend(field_errors(super::validate(&content, &family, &meetings)));
     if has_main_heading(&content.body) {
         errors.push(FieldError::new(
             "body",
@@ -1547,11 +1600,11 @@ async fn approval_view(
                                 }
                                 @let e = field_error("publish_at");
                                 div class={ "form-group" @if e.is_some() { " form-group-error" } } {
-                                    label class="label" for="publish_at" { "Time, in UTC" }
+                                    label class="label" for="publish_at" { "Time, in UK time" }
                                     div class="hint" id="publish_at-hint" { "Like 2026-12-01T09:30" }
                                     @if let Some(e) = &e { p class="error-message" { span class="visually-hidden" { "Error: " } (e) } }
                                     input class="input" type="text" id="publish_at" name="publish_at" aria-describedby="publish_at-hint"
-                                        value=(draft.publish_at.map(rules::format_when).unwrap_or_default());
+                                        value=(draft.publish_at.map(content::when::input).unwrap_or_default());
                                 }
                             }
                         }
@@ -1586,7 +1639,7 @@ async fn approve(
     let (case, draft) = approvable(&state, &user, &id).await?;
     let now = now();
     let publish_at = if form.get("when") == "later" {
-        match rules::parse_when(form.get("publish_at")) {
+        match content::when::parse_local(form.get("publish_at")) {
             Some(at) if at > now => Some(at),
             _ => {
                 let errors = vec![FieldError::new(

@@ -492,42 +492,6 @@ pub fn reader_age(text: &str) -> Result<Option<u32>, &'static str> {
     }
 }
 
-/// A publication time typed as `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS`
-/// (a space instead of the `T` is fine), in UTC.
-pub fn parse_when(text: &str) -> Option<i64> {
-    let text = text.trim().replace(' ', "T");
-    let (date, time) = text.split_once('T')?;
-    let date = time::Date::parse(
-        date,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
-    let time = time::Time::parse(
-        time,
-        time::macros::format_description!("[hour]:[minute]:[second]"),
-    )
-    .or_else(|_| time::Time::parse(time, time::macros::format_description!("[hour]:[minute]")))
-    .ok()?;
-    Some(
-        time::PrimitiveDateTime::new(date, time)
-            .assume_utc()
-            .unix_timestamp(),
-    )
-}
-
-/// A time as the publication-time field shows it.
-pub fn format_when(at: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day]T[hour]:[minute]:[second]"
-            ))
-            .ok()
-        })
-        .unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -762,7 +726,7 @@ mod tests {
     }
 
     #[test]
-    fn reasons_ages_and_times() {
+    fn reasons_and_ages() {
         assert_eq!(
             keep_reason("  it is his own number "),
             Some("it is his own number".into())
@@ -773,10 +737,6 @@ mod tests {
         assert_eq!(reader_age("10"), Ok(Some(10)));
         assert!(reader_age("40").is_err());
         assert!(reader_age("ten").is_err());
-        assert_eq!(parse_when("2026-12-01T09:30"), Some(1_796_117_400));
-        assert_eq!(parse_when("2026-12-01 09:30:05"), Some(1_796_117_405));
-        assert_eq!(parse_when(&format_when(1_796_117_405)), Some(1_796_117_405));
-        assert_eq!(parse_when("tomorrow"), None);
     }
 
     #[test]
