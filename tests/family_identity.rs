@@ -682,3 +682,65 @@ async fn a_person_sees_only_their_own_items() {
         s.finish().await;
     }
 }
+
+#[tokio::test]
+async fn exit_this_page_signs_out_and_leaves_for_the_neutral_site() {
+    for backend in backends() {
+        let s = Services::start(backend).await;
+        let (person, browser) = activated(&s).await;
+        let cookie = browser.cookie_header().expect("signed in");
+        assert_eq!(browser.clone().get(&s, "/home").await.0, 200);
+
+        let response = s
+            .http
+            .get(format!("{}/exit", s.portal_url))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 303, "{backend:?}");
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default()
+        };
+        assert_eq!(header("location"), portal::pages::QUICK_EXIT_URL);
+        assert!(header("set-cookie").contains("Max-Age=0"));
+        assert!(header("clear-site-data").contains("\"cookies\""));
+
+        // Back on a shared phone asks the server again: the pages are gone.
+        let mut old = browser.clone();
+        let (status, _, location) = old.get(&s, "/home").await;
+        assert_eq!((status, location.as_deref()), (303, Some("/sign-in")));
+
+        // The sign-out is recorded like any other, saying how.
+        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        let outs = staff_bridge::events::of_kind(&s.bridge_db, "family_sign_out")
+            .await
+            .unwrap();
+        assert_eq!(outs.len(), 1);
+        assert_eq!(outs[0].1["quick_exit"], true);
+        assert_eq!(
+            count(
+                &s.bridge_db,
+                &format!("SELECT COUNT(*) FROM ledger WHERE kind = 'family_sign_out' AND actor = '{person}'")
+            )
+            .await,
+            1
+        );
+
+        // Without a session it still leaves at once.
+        let response = s
+            .http
+            .get(format!("{}/exit", s.portal_url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 303);
+        s.finish().await;
+    }
+}

@@ -10,6 +10,7 @@ export const NEVER_FOLLOW = [
   /\/static\//,
   /\/enrol\//,
   /\/sign-in\/link\b/,
+  /^\/exit$/,
   /\b(remove|delete|withdraw|disable|enable|revoke|revocation|approve|reject|return|publish|send|export|download)\b/i,
 ];
 

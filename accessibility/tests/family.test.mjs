@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { addVirtualAuthenticator, launch, newContext } from '../lib/browser.mjs';
 import { assertNone, checkPage } from '../lib/checks.mjs';
 import { crawl } from '../lib/crawl.mjs';
+import { signInWithEmailCode } from '../lib/family.mjs';
 import { demo, demoUsers, inviteSyntheticPerson, requireSignedIn, waitForEmail } from '../lib/demo.mjs';
 import { errorPatternProblems, paceFor, submitWithKeyboard } from '../lib/forms.mjs';
 import { journey } from '../lib/journey.mjs';
@@ -30,20 +31,6 @@ after(async () => {
 async function expectPasses(page, where, shot) {
   const problems = await checkPage(page, { serviceName: SERVICE, shot });
   assertNone(where, problems);
-}
-
-/** Asks for a sign-in code for `email` and signs in with it; false if no email came. */
-async function signInWithEmailCode(page, email) {
-  const url = `${demo.portal}/sign-in`;
-  await page.goto(url);
-  const since = Date.now() - 1000;
-  await submitWithKeyboard(page, 'Email me a code', { url, fill: () => page.fill('#email', email) });
-  assert.ok(await page.locator('#code').count(), 'the code page asks for the code');
-  const match = await waitForEmail(email, /sign-in code is (\d{6})/, { since, timeout: 6000 });
-  if (!match) return false;
-  await submitWithKeyboard(page, 'Sign in', { fill: () => page.fill('#code', match[1]) });
-  assert.equal(new URL(page.url()).pathname, '/home', 'the code signs in and lands on /home');
-  return true;
 }
 
 async function signOut(page) {

@@ -1,12 +1,15 @@
 // "Exit this page": the link, the keyboard, and three presses of Shift all
-// leave at once for a neutral site, replacing the page in the history so the
-// Back button does not bring it back. The neutral site is answered by a
-// stand-in page (lib/browser.mjs): nothing leaves the machine.
+// leave at once for a neutral site, through the portal's /exit, which signs
+// out; the page is replaced in the history, and what is left behind it asks
+// the server again, so the Back button does not bring the portal's content
+// back. The neutral site is answered by a stand-in page (lib/browser.mjs):
+// nothing leaves the machine.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { launch, newContext } from '../lib/browser.mjs';
-import { demo } from '../lib/demo.mjs';
+import { demo, demoUsers, requireSignedIn } from '../lib/demo.mjs';
+import { signInWithEmailCode } from '../lib/family.mjs';
 
 let browser;
 before(async () => {
@@ -16,7 +19,7 @@ after(async () => {
   await browser?.close();
 });
 
-/** A new tab whose first page is `path` on the portal: {page, context, target}. */
+/** A new tab whose first page is `path` on the portal: {page, context}. */
 async function openFresh(path) {
   const context = await newContext(browser);
   const page = await context.newPage();
@@ -24,17 +27,21 @@ async function openFresh(path) {
   const exit = page.locator('a[data-quick-exit]');
   assert.equal(await exit.count(), 1, `${path} has one "Exit this page" link`);
   assert.ok(await exit.isVisible(), '"Exit this page" is visible');
-  const target = await exit.getAttribute('href');
-  const url = new URL(target);
-  assert.equal(url.protocol, 'https:', 'the neutral site is on https');
-  assert.notEqual(url.origin, new URL(demo.portal).origin, 'the neutral site is not the portal');
-  return { context, page, target };
+  assert.equal(await exit.getAttribute('href'), '/exit', 'it goes through the portal, which signs out');
+  return { context, page };
 }
 
-async function assertLeftFor(page, target, how) {
-  await page.waitForURL(target, { timeout: 5000 });
-  assert.equal(page.url(), target, `${how}: now at the neutral site`);
-  // Back must not bring the portal's page back.
+/** Waits until the tab is on the neutral site (https, not the portal). */
+async function assertOnNeutralSite(page, how) {
+  const portal = new URL(demo.portal).origin;
+  await page.waitForURL((url) => url.origin !== portal, { timeout: 5000 });
+  const url = new URL(page.url());
+  assert.equal(url.protocol, 'https:', `${how}: the neutral site is on https`);
+}
+
+/** On the neutral site, and Back (the page was the tab's first) leaves the portal behind. */
+async function assertLeftFor(page, how) {
+  await assertOnNeutralSite(page, how);
   await page.goBack({ timeout: 5000 }).catch(() => null);
   const back = page.url();
   assert.ok(!back.startsWith(demo.portal), `${how}: Back returned to the portal (${back})`);
@@ -42,34 +49,34 @@ async function assertLeftFor(page, target, how) {
 
 for (const path of ['/', '/help/children-child-protection-plan', '/sign-in']) {
   test(`clicking "Exit this page" on ${path} leaves, and Back does not return`, async () => {
-    const { context, page, target } = await openFresh(path);
+    const { context, page } = await openFresh(path);
     await page.click('a[data-quick-exit]');
-    await assertLeftFor(page, target, 'click');
+    await assertLeftFor(page, 'click');
     await context.close();
   });
 }
 
 test('"Exit this page" works from the keyboard (Enter)', async () => {
-  const { context, page, target } = await openFresh('/help');
+  const { context, page } = await openFresh('/help');
   await page.locator('a[data-quick-exit]').focus();
   await page.keyboard.press('Enter');
-  await assertLeftFor(page, target, 'Enter');
+  await assertLeftFor(page, 'Enter');
   await context.close();
 });
 
 test('pressing Shift three times leaves, and Back does not return', async () => {
-  const { context, page, target } = await openFresh('/help/parents-meetings');
+  const { context, page } = await openFresh('/help/parents-meetings');
   for (let i = 0; i < 3; i++) await page.keyboard.press('Shift');
-  await assertLeftFor(page, target, 'Shift x3');
+  await assertLeftFor(page, 'Shift x3');
   await context.close();
 });
 
 test('pressing Shift three times works while typing in a field', async () => {
-  const { context, page, target } = await openFresh('/sign-in');
+  const { context, page } = await openFresh('/sign-in');
   await page.locator('#email').focus();
   await page.keyboard.type('someone');
   for (let i = 0; i < 3; i++) await page.keyboard.press('Shift');
-  await assertLeftFor(page, target, 'Shift x3 in a field');
+  await assertLeftFor(page, 'Shift x3 in a field');
   await context.close();
 });
 
@@ -87,6 +94,35 @@ test('Shift twice, or Shift presses with other keys between, does not leave', as
   await page.keyboard.press('Shift+B');
   await page.waitForTimeout(300);
   assert.equal(page.url(), here, 'still on the page after capitals');
+  await context.close();
+});
+
+test('a signed-in family member leaves, and Back shows none of their pages', async (t) => {
+  const portalUsers = demoUsers().filter((u) => u.service === 'portal');
+  const context = await newContext(browser);
+  const page = await context.newPage();
+  if (!(await signInWithEmailCode(page, portalUsers[0].email))) {
+    if (requireSignedIn) assert.fail('no sign-in code arrived');
+    t.skip('no sign-in code arrived');
+    return;
+  }
+  const first = page.locator('main ul.items a').first();
+  assert.ok(await first.count(), 'something is shared with them');
+  const title = (await first.textContent()).trim();
+  await first.click();
+  await page.waitForLoadState('load');
+  assert.ok(new URL(page.url()).pathname.startsWith('/items/'));
+  await page.click('a[data-quick-exit]');
+  await assertOnNeutralSite(page, 'signed in');
+  // Back, and Back again: whatever the browser shows asks the server, which
+  // no longer has a session for this phone.
+  for (let i = 0; i < 2; i++) {
+    await page.goBack({ timeout: 5000 }).catch(() => null);
+    if (!page.url().startsWith(demo.portal)) break;
+    const text = await page.locator('body').innerText();
+    assert.ok(!text.includes(title), `Back showed "${title}" again at ${page.url()}`);
+    assert.ok(!text.includes('Hello,'), `Back showed the home page again at ${page.url()}`);
+  }
   await context.close();
 });
 

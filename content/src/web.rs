@@ -23,8 +23,18 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 pub struct Chrome {
     pub service_name: &'static str,
     pub home_href: &'static str,
-    /// Where "Exit this page" goes; None on staff pages.
-    pub quick_exit: Option<&'static str>,
+    /// "Exit this page"; None on staff pages.
+    pub quick_exit: Option<QuickExit>,
+}
+
+/// Where "Exit this page" goes: `through` a page of the service that signs
+/// out and sends the browser `to` a neutral site. The script signs out in
+/// the background and goes straight to `to`, which is quicker; without
+/// JavaScript the link does both through `through`.
+#[derive(Clone, Copy, Debug)]
+pub struct QuickExit {
+    pub through: &'static str,
+    pub to: &'static str,
 }
 
 /// A link in the header.
@@ -59,7 +69,7 @@ impl Chrome {
                             }
                         }
                         @if let Some(exit) = self.quick_exit {
-                            a class="exit" href=(exit) rel="noreferrer" data-quick-exit {
+                            a class="exit" href=(exit.through) rel="noreferrer" data-quick-exit data-to=(exit.to) {
                                 "Exit this page"
                                 span class="visually-hidden" { " (or press Shift three times)" }
                             }

@@ -6,20 +6,25 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use content::web::{Chrome, NavLink};
+use content::web::{Chrome, NavLink, QuickExit};
 use maud::{html, Markup, PreEscaped};
 
 use crate::error::{PortalError, Result};
 use crate::AppState;
 
-/// Where "Exit this page" goes: an everyday site that says nothing about
+/// Where "Exit this page" ends up: an everyday site that says nothing about
 /// social care if someone looks over a shoulder.
 pub const QUICK_EXIT_URL: &str = "https://www.bbc.co.uk/weather";
 
+/// "Exit this page" goes through the portal first (`sign_in::quick_exit`), so
+/// that leaving also signs out and Back cannot bring the pages back.
 pub static CHROME: Chrome = Chrome {
     service_name: "FamilyStory",
     home_href: "/",
-    quick_exit: Some(QUICK_EXIT_URL),
+    quick_exit: Some(QuickExit {
+        through: "/exit",
+        to: QUICK_EXIT_URL,
+    }),
 };
 
 const NAV: &[NavLink<'static>] = &[NavLink {
@@ -54,6 +59,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sign-out", post(sign_in::sign_out))
         .route("/sign-out-everywhere", post(sign_in::sign_out_everywhere))
         .route("/signed-out", get(sign_in::signed_out))
+        .route("/exit", get(sign_in::quick_exit).post(sign_in::quick_exit))
         .route("/home", get(story::home))
         .route("/items/{id}", get(story::item))
         .route("/account", get(account::show))

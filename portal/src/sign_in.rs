@@ -392,6 +392,44 @@ pub async fn sign_out(
         .into_response())
 }
 
+/// "Exit this page": ends the session there is one, tells the browser to
+/// forget everything this site stored, and leaves for the neutral site. Every
+/// portal page is `no-store`, so Back asks the server again and, signed out,
+/// gets the sign-in page instead of what was on screen. A GET, so that it
+/// works as a plain link without JavaScript, and a POST, which `exit.js`
+/// sends as a beacon while it leaves. No CSRF token: a forged request can do
+/// no more than sign someone out, the safe side to err on on a shared phone.
+pub async fn quick_exit(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    client: Client,
+) -> Result<Response> {
+    if let Some(session) = state.sessions.load(&state.db, &headers, now()).await? {
+        content::session::end_by_id(&state.db, &session.id, now()).await?;
+        if let Ok(person) = session.subject.parse() {
+            family::record(
+                &state.db,
+                "family_sign_out",
+                Some(person),
+                Some(&client),
+                serde_json::json!({ "quick_exit": true }),
+            )
+            .await?;
+        }
+    }
+    Ok((
+        [
+            (header::SET_COOKIE, state.sessions.clear_cookie()),
+            (
+                header::HeaderName::from_static("clear-site-data"),
+                header::HeaderValue::from_static("\"cache\", \"cookies\", \"storage\""),
+            ),
+        ],
+        Redirect::to(crate::pages::QUICK_EXIT_URL),
+    )
+        .into_response())
+}
+
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -31,7 +31,6 @@ const STYLESHEET: &str = "\
 .finding{border-left:5px solid #d4351c;padding:.5rem .75rem;margin-bottom:1rem}\
 .finding.decided{border-left-color:#00703c}\
 .finding mark{background:#ffdd00;color:#0b0c0c;padding:0 .1rem}\
-.tag{display:inline-block;font-size:.9rem;font-weight:700;padding:.1rem .4rem;background:#f3f2f1}\
 .status-returned{border:5px solid #d4351c;padding:1rem;margin-bottom:1rem}\
 ";
 
