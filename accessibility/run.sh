@@ -9,8 +9,6 @@
 #   bash accessibility/run.sh tests/quick-exit.test.mjs   # one file
 #
 # FAMILYSTORY_BIN=path uses that binary instead of building one.
-# A11Y_REQUIRE_SIGNED_IN=1 turns "waiting for other work" skips (demo family
-# accounts, staff enrolment) into failures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -24,12 +22,20 @@ if [ ! -x /usr/bin/chromium ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
+# Node.js and npm (the machine's own, or Debian's), curl for the readiness check.
+for tool in node:nodejs npm:npm curl:curl; do
+  if ! command -v "${tool%%:*}" >/dev/null; then
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${tool#*:}" >/dev/null
+  fi
+done
+
 echo "== npm ci (accessibility/)"
 (cd accessibility && npm ci --no-audit --no-fund --loglevel=error)
 
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')
 if [ -n "${FAMILYSTORY_BIN:-}" ]; then
-  bin="$FAMILYSTORY_BIN"   # a binary built already (e.g. by an earlier CI step)
+  bin=$(realpath "$FAMILYSTORY_BIN")   # a binary built already (e.g. by an earlier CI step)
 else
   echo "== cargo build --release --bin familystory"
   cargo build --release --locked --bin familystory

@@ -126,9 +126,6 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let bridge = staff_bridge::Bridge::new(&bridge_config).await?;
     seed(&bridge.state.db).await?;
     staff_bridge::publishing::demo::seed(&bridge.state.db, now()).await?;
-    let users = serde_json::to_string_pretty(DEMO_USERS)?;
-    std::fs::write(dir.join("demo-users.json"), users + "\n")?;
-
     println!();
     println!("FamilyStory demo is running. Press Ctrl-C to stop.");
     println!();
@@ -163,6 +160,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         &portal_db,
     )
     .await?;
+    // Written last: tools wait for this file as the sign that every demo
+    // person can sign in (accounts made, enrolment links in the outbox).
+    let users = serde_json::to_string_pretty(DEMO_USERS)?;
+    std::fs::write(dir.join("demo-users.json"), users + "\n")?;
     println!(
         "  Sign in as a family member at {}/sign-in with their email address:",
         local_url(args.portal_addr)

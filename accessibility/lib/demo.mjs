@@ -24,9 +24,6 @@ export const demo = {
   get dataDir() { return need('DEMO_DATA_DIR'); },
 };
 
-/** When set, parts that wait for other work (demo accounts, staff sign-in) fail instead of skipping. */
-export const requireSignedIn = process.env.A11Y_REQUIRE_SIGNED_IN === '1';
-
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** `[{name, role, email, service}]` from DIR/demo-users.json. */
