@@ -159,6 +159,7 @@ pub async fn add_email(
     }
     let issued = email_codes::issue(
         &state.db,
+        &state.sealer,
         family.person.id,
         &email,
         Purpose::VerifyEmail,
@@ -223,6 +224,7 @@ pub async fn confirm_email(
     }
     let Some(email) = email_codes::redeem_code(
         &state.db,
+        &state.sealer,
         family.person.id,
         Purpose::VerifyEmail,
         &form.code,
@@ -410,6 +412,7 @@ pub struct RenameForm {
 pub async fn rename_passkey(
     State(state): State<AppState>,
     headers: HeaderMap,
+    client: Client,
     family: Family,
     Path(credential): Path<String>,
     Form(form): Form<RenameForm>,
@@ -429,6 +432,15 @@ pub async fn rename_passkey(
     {
         return Err(crate::error::PortalError::NotFound);
     }
+    // The new name is the person's own words, so it stays on the portal.
+    family::record(
+        &state.db,
+        "passkey_renamed",
+        Some(family.person.id),
+        Some(&client),
+        serde_json::json!({}),
+    )
+    .await?;
     Ok(Redirect::to("/account").into_response())
 }
 

@@ -125,16 +125,20 @@ pub async fn submit(
             sign_in::start_session(&state, person, &client, "invitation", "/account/setup").await
         }
         Err(refusal) => {
-            if refusal == Refusal::DetailsDoNotMatch {
-                family::record(
-                    &state.db,
-                    "invitation_check_failed",
-                    None,
-                    Some(&client),
-                    serde_json::json!({}),
-                )
-                .await?;
-            }
+            // Recorded for the ledger without the code or the details typed,
+            // and with no person: a refused check proves nobody's identity.
+            let reason = match refusal {
+                Refusal::NoSuchCode => "no_such_code",
+                Refusal::DetailsDoNotMatch => "details_do_not_match",
+            };
+            family::record(
+                &state.db,
+                "invitation_check_failed",
+                None,
+                Some(&client),
+                serde_json::json!({ "reason": reason }),
+            )
+            .await?;
             // The same words whatever was wrong: nothing says whether the code exists.
             let errors = vec![FieldError::new(
                 "code",

@@ -51,14 +51,7 @@ pub async fn start_session(
 /// A failed attempt on a known account counts towards its lockout.
 async fn failed(state: &AppState, person: Uuid, client: &Client, how: &str) -> Result<()> {
     let locked = guard::record_failure(&state.db, &person.to_string(), now()).await?;
-    family::record(
-        &state.db,
-        "family_sign_in_failed",
-        Some(person),
-        Some(client),
-        serde_json::json!({ "method": how }),
-    )
-    .await?;
+    refused(state, Some(person), client, how, "wrong").await?;
     if let Some(until) = locked {
         family::record(
             &state.db,
@@ -69,6 +62,29 @@ async fn failed(state: &AppState, person: Uuid, client: &Client, how: &str) -> R
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Records a refused sign-in for the ledger: how, why, and from where, but
+/// never the code, link or credential that was tried. `person` is None when
+/// the attempt names no account we know (an unknown address, a dead link, a
+/// passkey that is nobody's). Whatever the reason, the person trying sees
+/// the same refusal, so nothing says whether an account exists.
+async fn refused(
+    state: &AppState,
+    person: Option<Uuid>,
+    client: &Client,
+    how: &str,
+    reason: &str,
+) -> Result<()> {
+    family::record(
+        &state.db,
+        "family_sign_in_failed",
+        person,
+        Some(client),
+        serde_json::json!({ "method": how, "reason": reason }),
+    )
+    .await?;
     Ok(())
 }
 
@@ -134,8 +150,15 @@ pub async fn send_code(
     }
     if let Some(person) = people::find_by_email(&state.db, &email).await? {
         if !is_locked(&state, person.id).await? {
-            let issued =
-                email_codes::issue(&state.db, person.id, &email, Purpose::SignIn, now()).await?;
+            let issued = email_codes::issue(
+                &state.db,
+                &state.sealer,
+                person.id,
+                &email,
+                Purpose::SignIn,
+                now(),
+            )
+            .await?;
             send_sign_in_email(&state, email.clone(), issued);
         }
     }
@@ -209,12 +232,22 @@ pub async fn enter_code(
         )
     };
     let Some(person) = people::find_by_email(&state.db, &form.email).await? else {
+        refused(&state, None, &client, "email_code", "unknown_account").await?;
         return Ok(wrong());
     };
     if is_locked(&state, person.id).await? {
+        refused(&state, Some(person.id), &client, "email_code", "locked").await?;
         return Ok(wrong());
     }
-    match email_codes::redeem_code(&state.db, person.id, Purpose::SignIn, &form.code, now()).await?
+    match email_codes::redeem_code(
+        &state.db,
+        &state.sealer,
+        person.id,
+        Purpose::SignIn,
+        &form.code,
+        now(),
+    )
+    .await?
     {
         Some(_) => start_session(&state, person.id, &client, "email_code", "/home").await,
         None => {
@@ -256,17 +289,20 @@ pub async fn use_link(
     }
     match email_codes::redeem_link(&state.db, &form.token, now()).await? {
         Some(person) if !is_locked(&state, person).await? => {
-            start_session(&state, person, &client, "email_link", "/home").await
+            return start_session(&state, person, &client, "email_link", "/home").await;
         }
-        _ => Ok(page(
-            "This link does not work",
-            html! {
-                h1 { "This link does not work" }
-                p { "It may have been used already, or be more than 10 minutes old." }
-                p { a href="/sign-in" { "Get a new code" } }
-            },
-        )),
+        Some(person) => refused(&state, Some(person), &client, "email_link", "locked").await?,
+        // Unknown, used or too old: which, and whose, we cannot tell.
+        None => refused(&state, None, &client, "email_link", "dead_link").await?,
     }
+    Ok(page(
+        "This link does not work",
+        html! {
+            h1 { "This link does not work" }
+            p { "It may have been used already, or be more than 10 minutes old." }
+            p { a href="/sign-in" { "Get a new code" } }
+        },
+    ))
 }
 
 /// The answer the passkey script shows when a ceremony step is refused.
@@ -309,7 +345,7 @@ pub async fn passkey_finish(
     if content::session::check_origin(&headers, &state.origin).is_err() {
         return Ok(json_error(StatusCode::FORBIDDEN, "wrong origin"));
     }
-    let refused = || json_error(StatusCode::BAD_REQUEST, "That passkey did not work.");
+    let refusal = || json_error(StatusCode::BAD_REQUEST, "That passkey did not work.");
     let Some((_, ceremony)) = content::passkeys::take_ceremony::<DiscoverableAuthentication>(
         &state.db,
         "family_sign_in",
@@ -318,20 +354,26 @@ pub async fn passkey_finish(
     )
     .await?
     else {
-        return Ok(refused());
+        refused(&state, None, &client, "passkey", "no_ceremony").await?;
+        return Ok(refusal());
     };
     let Ok((person, credential_id)) = state
         .webauthn
         .identify_discoverable_authentication(&finish.credential)
     else {
-        return Ok(refused());
+        refused(&state, None, &client, "passkey", "unknown_passkey").await?;
+        return Ok(refusal());
     };
     let credential_id = passkeys::credential_key(credential_id);
+    // The user handle comes from the client: until a stored passkey matches
+    // it, it names nobody, so the event carries no person.
     let Some(stored) = passkeys::find(&state.db, person, &credential_id).await? else {
-        return Ok(refused());
+        refused(&state, None, &client, "passkey", "unknown_passkey").await?;
+        return Ok(refusal());
     };
     if is_locked(&state, person).await? {
-        return Ok(refused());
+        refused(&state, Some(person), &client, "passkey", "locked").await?;
+        return Ok(refusal());
     }
     match state.webauthn.finish_discoverable_authentication_v2(
         &finish.credential,
@@ -353,7 +395,7 @@ pub async fn passkey_finish(
         }
         Err(_) => {
             failed(&state, person, &client, "passkey").await?;
-            Ok(refused())
+            Ok(refusal())
         }
     }
 }
