@@ -24,7 +24,10 @@ async fn activated(s: &Services) -> (uuid::Uuid, Browser) {
 async fn invitation_then_passkey_then_sign_in_without_typing_anything() {
     for backend in backends() {
         let s = Services::start(backend).await;
-        let (person, mut browser) = activated(&s).await;
+        let (person, _, code) = invite(&s, "Sarah", "Carter", "1989-11-21", in_two_weeks()).await;
+        let mut browser = Browser::default();
+        let (status, _, location) = activate(&s, &mut browser, &code, "Sarah", SARAH_DOB).await;
+        assert_eq!((status, location.as_deref()), (303, Some("/account/setup")));
         let (status, setup, _) = browser.get(&s, "/account/setup").await;
         assert_eq!(status, 200, "{backend:?}");
         assert!(setup.contains("Welcome, Sarah"));
@@ -74,11 +77,11 @@ async fn invitation_then_passkey_then_sign_in_without_typing_anything() {
             .do_authentication(url::Url::parse(&s.portal_url).unwrap(), options)
             .is_err());
 
-        // The invitation is spent.
+        // The invitation is spent: the same code and details again are refused.
         let (status, page, _) =
-            activate(&s, &mut Browser::default(), "x", "Sarah", SARAH_DOB).await;
+            activate(&s, &mut Browser::default(), &code, "Sarah", SARAH_DOB).await;
         assert_eq!(status, 200);
-        assert!(page.contains("There is a problem"));
+        assert!(page.contains("We could not match these details"));
 
         // Everything reached the bridge's side of the sync.
         staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
@@ -89,6 +92,7 @@ async fn invitation_then_passkey_then_sign_in_without_typing_anything() {
             "passkey_added",
             "family_sign_in",
             "family_sign_out",
+            "invitation_check_failed",
         ] {
             let events = staff_bridge::events::of_kind(&s.bridge_db, kind)
                 .await
@@ -101,6 +105,15 @@ async fn invitation_then_passkey_then_sign_in_without_typing_anything() {
                 "no names in events"
             );
         }
+        let checks = staff_bridge::events::of_kind(&s.bridge_db, "invitation_check_failed")
+            .await
+            .unwrap();
+        assert_eq!(checks.len(), 1, "the spent invitation's try is recorded");
+        assert_eq!(checks[0].1["reason"], "no_such_code");
+        assert!(!checks[0]
+            .1
+            .to_string()
+            .contains(&code.replace('-', "")[..6]));
         let sign_ins = staff_bridge::events::of_kind(&s.bridge_db, "family_sign_in")
             .await
             .unwrap();
@@ -327,6 +340,16 @@ async fn email_codes_and_links_through_a_real_smtp_server() {
             .unwrap()
             .to_string();
         assert_eq!(link_token.len(), 32, "a 128-bit token");
+        // A copy of the database alone does not give the code away: it is kept
+        // as a keyed hash whose key is sealed to the portal's key file.
+        let stored: Vec<String> = sqlx::query_scalar("SELECT code_hash FROM email_codes")
+            .fetch_all(&s.portal_db.pool)
+            .await
+            .unwrap();
+        let plain = content::tokens::hash_token(&code);
+        assert!(stored
+            .iter()
+            .all(|h| h.starts_with("hmac:") && !h.contains(&plain) && !h.contains(&code)));
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert_eq!(smtp.count(), 2, "nothing was sent to the unknown address");
 
@@ -444,6 +467,15 @@ async fn five_wrong_codes_spend_the_code_and_lock_the_account() {
                 )
                 .await;
         }
+        assert!(
+            content::guard::locked_until(&s.portal_db, &person.to_string(), now())
+                .await
+                .unwrap()
+                .is_some(),
+            "{backend:?}: five failures lock the account"
+        );
+        // While locked, even the right code does not sign in, and no new
+        // code is sent.
         let (status, page, _) = stranger
             .post(
                 &s,
@@ -451,35 +483,8 @@ async fn five_wrong_codes_spend_the_code_and_lock_the_account() {
                 &[("email", "sarah.carter@example.com"), ("code", &code)],
             )
             .await;
-        assert_eq!(
-            status, 200,
-            "{backend:?}: the right code after five wrong ones is refused"
-        );
+        assert_eq!(status, 200);
         assert!(page.contains("not right"));
-        assert!(
-            content::guard::locked_until(&s.portal_db, &person.to_string(), now())
-                .await
-                .unwrap()
-                .is_some()
-        );
-        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
-            .await
-            .unwrap();
-        assert_eq!(
-            staff_bridge::events::of_kind(&s.bridge_db, "family_sign_in_failed")
-                .await
-                .unwrap()
-                .len(),
-            5
-        );
-        assert!(
-            !staff_bridge::events::of_kind(&s.bridge_db, "family_lockout")
-                .await
-                .unwrap()
-                .is_empty()
-        );
-
-        // While locked, even a new correct code does not sign in.
         stranger
             .post(
                 &s,
@@ -489,6 +494,71 @@ async fn five_wrong_codes_spend_the_code_and_lock_the_account() {
             .await;
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
         assert_eq!(smtp.count(), 2, "no codes are sent to a locked account");
+
+        // The lock runs out (as if its minute had passed), but the code was
+        // spent by the five wrong tries: the right code is still refused.
+        let lock_over = || async {
+            sqlx::query("UPDATE lockouts SET locked_until = $1")
+                .bind(now() - 1)
+                .execute(&s.portal_db.pool)
+                .await
+                .unwrap();
+        };
+        lock_over().await;
+        let (status, page, _) = stranger
+            .post(
+                &s,
+                "/sign-in/code",
+                &[("email", "sarah.carter@example.com"), ("code", &code)],
+            )
+            .await;
+        assert_eq!(
+            (status, page.contains("not right")),
+            (200, true),
+            "the right code after five wrong ones is spent"
+        );
+        // A fresh code still works once the lock is over again.
+        lock_over().await;
+        stranger
+            .post(
+                &s,
+                "/sign-in/email",
+                &[("email", "sarah.carter@example.com")],
+            )
+            .await;
+        let fresh = code_in(&smtp.wait_for(3).await.text, 6).unwrap();
+        let (status, _, location) = stranger
+            .post(
+                &s,
+                "/sign-in/code",
+                &[("email", "sarah.carter@example.com"), ("code", &fresh)],
+            )
+            .await;
+        assert_eq!((status, location.as_deref()), (303, Some("/home")));
+
+        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        let failures = staff_bridge::events::of_kind(&s.bridge_db, "family_sign_in_failed")
+            .await
+            .unwrap();
+        let reasons: Vec<&str> = failures
+            .iter()
+            .map(|(_, d)| d["reason"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            reasons,
+            ["wrong", "wrong", "wrong", "wrong", "wrong", "locked", "wrong"]
+        );
+        assert!(failures
+            .iter()
+            .all(|(_, d)| d["ip"] == "127.0.0.1" && !d.to_string().contains(&code)));
+        assert!(
+            !staff_bridge::events::of_kind(&s.bridge_db, "family_lockout")
+                .await
+                .unwrap()
+                .is_empty()
+        );
         s.finish().await;
     }
 }
@@ -741,6 +811,294 @@ async fn exit_this_page_signs_out_and_leaves_for_the_neutral_site() {
             .await
             .unwrap();
         assert_eq!(response.status().as_u16(), 303);
+        s.finish().await;
+    }
+}
+
+/// The ledger rows of one kind, oldest first, as (actor, data).
+async fn ledger_of(s: &Services, kind: &str) -> Vec<(Option<String>, serde_json::Value)> {
+    let rows: Vec<(Option<String>, String)> =
+        sqlx::query_as("SELECT actor, data FROM ledger WHERE kind = $1 ORDER BY seq")
+            .bind(kind)
+            .fetch_all(&s.bridge_db.pool)
+            .await
+            .unwrap();
+    rows.into_iter()
+        .map(|(actor, data)| (actor, serde_json::from_str(&data).unwrap()))
+        .collect()
+}
+
+#[tokio::test]
+async fn refused_sign_ins_reach_the_ledger_without_codes_or_saying_who_exists() {
+    for backend in backends() {
+        let smtp = Smtp::start();
+        let s =
+            Services::start_with(backend, |portal, _| portal.mail = Some(smtp.settings())).await;
+        let (person, mut browser) = activated(&s).await;
+        add_email(&s, &smtp, &mut browser, "sarah.carter@example.com").await;
+        let mut phone = PhonePasskey::new();
+        assert_eq!(
+            family::register_passkey(&s, &mut browser, &mut phone, "Phone").await,
+            200
+        );
+        let mut someone = Browser::default();
+
+        // A code typed for an address nobody has gets the same page as a wrong one.
+        let unknown = someone
+            .post(
+                &s,
+                "/sign-in/code",
+                &[("email", "nobody@example.com"), ("code", "123456")],
+            )
+            .await;
+        let wrong = someone
+            .post(
+                &s,
+                "/sign-in/code",
+                &[("email", "sarah.carter@example.com"), ("code", "123456")],
+            )
+            .await;
+        assert_eq!(unknown.0, 200, "{backend:?}");
+        assert_eq!(
+            unknown
+                .1
+                .replace("nobody@example.com", "sarah.carter@example.com"),
+            wrong.1
+        );
+
+        // A made-up sign-in link, and a passkey that belongs to nobody here.
+        let (status, page, _) = someone
+            .post(
+                &s,
+                "/sign-in/link",
+                &[("token", "0123456789abcdef0123456789abcdef")],
+            )
+            .await;
+        assert_eq!(status, 200);
+        assert!(page.contains("This link does not work"));
+        let mut stranger = PhonePasskey::new();
+        // The stranger's passkey was made for this site but never registered.
+        {
+            let mut elsewhere = Browser::default();
+            let (other, _, other_code) =
+                invite(&s, "Dan", "Brooks", "1987-02-08", in_two_weeks()).await;
+            activate(&s, &mut elsewhere, &other_code, "Dan", ("8", "2", "1987")).await;
+            family::register_passkey(&s, &mut elsewhere, &mut stranger, "Dan's").await;
+            sqlx::query("DELETE FROM passkeys WHERE person_id = $1")
+                .bind(other.to_string())
+                .execute(&s.portal_db.pool)
+                .await
+                .unwrap();
+        }
+        let (status, _) = family::passkey_sign_in(&s, &mut Browser::default(), &mut stranger).await;
+        assert_eq!(status, 400);
+
+        // Sarah's own passkey while her account is locked is refused alike.
+        content::guard::clear(&s.portal_db, &person.to_string())
+            .await
+            .unwrap();
+        for _ in 0..5 {
+            content::guard::record_failure(&s.portal_db, &person.to_string(), now())
+                .await
+                .unwrap();
+        }
+        let (status, answer) =
+            family::passkey_sign_in(&s, &mut Browser::default(), &mut phone).await;
+        assert_eq!(status, 400);
+        assert_eq!(answer["error"], "That passkey did not work.");
+
+        // An invitation code nobody was given.
+        let made_up = content::invitation::display(&content::invitation::new_code());
+        let (status, page, _) =
+            activate(&s, &mut Browser::default(), &made_up, "Sarah", SARAH_DOB).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("We could not match these details"));
+
+        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        let failed = ledger_of(&s, "family_sign_in_failed").await;
+        let seen: Vec<(Option<String>, &str, &str)> = failed
+            .iter()
+            .map(|(actor, d)| {
+                (
+                    actor.clone(),
+                    d["method"].as_str().unwrap(),
+                    d["reason"].as_str().unwrap(),
+                )
+            })
+            .collect();
+        let sarah = Some(person.to_string());
+        assert_eq!(
+            seen,
+            vec![
+                (None, "email_code", "unknown_account"),
+                (sarah.clone(), "email_code", "wrong"),
+                (None, "email_link", "dead_link"),
+                (None, "passkey", "unknown_passkey"),
+                (sarah, "passkey", "locked"),
+            ],
+            "an IG officer sees each refusal, and whose only when it was a known account"
+        );
+        for (_, data) in &failed {
+            assert_eq!(data["ip"], "127.0.0.1");
+            assert!(data.get("user_agent").is_some());
+            let text = data.to_string();
+            assert!(!text.contains("123456") && !text.contains("0123456789abcdef"));
+            assert!(!text.contains("nobody@example.com"));
+        }
+        let checks = ledger_of(&s, "invitation_check_failed").await;
+        assert_eq!(checks.len(), 1);
+        assert_eq!(checks[0].0, None);
+        assert_eq!(checks[0].1["reason"], "no_such_code");
+        assert_eq!(checks[0].1["ip"], "127.0.0.1");
+        assert!(!checks[0].1.to_string().contains(&made_up));
+        assert!(staff_bridge::ledger::verify(&s.bridge_db)
+            .await
+            .unwrap()
+            .is_whole());
+        s.finish().await;
+    }
+}
+
+/// The credential ids on the account page, in the order shown.
+fn credentials_on(account: &str) -> Vec<String> {
+    account
+        .split("action=\"/account/passkeys/")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("/rename\""))
+        .map(|(id, _)| id.to_string())
+        .filter(|id| !id.contains('"'))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_second_passkey_is_added_renamed_and_removed_and_the_ledger_says_so() {
+    for backend in backends() {
+        let s = Services::start(backend).await;
+        let (person, mut browser) = activated(&s).await;
+        let mut phone = PhonePasskey::new();
+        let mut tablet = PhonePasskey::new();
+        assert_eq!(
+            family::register_passkey(&s, &mut browser, &mut phone, "Phone").await,
+            200
+        );
+        assert_eq!(
+            family::register_passkey(&s, &mut browser, &mut tablet, "Tablet").await,
+            200,
+            "{backend:?}"
+        );
+        let (_, account, _) = browser.get(&s, "/account").await;
+        let ids = credentials_on(&account);
+        assert_eq!(ids.len(), 2, "{account}");
+        assert!(account.contains("Phone") && account.contains("Tablet"));
+
+        // Rename the tablet's, then remove the phone's.
+        let csrf = browser.csrf(&s, "/account").await;
+        let after_tablet = &account[account.find("<strong>Tablet</strong>").unwrap()..];
+        let tablet_id = ids
+            .iter()
+            .min_by_key(|id| after_tablet.find(id.as_str()).unwrap_or(usize::MAX))
+            .unwrap()
+            .clone();
+        let phone_id = ids.iter().find(|id| **id != tablet_id).unwrap().clone();
+        let (status, _, location) = browser
+            .post(
+                &s,
+                &format!("/account/passkeys/{tablet_id}/rename"),
+                &[("csrf", &csrf), ("name", "Kitchen tablet")],
+            )
+            .await;
+        assert_eq!((status, location.as_deref()), (303, Some("/account")));
+        let (status, _, location) = browser
+            .post(
+                &s,
+                &format!("/account/passkeys/{phone_id}/remove"),
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!((status, location.as_deref()), (303, Some("/account")));
+        let (_, account, _) = browser.get(&s, "/account").await;
+        assert!(account.contains("Kitchen tablet"), "{account}");
+        assert_eq!(credentials_on(&account), vec![tablet_id.clone()]);
+
+        // The removed passkey no longer signs in; the renamed one does.
+        let (status, _) = family::passkey_sign_in(&s, &mut Browser::default(), &mut phone).await;
+        assert_eq!(status, 400);
+        let (status, answer) =
+            family::passkey_sign_in(&s, &mut Browser::default(), &mut tablet).await;
+        assert_eq!(
+            (status, &answer["redirect"]),
+            (200, &serde_json::json!("/home"))
+        );
+
+        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        for (kind, times) in [
+            ("passkey_added", 2),
+            ("passkey_renamed", 1),
+            ("passkey_removed", 1),
+        ] {
+            let rows = ledger_of(&s, kind).await;
+            assert_eq!(rows.len(), times, "{kind}");
+            for (actor, data) in rows {
+                assert_eq!(actor, Some(person.to_string()), "{kind}");
+                assert_eq!(data["ip"], "127.0.0.1", "{kind}");
+                assert!(
+                    !data.to_string().contains("Kitchen"),
+                    "names stay on the portal"
+                );
+            }
+        }
+        s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn sign_out_everywhere_ends_the_other_sessions_on_the_server() {
+    for backend in backends() {
+        let s = Services::start(backend).await;
+        let (person, mut phone_browser) = activated(&s).await;
+        let mut phone = PhonePasskey::new();
+        assert_eq!(
+            family::register_passkey(&s, &mut phone_browser, &mut phone, "Phone").await,
+            200
+        );
+        // The same person signed in on a second device, with its own cookies.
+        let mut laptop = Browser::default();
+        let (status, _) = family::passkey_sign_in(&s, &mut laptop, &mut phone).await;
+        assert_eq!(status, 200, "{backend:?}");
+        assert_ne!(laptop.session, phone_browser.session);
+        assert_eq!(laptop.get(&s, "/home").await.0, 200);
+
+        let csrf = phone_browser.csrf(&s, "/account").await;
+        let (status, _, location) = phone_browser
+            .post(&s, "/sign-out-everywhere", &[("csrf", &csrf)])
+            .await;
+        assert_eq!((status, location.as_deref()), (303, Some("/signed-out")));
+        let (status, _, location) = laptop.get(&s, "/home").await;
+        assert_eq!(
+            (status, location.as_deref()),
+            (303, Some("/sign-in")),
+            "the laptop is signed out too"
+        );
+        assert_eq!(
+            count(
+                &s.portal_db,
+                "SELECT COUNT(*) FROM sessions WHERE ended_at IS NULL"
+            )
+            .await,
+            0
+        );
+
+        staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap();
+        let rows = ledger_of(&s, "family_sign_out_everywhere").await;
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].0, Some(person.to_string()));
+        assert_eq!(rows[0].1["sessions"], 2);
         s.finish().await;
     }
 }
