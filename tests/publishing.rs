@@ -17,7 +17,7 @@ use staff_bridge::ledger;
 use staff_bridge::staff::{self, Role, StaffMember};
 use uuid::Uuid;
 
-use common::staff::COOKIE;
+use common::staff::{attribute_after, COOKIE};
 const CASE: &str = "DEMO-0001";
 
 /// A staff member's browser: their session cookie and CSRF token.
@@ -289,11 +289,18 @@ async fn submit(desk: &Desk, s: &Services, id: &str) -> Answer {
         .await
 }
 
+/// The manager opens the approval page and approves what it shows.
 async fn approve(desk: &Desk, s: &Services, id: &str) -> Answer {
+    let page = desk.get(s, &format!("/approvals/{id}")).await;
+    let read = attribute_after(&page.body, "name=\"read\" value=\"").unwrap_or_default();
+    approve_read(desk, s, id, &read).await
+}
+
+async fn approve_read(desk: &Desk, s: &Services, id: &str, read: &str) -> Answer {
     desk.post(
         s,
         &format!("/approvals/{id}/approve"),
-        &[("when", "now"), ("publish_at", "")],
+        &[("when", "now"), ("publish_at", ""), ("read", read)],
     )
     .await
 }
@@ -406,8 +413,11 @@ async fn from_import_to_each_reader_and_nobody_else() {
             .priya
             .post(
                 s,
-                &case_path(&format!("/drafts/{child}/redact-person")),
-                &[("person", &person_id(s, "Liam Walsh").await.to_string())],
+                &case_path(&format!("/drafts/{child}/decide-person")),
+                &[
+                    ("person", &person_id(s, "Liam Walsh").await.to_string()),
+                    ("decision", "redact"),
+                ],
             )
             .await;
         assert_eq!(answer.status, 303);
@@ -587,6 +597,24 @@ async fn from_import_to_each_reader_and_nobody_else() {
             !entries[0].data.contains("Willow"),
             "no record text in the ledger"
         );
+        // Daniel's reading came back to the ledger: once, however often he looks.
+        let (again, _, _) = daniel.get(s, &format!("/items/{daniels}")).await;
+        assert_eq!(again, 200);
+        sync(s).await;
+        let views: Vec<ledger::Entry> = ledger::entries_for_subject(
+            &s.bridge_db,
+            &daniels.to_string(),
+            ledger::Page::first(ledger::Order::OldestFirst, 100),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == ledger::kinds::FAMILY_VIEW)
+        .collect();
+        assert_eq!(views.len(), 1, "the first view of the version, once");
+        let daniel_portal = portal_id(s, c.daniel).await.to_string();
+        assert_eq!(views[0].actor.as_deref(), Some(daniel_portal.as_str()));
+        assert_eq!(views[0].data_json().unwrap()["version"], 1);
         assert!(ledger::verify(&s.bridge_db).await.unwrap().is_whole());
 
         // Views come back, and My cases shows who read what.
@@ -642,6 +670,184 @@ async fn nobody_approves_their_own_draft() {
 }
 
 #[tokio::test]
+async fn an_approval_is_for_the_words_the_manager_read() {
+    for backend in backends() {
+        let c = start(backend).await;
+        let s = &c.s;
+        let id = new_draft(&c.priya, s, "letter", "A letter", &[c.sarah], "").await;
+        let body = |words: &str| format!("Dear Sarah, {words}");
+        save(
+            &c.priya,
+            s,
+            &id,
+            "letter",
+            "A letter",
+            &[c.sarah],
+            "",
+            &body("see you on Monday."),
+        )
+        .await;
+        decide_all(&c.priya, s, &id, &[]).await;
+        assert_eq!(submit(&c.priya, s, &id).await.status, 303);
+        // Tom opens the approval page and reads it...
+        let page = c.tom.get(s, &format!("/approvals/{id}")).await;
+        assert!(page.body.contains("see you on Monday"));
+        let read = attribute_after(&page.body, "name=\"read\" value=\"").unwrap();
+        // ...while Priya takes it back, changes it and sends it again.
+        let back = c
+            .priya
+            .post(s, &case_path(&format!("/drafts/{id}/reopen")), &[])
+            .await;
+        assert_eq!(back.status, 303, "{}", back.body);
+        save(
+            &c.priya,
+            s,
+            &id,
+            "letter",
+            "A letter",
+            &[c.sarah],
+            "",
+            &body("see you on Friday."),
+        )
+        .await;
+        decide_all(&c.priya, s, &id, &[]).await;
+        assert_eq!(submit(&c.priya, s, &id).await.status, 303);
+
+        let stale = approve_read(&c.tom, s, &id, &read).await;
+        assert_eq!(stale.status, 409, "{}", stale.body);
+        assert!(stale.body.contains("changed meanwhile"));
+        assert_eq!(draft(s, &id).await.status.as_str(), "submitted");
+        assert_eq!(
+            approve_read(&c.tom, s, &id, "").await.status,
+            409,
+            "an approval must say what was read"
+        );
+        assert_eq!(
+            common::count(
+                &s.bridge_db,
+                "SELECT COUNT(*) FROM ledger WHERE kind = 'publication'"
+            )
+            .await,
+            0
+        );
+
+        // Read again, it is approved as it now stands.
+        assert_eq!(approve(&c.tom, s, &id).await.status, 303);
+        let d = draft(s, &id).await;
+        sync(s).await;
+        let mut sarah = reader(s, c.sarah, "Sarah", SARAH).await;
+        let (status, item, _) = sarah.get(s, &format!("/items/{}", d.publication_id)).await;
+        assert_eq!(status, 200);
+        assert!(item.contains("see you on Friday") && !item.contains("Monday"));
+        c.s.finish().await;
+    }
+}
+
+#[tokio::test]
+async fn every_mention_of_a_person_is_kept_at_once_with_one_reason() {
+    for backend in backends() {
+        let c = start(backend).await;
+        let s = &c.s;
+        let id = new_draft(&c.priya, s, "letter", "About Liam", &[c.sarah], "").await;
+        let text = "Liam will go to a course. Liam's worker will tell you how it goes.";
+        save(
+            &c.priya,
+            s,
+            &id,
+            "letter",
+            "About Liam",
+            &[c.sarah],
+            "",
+            text,
+        )
+        .await;
+        let liam = person_id(s, "Liam Walsh").await.to_string();
+        let about_liam = |items: &[staff_bridge::publishing::rules::Item]| {
+            items
+                .iter()
+                .filter(|i| i.person.map(|p| p.to_string()) == Some(liam.clone()))
+                .count()
+        };
+        let before = checked(s, &id).await;
+        assert!(
+            about_liam(&before.items) >= 3,
+            "title and two mentions in the text"
+        );
+        let editor = c.priya.get(s, &case_path(&format!("/drafts/{id}"))).await;
+        assert!(editor
+            .body
+            .contains("Or keep every mention of Liam Walsh, because"));
+
+        // No reason: told so at the field, and nothing is decided.
+        let path = case_path(&format!("/drafts/{id}/decide-person"));
+        let refused = c
+            .priya
+            .post(
+                s,
+                &path,
+                &[("person", &liam), ("decision", "keep"), ("reason", " ")],
+            )
+            .await;
+        assert_eq!(refused.status, 400);
+        assert!(
+            refused
+                .body
+                .contains(&format!("href=\"#person-reason-{liam}\"")),
+            "the summary links to the field"
+        );
+        assert!(refused
+            .body
+            .contains("Give the reason for keeping every mention"));
+        assert_eq!(checked(s, &id).await.open(), before.open());
+
+        let kept = c
+            .priya
+            .post(
+                s,
+                &path,
+                &[
+                    ("person", &liam),
+                    ("decision", "keep"),
+                    ("reason", "Sarah arranged the course with him"),
+                ],
+            )
+            .await;
+        assert_eq!(kept.status, 303, "{}", kept.body);
+        let after = checked(s, &id).await;
+        for item in after
+            .items
+            .iter()
+            .filter(|i| i.person.map(|p| p.to_string()) == Some(liam.clone()))
+        {
+            assert_eq!(
+                item.decision,
+                Some(staff_bridge::publishing::rules::Decision::Keep(
+                    "Sarah arranged the course with him".into()
+                ))
+            );
+        }
+        decide_all(&c.priya, s, &id, &[]).await;
+        assert_eq!(submit(&c.priya, s, &id).await.status, 303);
+        let review = c.tom.get(s, &format!("/approvals/{id}")).await;
+        assert!(
+            review.body.contains("Sarah arranged the course with him"),
+            "the manager sees the reason"
+        );
+        assert_eq!(approve(&c.tom, s, &id).await.status, 303);
+        sync(s).await;
+        let d = draft(s, &id).await;
+        let mut sarah = reader(s, c.sarah, "Sarah", SARAH).await;
+        let (status, page, _) = sarah.get(s, &format!("/items/{}", d.publication_id)).await;
+        assert_eq!(status, 200);
+        assert!(
+            page.contains("Liam will go to a course") && !page.contains("[removed"),
+            "kept, as written"
+        );
+        c.s.finish().await;
+    }
+}
+
+#[tokio::test]
 async fn withdrawal_and_supersession_take_effect_at_once() {
     for backend in backends() {
         let c = start(backend).await;
@@ -688,13 +894,26 @@ async fn withdrawal_and_supersession_take_effect_at_once() {
         .await;
         decide_all(&c.priya, s, &second, &[]).await;
         assert_eq!(submit(&c.priya, s, &second).await.status, 303);
+        // The manager's preview is the reader's page: an update, and when.
+        let review = c.tom.get(s, &format!("/approvals/{second}")).await;
+        assert!(
+            review.body.contains("Letter, updated on "),
+            "{}",
+            review.body
+        );
+        assert!(review.body.contains("replaces the earlier one"));
         assert_eq!(approve(&c.tom, s, &second).await.status, 303);
         assert_eq!(draft(s, &second).await.version, Some(2));
         sync(s).await;
         let (status, page, _) = sarah.get(s, &format!("/items/{publication}")).await;
         assert_eq!(status, 200);
         assert!(page.contains("The new wording") && !page.contains("The old wording"));
-        assert!(page.contains("updated"));
+        let day = content::when::day(draft(s, &second).await.published_at.unwrap());
+        assert!(
+            page.contains(&format!("Letter, updated on {day}")),
+            "{page}"
+        );
+        assert!(page.contains("replaces the earlier one"));
         let (_, home, _) = sarah.get(s, "/home").await;
         assert!(home.contains("updated"));
         let entries = publications_in_ledger(s, publication).await;
@@ -801,14 +1020,23 @@ async fn a_held_publication_appears_only_after_its_time() {
         assert_eq!(saved.status, 303, "{}", saved.body);
         decide_all(&c.priya, s, &id, &[]).await;
         assert_eq!(submit(&c.priya, s, &id).await.status, 303);
-        let at = now() + 3;
+        // Far enough ahead that what follows is done before it, on a busy machine.
+        let at = now() + 10;
         let when = content::when::input(at);
+        let page = c.tom.get(s, &format!("/approvals/{id}")).await;
+        let meeting_time = content::when::meeting(content::when::parse_local(&starts_at).unwrap());
+        assert!(
+            page.body
+                .contains(&format!("When: <strong>{meeting_time}</strong>")),
+            "the preview shows the meeting's time, as the reader will see it"
+        );
+        let read = attribute_after(&page.body, "name=\"read\" value=\"").unwrap();
         let held = c
             .tom
             .post(
                 s,
                 &format!("/approvals/{id}/approve"),
-                &[("when", "later"), ("publish_at", &when)],
+                &[("when", "later"), ("publish_at", &when), ("read", &read)],
             )
             .await;
         assert_eq!(held.status, 303, "{}", held.body);
@@ -817,6 +1045,7 @@ async fn a_held_publication_appears_only_after_its_time() {
         sync(s).await;
         let mut sarah = reader(s, c.sarah, "Sarah", SARAH).await;
         let (status, _, _) = sarah.get(s, &format!("/items/{}", d.publication_id)).await;
+        assert!(now() < at, "the checks before its time ran before it");
         assert_eq!(status, 404, "not before its time");
         assert_eq!(
             common::count(
@@ -829,7 +1058,7 @@ async fn a_held_publication_appears_only_after_its_time() {
 
         // The scheduler publishes it when its time comes.
         let mut shown = false;
-        for _ in 0..40 {
+        for _ in 0..120 {
             tokio::time::sleep(std::time::Duration::from_millis(250)).await;
             if draft(s, &id).await.status.as_str() == "published" {
                 sync(s).await;

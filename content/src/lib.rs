@@ -20,6 +20,7 @@ pub mod when;
 pub mod check;
 pub mod check_cli;
 pub mod explainers;
+pub mod item;
 pub mod jargon;
 pub mod reading;
 pub mod render;

@@ -4,6 +4,7 @@
 use axum::extract::{Path, State};
 use axum::response::Response;
 use content::db::now;
+use content::item::{headings_down, kind_label, ItemView};
 use maud::{html, PreEscaped};
 use uuid::Uuid;
 
@@ -11,18 +12,6 @@ use crate::error::{PortalError, Result};
 use crate::family::Family;
 use crate::pages::page;
 use crate::{publications, AppState};
-
-fn kind_label(kind: &str) -> &str {
-    match kind {
-        "plan" => "Plan",
-        "meeting_record" => "Meeting notes",
-        "assessment_summary" => "Assessment",
-        "letter" => "Letter",
-        "worker_card" => "My worker",
-        "meeting_invitation" => "Meeting",
-        _ => "Other",
-    }
-}
 
 /// The groups of "Everything shared with you", in the order a family
 /// looks for them.
@@ -154,36 +143,21 @@ pub async fn item(
         .find(|i| i.id == id)
         .ok_or(PortalError::NotFound)?;
     publications::record_view(&state.db, family.person.id, &item, now()).await?;
+    let view = ItemView {
+        kind: &item.kind,
+        title: &item.title,
+        body_markdown: &item.body_markdown,
+        published_at: item.published_at,
+        version: item.version,
+        meeting_at: item.meeting_at,
+    };
     Ok(page(
         &item.title,
         html! {
-            p class="meta" { (kind_label(&item.kind)) ", shared " (content::when::day(item.published_at))
-                @if item.version > 1 { ". This is an updated version." } }
-            article {
-                h1 { (item.title) }
-                @if let (Some(at), "meeting_invitation") = (item.meeting_at, item.kind.as_str()) {
-                    p class="when" { "When: " strong { (content::when::meeting(at)) } }
-                }
-                (PreEscaped(headings_down(&content::render::markdown_to_safe_html(&item.body_markdown), 1)))
-            }
+            (content::item::article(&view, 1))
             p { a href="/home" { "Back to my story" } }
         },
     ))
-}
-
-/// The item's own headings sit under the page's headings: on the item page
-/// its title is the one `h1`, so `# A` in the Markdown becomes an `h2`; on the
-/// home page a card sits under an `h2`. Levels stop at `h6`. The HTML is the
-/// safe renderer's, so a tag name only ever appears as a tag.
-fn headings_down(html: &str, by: usize) -> String {
-    let mut html = html.to_string();
-    for level in (1..=6usize).rev() {
-        let to = (level + by).min(6);
-        html = html
-            .replace(&format!("<h{level}"), &format!("<h{to}"))
-            .replace(&format!("</h{level}>"), &format!("</h{to}>"));
-    }
-    html
 }
 
 #[cfg(test)]
@@ -232,13 +206,5 @@ mod tests {
         let groups: Vec<(&str, usize)> = home.groups.iter().map(|(h, l)| (*h, l.len())).collect();
         assert_eq!(groups, [("Plans", 1), ("Letters", 1), ("Your worker", 2)]);
         assert_eq!(home.groups[2].1[0].published_at, 50, "newest first");
-    }
-
-    #[test]
-    fn headings_move_down_and_stop_at_six() {
-        assert_eq!(
-            headings_down("<h1>A</h1><h2 id=\"x\">B</h2><h6>C</h6>", 2),
-            "<h3>A</h3><h4 id=\"x\">B</h4><h6>C</h6>"
-        );
     }
 }

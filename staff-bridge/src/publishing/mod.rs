@@ -692,12 +692,29 @@ pub async fn return_draft(
     Ok(())
 }
 
+/// The version a reader will see this draft as: its own once published,
+/// otherwise one after the newest published version of its publication.
+pub async fn reader_version(db: &Db, draft: &Draft) -> sqlx::Result<i64> {
+    if let Some(version) = draft.version {
+        return Ok(version);
+    }
+    let previous: Option<i64> = sqlx::query_scalar(
+        "SELECT MAX(version) FROM drafts WHERE publication_id = $1 AND version IS NOT NULL",
+    )
+    .bind(draft.publication_id.to_string())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(previous.unwrap_or(0) + 1)
+}
+
 /// Approves a submitted draft: publishes it at once, or holds it until
-/// `publish_at` (a later time).
+/// `publish_at` (a later time). `read` is `rules::read_hash` of the version
+/// the manager read: if the draft has changed since, nothing is approved.
 pub async fn approve(
     db: &Db,
     draft: &Draft,
     by: &crate::staff::StaffMember,
+    read: &str,
     publish_at: Option<i64>,
     now: i64,
 ) -> Result<Sent, FlowError> {
@@ -705,6 +722,9 @@ pub async fn approve(
     let checked = check(db, draft).await?;
     if checked.open() > 0 {
         return Err(rules::SubmitError::OpenFindings(checked.open()).into());
+    }
+    if rules::read_hash(&checked.title, &checked.body) != read {
+        return Err(FlowError::Changed);
     }
     let hash = rules::content_hash(&checked.body);
     let publish_at = publish_at.filter(|at| *at > now);

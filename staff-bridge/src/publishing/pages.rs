@@ -12,7 +12,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use content::check::FindingKind;
 use content::db::now;
-use maud::{html, Markup, PreEscaped};
+use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::rules::{self, Decision, FamilyMember, Item, Kind, Status};
@@ -27,7 +27,7 @@ use crate::AppState;
 
 const STYLESHEET: &str = "\
 .phone-preview{max-width:360px;border:2px solid #0b0c0c;border-radius:1.25rem;padding:1rem;margin:0 0 1.5rem;overflow-wrap:break-word}\
-.phone-preview .preview-title{font-size:1.5rem;margin:.25rem 0 .75rem}\
+.phone-preview .item-title{font-size:1.5rem;margin:.25rem 0 .75rem}\
 .finding{border-left:5px solid #d4351c;padding:.5rem .75rem;margin-bottom:1rem}\
 .finding.decided{border-left-color:#00703c}\
 .finding mark{background:#ffdd00;color:#0b0c0c;padding:0 .1rem}\
@@ -48,8 +48,8 @@ pub fn routes(settings: Settings) -> Router<AppState> {
         .route("/cases/{reference}/drafts/{id}", get(editor).post(save))
         .route("/cases/{reference}/drafts/{id}/decide", post(decide))
         .route(
-            "/cases/{reference}/drafts/{id}/redact-person",
-            post(redact_person),
+            "/cases/{reference}/drafts/{id}/decide-person",
+            post(decide_person),
         )
         .route("/cases/{reference}/drafts/{id}/submit", post(submit))
         .route("/cases/{reference}/drafts/{id}/reopen", post(reopen))
@@ -264,17 +264,32 @@ fn finding_label(kind: FindingKind) -> &'static str {
 
 // --- the reader's view --------------------------------------------------------
 
-/// The document exactly as the portal shows it, in a phone-sized frame. The
-/// portal's page heading is shown here as a second-level heading so that this
-/// page keeps one main heading.
-fn reader_view(kind: Kind, title: &str, body: &str, at: Option<i64>) -> Markup {
-    html! {
+/// The document exactly as the portal shows it (`content::item`, which the
+/// portal's item page draws too), in a phone-sized frame. Its title is a
+/// second-level heading here, so this page keeps one main heading.
+async fn reader_view(state: &AppState, draft: &Draft, checked: &Checked) -> Result<Markup> {
+    let version = super::reader_version(&state.db, draft).await?;
+    let meeting_at = match draft.meeting_id {
+        Some(id) => meetings(state, draft.case_id)
+            .await?
+            .into_iter()
+            .find(|m| m.id == id)
+            .and_then(|m| m.starts()),
+        None => None,
+    };
+    let item = content::item::ItemView {
+        kind: draft.kind.as_str(),
+        title: &checked.title,
+        body_markdown: &checked.body,
+        published_at: draft.published_at.or(draft.publish_at).unwrap_or_else(now),
+        version,
+        meeting_at,
+    };
+    Ok(html! {
         section class="phone-preview" aria-label="What the reader will see" {
-            p class="meta" { (kind.label()) ", shared " (views::day(at.unwrap_or_else(now))) }
-            h2 class="preview-title" { (title) }
-            (PreEscaped(content::render::markdown_to_safe_html(body)))
+            (content::item::article(&item, 2))
         }
-    }
+    })
 }
 
 fn in_sentence(checked: &Checked, item: &Item) -> Markup {
@@ -896,6 +911,7 @@ async fn editor_view(
     done: &str,
 ) -> Result<Response> {
     let checked = super::check(&state.db, draft).await?;
+    let preview = reader_view(state, draft, &checked).await?;
     let all = super::of_case(&state.db, case.id).await?;
     let href = draft_href(case, &draft.id);
     let editable = access == Access::Act && draft.status.editable();
@@ -934,11 +950,7 @@ async fn editor_view(
         && !super::superseded(draft, &all);
     let people_to_redact: Vec<(i64, String, usize)> = {
         let mut by_person: HashMap<i64, usize> = HashMap::new();
-        for item in checked
-            .items
-            .iter()
-            .filter(|i| i.decision != Some(Decision::Redact))
-        {
+        for item in checked.items.iter().filter(|i| i.decision.is_none()) {
             if let Some(p) = item.person {
                 *by_person.entry(p).or_default() += 1;
             }
@@ -1023,10 +1035,25 @@ async fn editor_view(
                     ul class="list" {
                         @for (pid, name, n) in &people_to_redact {
                             li {
-                                form method="post" action={ (href) "/redact-person" } class="inline-form" {
+                                form method="post" action={ (href) "/decide-person" } class="inline-form" {
                                     (views::csrf(user))
                                     input type="hidden" name="person" value=(pid);
+                                    input type="hidden" name="decision" value="redact";
                                     button class="button button-secondary" type="submit" { "Redact every mention of " (name) " (" (n) ")" }
+                                }
+                                @let field = format!("person-reason-{pid}");
+                                @let e = errors.iter().find(|e| e.field == field);
+                                form method="post" action={ (href) "/decide-person" } {
+                                    (views::csrf(user))
+                                    input type="hidden" name="person" value=(pid);
+                                    input type="hidden" name="decision" value="keep";
+                                    div class={ "form-group" @if e.is_some() { " form-group-error" } } {
+                                        label class="label" for=(field) { "Or keep every mention of " (name) ", because" }
+                                        @if let Some(e) = e { p class="error-message" id={ (field) "-error" } { span class="visually-hidden" { "Error: " } (e.message) } }
+                                        input class="input" type="text" id=(field) name="reason" autocomplete="off"
+                                            aria-describedby=[e.map(|_| format!("{field}-error"))] aria-invalid=[e.map(|_| "true")];
+                                    }
+                                    button class="button button-secondary" type="submit" { "Keep every mention with this reason" }
                                 }
                             }
                         }
@@ -1082,7 +1109,7 @@ async fn editor_view(
             }
             h2 { "Preview" }
             p class="hint" { "Exactly what " (readers) " will see on a phone" @if open > 0 { ", once every finding has a decision (open findings are shown as written)" } "." }
-            (reader_view(draft.kind, &checked.title, &checked.body, draft.published_at))
+            (preview)
             @if access == Access::Act {
                 @if editable {
                     h2 { "Send" }
@@ -1217,7 +1244,8 @@ async fn decide(
     )))
 }
 
-async fn redact_person(
+/// One decision for every open finding about one person of the family.
+async fn decide_person(
     State(state): State<AppState>,
     headers: HeaderMap,
     user: StaffUser,
@@ -1235,18 +1263,25 @@ async fn redact_person(
     let items: Vec<&Item> = checked
         .items
         .iter()
-        .filter(|i| i.person == Some(person))
+        .filter(|i| i.person == Some(person) && i.decision.is_none())
         .collect();
+    let decision = match form.get("decision") {
+        "redact" => Decision::Redact,
+        "keep" => match rules::keep_reason(form.get("reason")) {
+            Some(reason) => Decision::Keep(reason),
+            None => {
+                let errors = vec![FieldError::new(
+                    format!("person-reason-{person}"),
+                    "Give the reason for keeping every mention (500 characters at most)",
+                )];
+                return editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "")
+                    .await;
+            }
+        },
+        _ => return Err(BridgeError::NotFound),
+    };
     if !items.is_empty()
-        && !super::decide(
-            &state.db,
-            &draft,
-            &items,
-            &Decision::Redact,
-            &user.staff.id,
-            now(),
-        )
-        .await?
+        && !super::decide(&state.db, &draft, &items, &decision, &user.staff.id, now()).await?
     {
         return Ok(refused(
             StatusCode::CONFLICT,
@@ -1507,6 +1542,7 @@ async fn approval_view(
     errors: &[FieldError],
 ) -> Result<Response> {
     let checked = super::check(&state.db, draft).await?;
+    let preview = reader_view(state, draft, &checked).await?;
     let author = staff_name(state, &draft.author_id).await?;
     let readers = names(&checked.family, &draft.audience);
     let decided_by: HashMap<String, (String, i64)> = {
@@ -1556,7 +1592,7 @@ async fn approval_view(
                 @if let Some(at) = draft.publish_at { div { dt { "The author asks to hold it until" } dd { (views::when(at)) } } }
             }
             h2 { "The document, as the reader will see it" }
-            (reader_view(draft.kind, &checked.title, &checked.body, None))
+            (preview)
             h2 { "Redaction decisions" }
             @if checked.items.is_empty() {
                 p { "The check found nothing to decide on." }
@@ -1586,6 +1622,7 @@ async fn approval_view(
                     h2 { "Your decision" }
                     form method="post" action={ "/approvals/" (draft.id) "/approve" } {
                         (views::csrf(user))
+                        input type="hidden" name="read" value=(rules::read_hash(&checked.title, &checked.body));
                         div class="form-group" {
                             fieldset class="fieldset" {
                                 legend class="fieldset-legend" { "When should it be published?" }
@@ -1651,7 +1688,16 @@ async fn approve(
     } else {
         None
     };
-    match super::approve(&state.db, &draft, &user.staff, publish_at, now).await {
+    match super::approve(
+        &state.db,
+        &draft,
+        &user.staff,
+        form.get("read"),
+        publish_at,
+        now,
+    )
+    .await
+    {
         Ok(sent) => {
             if matches!(sent, Sent::Published(_)) {
                 state.sync_wake.notify_one();

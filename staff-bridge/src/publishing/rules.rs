@@ -235,6 +235,17 @@ pub fn content_hash(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
+/// What a manager read on the approval page: its title and text as the
+/// reader will see them. The approval form carries it back, so an approval
+/// is only ever for the words that were on the manager's screen.
+pub fn read_hash(title: &str, body: &str) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update((title.len() as u64).to_be_bytes());
+    hasher.update(title.as_bytes());
+    hasher.update(body.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
 /// A key for each finding that survives re-saving as long as the finding's
 /// text and its sentence are unchanged: kind, text, sentence, and which
 /// occurrence of that same triple it is.
