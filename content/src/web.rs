@@ -186,13 +186,24 @@ pub fn harden<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
         ))
 }
 
-/// Request logging that records the method, the path (never the query, which
-/// may carry a code or token), the status and the time taken.
-pub fn trace_layer() -> tower_http::trace::TraceLayer<
+/// Request logging at `info`: one line a request with the method, the path
+/// as `path` gives it (never the query, which may carry a code or token; a
+/// service whose paths hold a token cuts them short), the status and the
+/// time taken.
+pub fn trace_layer(
+    path: fn(&str) -> &str,
+) -> tower_http::trace::TraceLayer<
     tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
     impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
 > {
-    tower_http::trace::TraceLayer::new_for_http().make_span_with(|request: &axum::http::Request<axum::body::Body>| {
-        tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
-    })
+    tower_http::trace::TraceLayer::new_for_http()
+        .make_span_with(move |request: &axum::http::Request<axum::body::Body>| {
+            tracing::info_span!("request", method = %request.method(), path = %path(request.uri().path()))
+        })
+        .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))
+}
+
+/// For `trace_layer`: a path with nothing secret in it, logged as it is.
+pub fn whole_path(path: &str) -> &str {
+    path
 }

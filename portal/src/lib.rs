@@ -98,10 +98,11 @@ impl Portal {
                 .merge(content::web::common_routes())
                 .fallback(pages::not_found)
                 .with_state(state.clone())
-                .layer(content::web::trace_layer()),
+                .layer(content::web::trace_layer(content::web::whole_path)),
         );
         let internal = content::web::harden(
-            internal_api::router(state.clone()).layer(content::web::trace_layer()),
+            internal_api::router(state.clone())
+                .layer(content::web::trace_layer(content::web::whole_path)),
         );
         Ok(Portal {
             state,

@@ -57,23 +57,13 @@ pub struct AppState {
     pub rate_limit: (u32, Duration),
 }
 
-/// Request logging that never records an enrolment link's token: the path,
-/// with `/enrol/...` cut short, and never the query.
-fn trace_layer() -> tower_http::trace::TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
-> {
-    tower_http::trace::TraceLayer::new_for_http().make_span_with(
-        |request: &axum::http::Request<axum::body::Body>| {
-            let path = request.uri().path();
-            let path = if path.starts_with("/enrol/") {
-                "/enrol/…"
-            } else {
-                path
-            };
-            tracing::info_span!("request", method = %request.method(), path = %path)
-        },
-    )
+/// A path as it may be logged: an enrolment link's token cut off.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/enrol/") {
+        "/enrol/…"
+    } else {
+        path
+    }
 }
 
 /// The database without its sealing key: enough to migrate it and to verify
@@ -137,7 +127,7 @@ impl Bridge {
                 .merge(content::web::common_routes())
                 .fallback(pages::not_found)
                 .with_state(state.clone())
-                .layer(trace_layer()),
+                .layer(content::web::trace_layer(loggable_path)),
         );
         let client = sync::PortalClient::new(&config.portal_internal_url, config.sync_key()?);
         Ok(Bridge {
