@@ -127,3 +127,33 @@ impl PortalConfig {
         Ok(self.public_url()?.origin().ascii_serialization())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_with_only_what_must_be_said_gets_the_documented_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("portal.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "database_url = \"sqlite://{}/portal.db?mode=rwc\"\n\
+                 sync_secret = \"0123456789abcdef0123456789abcdef\"\n\
+                 public_url = \"https://familystory.council.example\"\n\
+                 key_file = \"{}/portal.key\"\n",
+                dir.path().display(),
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        let config = PortalConfig::load(Some(&file)).unwrap();
+        // Families on shared phones: a short idle timeout.
+        assert_eq!(config.session_idle_minutes, 15);
+        assert_eq!(config.session_absolute_hours, 12);
+        assert_eq!(config.public_addr.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.internal_addr.to_string(), "127.0.0.1:8090");
+        assert!(config.trusted_proxies.is_empty());
+    }
+}

@@ -194,3 +194,34 @@ impl BridgeConfig {
         self.public_url().origin().ascii_serialization()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_with_only_what_must_be_said_gets_the_documented_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bridge.toml");
+        std::fs::write(
+            &file,
+            format!(
+                "database_url = \"sqlite://{}/bridge.db?mode=rwc\"\n\
+                 key_file = \"{}/bridge.key\"\n\
+                 portal_internal_url = \"http://127.0.0.1:8090\"\n\
+                 sync_secret = \"0123456789abcdef0123456789abcdef\"\n\
+                 public_url = \"https://familystory-staff.council.example\"\n\
+                 portal_public_url = \"https://familystory.council.example\"\n",
+                dir.path().display(),
+                dir.path().display()
+            ),
+        )
+        .unwrap();
+        let config = BridgeConfig::load(Some(&file)).unwrap();
+        assert_eq!(config.session_idle_minutes, 30);
+        assert_eq!(config.session_absolute_hours, 12);
+        assert_eq!(config.invitation_days, 14);
+        assert_eq!(config.approval_kinds, default_approval_kinds());
+        assert_eq!(config.approval_kinds.len(), 6, "every kind needs approval");
+    }
+}
