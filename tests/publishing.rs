@@ -1167,9 +1167,36 @@ async fn the_demo_publishes_through_the_flow_once() {
             .fetch_one(&s.bridge_db.pool)
             .await
             .unwrap();
-        let his = staff_bridge::publishing::of_case(&s.bridge_db, case_id)
+        let drafts = staff_bridge::publishing::of_case(&s.bridge_db, case_id)
+            .await
+            .unwrap();
+        // Two are part of the way: a letter waiting for Tom, notes being checked.
+        let stage = |title: &str| {
+            drafts
+                .iter()
+                .find(|d| d.title == title)
+                .map(|d| d.status.as_str())
+        };
+        assert_eq!(
+            stage("Family time with your children’s dad"),
+            Some("submitted")
+        );
+        assert_eq!(stage("Notes from the core group meeting"), Some("draft"));
+        let notes = drafts
+            .iter()
+            .find(|d| d.title == "Notes from the core group meeting")
+            .unwrap();
+        let open = staff_bridge::publishing::check(&s.bridge_db, notes)
             .await
             .unwrap()
+            .open();
+        assert!(open > 0, "the notes still have findings to decide");
+        let (_, sarahs_home, _) = reader(s, c.sarah, "Sarah", SARAH)
+            .await
+            .get(s, "/home")
+            .await;
+        assert!(!sarahs_home.contains("Family time") && !sarahs_home.contains("core group"));
+        let his = drafts
             .into_iter()
             .find(|d| d.title.ends_with("(for Daniel)"))
             .unwrap();

@@ -1,7 +1,9 @@
 //! The demo's publications, made through the same flow staff use: Priya
 //! Shah (practitioner) drafts each one, decides on every finding of the
-//! check, and sends it; Tom Okafor (manager) approves it. Running the demo
-//! again adds nothing: a publication already made is left alone.
+//! check, and sends it; Tom Okafor (manager) approves it. Two more are left
+//! part of the way, so the pages for them have something to show: a letter
+//! waiting in Tom's approvals, and meeting notes Priya is still checking.
+//! Running the demo again adds nothing: a draft already made is left alone.
 //!
 //! Every person here is fictional (the Carter family of `src/demo/family.json`).
 
@@ -70,6 +72,17 @@ struct Piece {
     reader_age: Option<u32>,
     body: &'static str,
     decide: fn(&Item) -> Decision,
+    stage: Stage,
+}
+
+/// How far through the flow a demo document goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Published,
+    /// Decided and sent: waiting for a manager.
+    AwaitingApproval,
+    /// Written and checked; the findings are still open.
+    BeingChecked,
 }
 
 fn keep(reason: &str) -> Decision {
@@ -124,6 +137,26 @@ You are invited to the review child protection conference about Ellie and Noah.
 At the meeting we will look at how the plan is going and what should happen next. You can bring someone to support you. If you cannot come, tell Priya Shah and she will share your views.
 ";
 
+const FAMILY_TIME_LETTER: &str = "\
+Dear Sarah,
+
+Thank you for talking with me on Tuesday about family time. Ellie and Noah will keep seeing their dad every other weekend, and I will ask them how it is going when I visit.
+
+If anything changes, please send me a message here.
+
+Priya Shah, social worker
+";
+
+const CORE_GROUP_NOTES: &str = "\
+## Core group meeting
+
+Sarah, Liam Walsh and Margaret Carter came. Margaret said Ellie was happier on Saturdays.
+
+Liam has started the Safe Relationships course. His mobile is 07700 900461 if the course needs him.
+
+The next core group meeting is in six weeks.
+";
+
 fn for_ellie(item: &Item) -> Decision {
     match item.finding.text.as_str() {
         "Mum" => keep("Ellie’s mum is part of her plan"),
@@ -171,6 +204,7 @@ const PIECES: &[Piece] = &[
         reader_age: Some(10),
         body: ELLIE_PLAN,
         decide: for_ellie,
+        stage: Stage::Published,
     },
     Piece {
         kind: Kind::Plan,
@@ -179,6 +213,7 @@ const PIECES: &[Piece] = &[
         reader_age: None,
         body: PARENT_PLAN,
         decide: for_sarah,
+        stage: Stage::Published,
     },
     Piece {
         kind: Kind::Plan,
@@ -187,6 +222,7 @@ const PIECES: &[Piece] = &[
         reader_age: None,
         body: PARENT_PLAN,
         decide: for_daniel,
+        stage: Stage::Published,
     },
     Piece {
         kind: Kind::WorkerCard,
@@ -195,6 +231,7 @@ const PIECES: &[Piece] = &[
         reader_age: None,
         body: WORKER_CARD,
         decide: for_parents,
+        stage: Stage::Published,
     },
     Piece {
         kind: Kind::MeetingInvitation,
@@ -203,6 +240,25 @@ const PIECES: &[Piece] = &[
         reader_age: None,
         body: INVITATION,
         decide: for_parents,
+        stage: Stage::Published,
+    },
+    Piece {
+        kind: Kind::Letter,
+        title: "Family time with your children’s dad",
+        readers: &["Sarah Carter"],
+        reader_age: None,
+        body: FAMILY_TIME_LETTER,
+        decide: for_sarah,
+        stage: Stage::AwaitingApproval,
+    },
+    Piece {
+        kind: Kind::MeetingRecord,
+        title: "Notes from the core group meeting",
+        readers: &["Sarah Carter"],
+        reader_age: None,
+        body: CORE_GROUP_NOTES,
+        decide: for_sarah,
+        stage: Stage::BeingChecked,
     },
 ];
 
@@ -259,6 +315,9 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<usize> {
         let draft = super::load(db, &id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("draft vanished"))?;
+        if piece.stage == Stage::BeingChecked {
+            continue;
+        }
         let checked = super::check(db, &draft).await?;
         for item in &checked.items {
             super::decide(db, &draft, &[item], &(piece.decide)(item), &priya.id, now).await?;
@@ -267,6 +326,9 @@ pub async fn seed(db: &Db, now: i64) -> anyhow::Result<usize> {
             .await?
             .ok_or_else(|| anyhow::anyhow!("draft vanished"))?;
         super::submit(db, &draft, &priya.id, &settings, now).await?;
+        if piece.stage == Stage::AwaitingApproval {
+            continue;
+        }
         let draft = super::load(db, &id)
             .await?
             .ok_or_else(|| anyhow::anyhow!("draft vanished"))?;
