@@ -1597,7 +1597,8 @@ async fn approval_view(
             @if checked.items.is_empty() {
                 p { "The check found nothing to decide on." }
             } @else {
-                table class="table" {
+                // Wider than a phone: it scrolls sideways, so the keyboard can reach it.
+                table class="table" tabindex="0" {
                     caption class="visually-hidden" { "Every finding of the check and what was decided" }
                     thead { tr { th scope="col" { "Found" } th scope="col" { "In" } th scope="col" { "Decision" } th scope="col" { "By" } } }
                     tbody {
@@ -1639,7 +1640,7 @@ async fn approval_view(
                                     label class="label" for="publish_at" { "Time, in UK time" }
                                     div class="hint" id="publish_at-hint" { "Like 2026-12-01T09:30" }
                                     @if let Some(e) = &e { p class="error-message" { span class="visually-hidden" { "Error: " } (e) } }
-                                    input class="input" type="text" id="publish_at" name="publish_at" aria-describedby="publish_at-hint"
+                                    input class="input" type="text" id="publish_at" name="publish_at" autocomplete="off" aria-describedby="publish_at-hint"
                                         value=(draft.publish_at.map(content::when::input).unwrap_or_default());
                                 }
                             }
