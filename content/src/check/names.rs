@@ -134,6 +134,58 @@ const RELATION_CUES: &[&str] = &[
     "relative",
     "relatives",
     "visitor",
+    "fella",
+    "feller",
+    "bf",
+    "gf",
+    "stepson",
+    "stepdaughter",
+    "step-son",
+    "step-daughter",
+    "grandson",
+    "granddaughter",
+    "grandchild",
+    "childminder",
+    "child-minder",
+    "brother-in-law",
+    "sister-in-law",
+    "mother-in-law",
+    "father-in-law",
+    "son-in-law",
+    "daughter-in-law",
+];
+
+/// Place words that are also common surnames: "Kyle Green", "Sarah Hall",
+/// "Tom Wood". They end a name when nothing capitalised follows ("Kyle
+/// Green Park" is a place).
+const SURNAME_PLACES: &[&str] = &[
+    "green", "hall", "wood", "woods", "hill", "hills", "brook", "brooks", "field", "fields",
+    "banks", "bank", "marsh", "ford", "church", "moor", "moore", "dale", "house", "bridge",
+    "bridges", "lane", "meadows", "forest", "heath", "cross", "well", "wells",
+];
+
+/// Given names that, with the next word, are a thing: "Roman Catholic",
+/// "Stanley knife", "Jack Russell".
+const NOT_PERSON_PAIRS: &[(&str, &str)] = &[
+    ("roman", "catholic"),
+    ("roman", "catholics"),
+    ("roman", "catholicism"),
+    ("roman", "empire"),
+    ("roman", "numerals"),
+    ("roman", "numeral"),
+    ("stanley", "knife"),
+    ("stanley", "knives"),
+    ("jack", "russell"),
+    ("jack", "russells"),
+    ("jack", "daniels"),
+    ("jack", "daniel's"),
+];
+
+/// Common words that are plainly names even in a run of capitals ("I SAW
+/// GRACE TODAY"); other common words in capitals ("WILL", "MAY") are not.
+const CAPS_RUN_NAMES: &[&str] = &[
+    "grace", "faith", "amber", "ruby", "holly", "daisy", "lily", "poppy", "ivy", "jade", "hazel",
+    "heather", "violet", "iris", "olive", "pearl", "jasmine", "willow",
 ];
 
 /// Words just before a name that say the name is a professional's: their
@@ -218,6 +270,12 @@ const PROFESSIONAL_PAIRS: &[(&str, &str)] = &[
 /// Words before "called"/"named" that mean the name is not a person's.
 const THING_WORDS: &[&str] = &[
     "dog",
+    "russell",
+    "terrier",
+    "spaniel",
+    "labrador",
+    "staffie",
+    "collie",
     "dogs",
     "cat",
     "cats",
@@ -914,7 +972,7 @@ fn single_word_ok(words: &Words, i: usize) -> bool {
     let l = lists();
     let n = words.tokens.len();
     // In a run of capitals ("THE REVIEW WILL BE") a capital says nothing.
-    if caps(name) == Caps::Upper {
+    if caps(name) == Caps::Upper && !CAPS_RUN_NAMES.contains(&key) {
         let upper = |j: usize| caps(words.name(j)) == Caps::Upper;
         if (i > 0 && words.gap_after(i - 1) != Gap::Break && upper(i - 1))
             || (i + 1 < n && words.gap_after(i) != Gap::Break && upper(i + 1))
@@ -1010,9 +1068,22 @@ fn cue_before(words: &Words, i: usize, last_unknown: Option<usize>) -> Cue {
         && words.text[words.tokens[prev].end..words.tokens[i].start]
             .strip_prefix('.')
             .is_some_and(|rest| !rest.is_empty() && rest.trim_matches([' ', '\t']).is_empty());
-    if g == Gap::Break && !title_dot {
+    // "her friend (Dwayne)", "friend: Dwayne", "friend – Dwayne".
+    let between = &words.text[words.tokens[prev].end..words.tokens[i].start];
+    let punct = g == Gap::Break
+        && !between.contains('\n')
+        && matches!(
+            between.trim_matches([' ', '\t']),
+            "(" | ":" | "\u{2013}" | "\u{2014}"
+        )
+        || (between.len() > 2
+            && between.trim_matches([' ', '\t']) == "-"
+            && between.starts_with(' ')
+            && between.ends_with(' '));
+    if g == Gap::Break && !title_dot && !punct {
         return Cue::None;
     }
+    let g = if punct { Gap::Space } else { g };
     // "Tyler and Kayla", "Tyler, Kayla and Jay" after a cued name.
     if matches!(prev_key, "and" | "or" | "&") || g == Gap::Comma {
         let before = if matches!(prev_key, "and" | "or" | "&") {
@@ -1033,6 +1104,19 @@ fn cue_before(words: &Words, i: usize, last_unknown: Option<usize>) -> Cue {
         }
         if pair == ("known", "as") || pair == ("goes", "by") {
             return Cue::Relation;
+        }
+    }
+    // "her teacher Miss Jones", "Your social worker, Mrs Khan", "Headteacher Mr Brown".
+    if matches!(prev_key, "mr" | "mrs" | "ms" | "miss" | "mx" | "dr")
+        && prev > 0
+        && matches!(words.gap_after(prev - 1), Gap::Space | Gap::Comma)
+    {
+        let before = words.key(prev - 1);
+        let pair = prev > 1
+            && words.gap_after(prev - 2) == Gap::Space
+            && PROFESSIONAL_PAIRS.contains(&(words.key(prev - 2), before));
+        if pair || l.professional.contains(before) {
+            return Cue::Professional;
         }
     }
     // "St Helen's" is a place; treat it like a professional's name: not flagged.
@@ -1106,11 +1190,24 @@ pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
         }
         let capital = matches!(c, Caps::Title | Caps::Upper);
         let in_list = given.contains(key) && !cue_only.contains(key);
-        let next_is_place = followed_by_place(words, i);
+        let next_is_place =
+            followed_by_place(words, i) && !(c == Caps::Title && surname_place_ends(words, i + 1));
+        // "a Stanley knife", "a Jack Russell", "Roman Catholic": things.
+        let thing = i + 1 < n
+            && words.gap_after(i) == Gap::Space
+            && NOT_PERSON_PAIRS.contains(&(key, words.key(i + 1)))
+            || (i > 0
+                && words.gap_after(i - 1) == Gap::Space
+                && matches!(words.key(i - 1), "a" | "an"));
+        // "Lily Evans", "Grace Hall": a cue-only given name with a surname.
+        let cue_only_full = c == Caps::Title
+            && given.contains(key)
+            && cue_only.contains(key)
+            && surname_follows(words, i);
         let candidate = if capital {
             match cue {
                 Cue::Relation => true,
-                _ => in_list && !next_is_place,
+                _ => (in_list && !next_is_place || cue_only_full) && !thing,
             }
         } else {
             // "a man called kyle": only a listed name, only after a cue.
@@ -1129,7 +1226,8 @@ pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
                 && words.gap_after(last) == Gap::Space
                 && is_capitalised(words.name(last + 1))
                 && !l.stop.contains(words.key(last + 1))
-                && !l.place.contains(words.key(last + 1))
+                && (!l.place.contains(words.key(last + 1))
+                    || (last == i && surname_place_ends(words, last + 1)))
                 && !l.relation.contains(words.key(last + 1))
             {
                 last += 1;
@@ -1145,4 +1243,42 @@ pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
         i = last + 1;
     }
     out
+}
+
+/// True when token `j` is a place word that is also a surname ("Green",
+/// "Hall", "Wood"), written with a capital, and nothing capitalised follows it
+/// ("Kyle Green" is a person, "Kyle Green Park" a place).
+fn surname_place_ends(words: &Words, j: usize) -> bool {
+    let n = words.tokens.len();
+    j < n
+        && caps(words.name(j)) == Caps::Title
+        && SURNAME_PLACES.contains(&words.key(j))
+        && (j + 1 >= n
+            || words.tokens[j].is_possessive()
+            || words.gap_after(j) != Gap::Space
+            || !is_capitalised(words.name(j + 1)))
+}
+
+/// True when token `i` is followed by a surname-like word: capitalised, not
+/// a stop word, relation word or common word, and not a place word unless it
+/// is a surname that ends the name ("Lily Evans", "Grace Hall"; not "Grace
+/// Road", "Holly Lodge").
+fn surname_follows(words: &Words, i: usize) -> bool {
+    let l = lists();
+    let j = i + 1;
+    if j >= words.tokens.len()
+        || words.tokens[i].is_possessive()
+        || words.gap_after(i) != Gap::Space
+        || caps(words.name(j)) != Caps::Title
+    {
+        return false;
+    }
+    let key = words.key(j);
+    if l.stop.contains(key) || l.relation.contains(key) || l.professional.contains(key) {
+        return false;
+    }
+    if l.place.contains(key) {
+        return surname_place_ends(words, j);
+    }
+    !common_words().contains(key)
 }

@@ -51,7 +51,7 @@ fn regexes() -> &'static Regexes {
         let word = r"\p{Lu}[\p{L}\p{M}'’\-]*\.?";
         let place = format!(r"{word}(?:[ \t]+{word}){{0,2}}");
         let number = r"\d{1,4}[A-Za-z]?(?:[ \t]?-[ \t]?\d{1,4}[A-Za-z]?)?";
-        let flat = r"(?:Flat|Apartment|Apt\.?|Unit|Maisonette)[ \t]+\d{1,4}[A-Za-z]?,?[ \t]+";
+        let flat = r"(?i:Flat|Apartment|Apt\.?|Unit|Maisonette)[ \t]+\d{1,4}[A-Za-z]?,?[ \t]+";
         let tail = format!(
             r"(?:,?[ \t]+{place}(?:,[ \t]*{place})?,?[ \t]+(?i:{POSTCODE})|,?[ \t]+(?i:{POSTCODE}))?"
         );
@@ -70,7 +70,7 @@ fn regexes() -> &'static Regexes {
         let postcode =
             Regex::new(&format!(r"(?i)(?-u:\b){POSTCODE}(?-u:\b)")).expect("postcode regex");
 
-        let sep = r"[ \u{a0}-]?";
+        let sep = r"(?:[ \u{a0}]{1,2}|[.\-])?";
         let phone = Regex::new(&format!(
             r"(?:\+[ \u{{a0}}]?44|(?-u:\b)0044)[ \u{{a0}}]?(?:\(0\)[ \u{{a0}}]?)?[1-9](?:{sep}\d){{8,9}}|\(0\d{{2,5}}\)[ \u{{a0}}]?\d(?:{sep}\d){{4,7}}|(?-u:\b)0[1-9](?:{sep}\d){{8,9}}"
         ))
@@ -85,10 +85,10 @@ fn regexes() -> &'static Regexes {
         .expect("ni regex");
 
         let date = format!(
-            r"\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(?:{MONTHS})\.?(?:,?[ \t]+\d{{4}})?|(?:{MONTHS})\.?[ \t]+\d{{1,2}}(?:st|nd|rd|th)?(?:,?[ \t]+\d{{4}})?|(?:{MONTHS})\.?[ \t]+\d{{4}}"
+            r"\d{{1,2}}[/.\-]\d{{1,2}}[/.\-](?:\d{{4}}|\d{{2}})|\d{{1,2}}[/.\-](?:{MONTHS})[/.\-](?:\d{{4}}|\d{{2}})|\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}(?:st|nd|rd|th)?[ \t]+(?:of[ \t]+)?(?:{MONTHS})\.?(?:,?[ \t]+\d{{4}})?|(?:{MONTHS})\.?[ \t]+\d{{1,2}}(?:st|nd|rd|th)?(?:,?[ \t]+\d{{4}})?|(?:{MONTHS})\.?[ \t]+\d{{4}}"
         );
         let dob = Regex::new(&format!(
-            r"(?i)(?-u:\b)(?:(?:born|date[ \t]+of[ \t]+birth|birth[ \t]*date|birthday|dob)(?-u:\b)|d\.[ \t]?o\.[ \t]?b\.?)[ \t:(\-–—=,]*(?:(?:is|was|on|of|in|the|given[ \t]+as)[ \t]+)*(?P<date>{date})(?-u:\b)"
+            r"(?i)(?-u:\b)(?:(?:born|date[ \t]+of[ \t]+birth|birth[ \t]*date|birthday|dob)(?-u:\b)|d\.[ \t]?o\.[ \t]?b\.?)[ \t:(\-–—=,]*(?:(?:(?:of|for)[ \t]+(?:the[ \t]+)?)?\p{{L}}[\p{{L}}'’]*(?:[ \t]+\p{{L}}[\p{{L}}'’]*)?[ \t]*[):][ \t:\-–—=,]*)?(?:(?:is|was|on|of|in|the|given[ \t]+as)[ \t]+)*(?P<date>{date})(?-u:\b)|(?-u:\b)born[ \t]+in[ \t]+(?P<year>(?:19|20)\d{{2}})(?-u:\b)"
         ))
         .expect("dob regex");
 
@@ -148,7 +148,7 @@ pub fn find_all(text: &str, out: &mut Vec<Candidate>) {
         }
     }
     for c in re.dob.captures_iter(text) {
-        if let Some(d) = c.name("date") {
+        if let Some(d) = c.name("date").or_else(|| c.name("year")) {
             push(out, FindingKind::DateOfBirth, d.start(), d.end());
         }
     }
@@ -228,6 +228,16 @@ fn byte_at(text: &str, i: usize) -> Option<u8> {
 }
 
 fn postcode_ok(text: &str, start: usize, end: usize) -> bool {
+    let s = &text[start..end];
+    // "Y11 2nd set", "M6 5th exit": an ordinal is not an inward code.
+    let inward = &s[s.len() - 3..];
+    // (Upper case "8TH" is a real inward code: B33 8TH.)
+    let ordinal = ["st", "nd", "rd", "th"].contains(&&inward[1..]);
+    let upper = s.bytes().any(|b| b.is_ascii_uppercase());
+    let lower = s.bytes().any(|b| b.is_ascii_lowercase());
+    if ordinal || (upper && lower) {
+        return false;
+    }
     // Not glued to a longer code (`X-SW1A1AA`) or a number (`1SW1A 1AA`).
     !matches!(byte_before(text, start), Some(b'-' | b'/' | b'_'))
         && !matches!(byte_at(text, end), Some(b'-' | b'/' | b'_'))
@@ -256,6 +266,23 @@ fn phone_ok(text: &str, start: usize, end: usize) -> bool {
         if b.is_ascii_alphanumeric() || (matches!(b, b'-' | b'/') && is_digit_at(text, end + 1)) {
             return false;
         }
+    }
+    // "case 01234567890", "our ref 01234567890": a reference, not a phone.
+    let window_start = floor_char_boundary(text, start.saturating_sub(16));
+    let before = text[window_start..start].to_ascii_lowercase();
+    let before = before.trim_end_matches([' ', ':', '.', '#', '\u{a0}']);
+    if [
+        "case",
+        "ref",
+        "reference",
+        "case no",
+        "case number",
+        "case id",
+    ]
+    .iter()
+    .any(|w| before.ends_with(w))
+    {
+        return false;
     }
     let s = &text[start..end];
     let d = digits(s);

@@ -159,7 +159,7 @@ pub fn is_apostrophe(c: char) -> bool {
 }
 
 pub fn is_hyphen(c: char) -> bool {
-    matches!(c, '-' | '\u{2010}' | '\u{2011}')
+    matches!(c, '-' | '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}')
 }
 
 /// The character at byte `i` of `text` and its length in bytes.
