@@ -325,3 +325,20 @@ fn all_caps_case_person() {
         vec![(Person, 6, 11)]
     );
 }
+
+#[test]
+fn lower_case_case_person_speaking() {
+    one("After school mark said he was tired.", Person, "mark");
+}
+#[test]
+fn lower_case_word_after_determiner_is_a_word() {
+    none("He said the mark said nothing to him.");
+}
+#[test]
+fn lower_case_word_not_speaking_is_a_word() {
+    none("Please mark the form and sign it.");
+}
+#[test]
+fn the_hall_is_a_place() {
+    none("They went to the Albert Hall.");
+}

@@ -160,8 +160,7 @@ const RELATION_CUES: &[&str] = &[
 /// Green Park" is a place).
 const SURNAME_PLACES: &[&str] = &[
     "green", "hall", "wood", "woods", "hill", "hills", "brook", "brooks", "field", "fields",
-    "banks", "bank", "marsh", "ford", "church", "moor", "moore", "dale", "house", "bridge",
-    "bridges", "lane", "meadows", "forest", "heath", "cross", "well", "wells",
+    "banks", "marsh", "ford", "moor", "moore", "dale", "wells",
 ];
 
 /// Given names that, with the next word, are a thing: "Roman Catholic",
@@ -967,7 +966,7 @@ fn single_word_ok(words: &Words, i: usize) -> bool {
     }
     let name = words.name(i);
     if !is_capitalised(name) {
-        return false;
+        return lower_case_name_speaks(words, i);
     }
     let l = lists();
     let n = words.tokens.len();
@@ -1250,7 +1249,10 @@ pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
 /// ("Kyle Green" is a person, "Kyle Green Park" a place).
 fn surname_place_ends(words: &Words, j: usize) -> bool {
     let n = words.tokens.len();
+    // "the Albert Hall", "at the Victoria Hall" are places.
+    let the_before = j >= 2 && words.gap_after(j - 2) == Gap::Space && words.key(j - 2) == "the";
     j < n
+        && !the_before
         && caps(words.name(j)) == Caps::Title
         && SURNAME_PLACES.contains(&words.key(j))
         && (j + 1 >= n
@@ -1281,4 +1283,47 @@ fn surname_follows(words: &Words, i: usize) -> bool {
         return surname_place_ends(words, j);
     }
     !common_words().contains(key)
+}
+
+/// Words after which a lower-case word is being spoken of as a person:
+/// "mark said", "grace told me".
+const REPORTING_VERBS: &[&str] = &[
+    "said",
+    "says",
+    "told",
+    "tells",
+    "asked",
+    "asks",
+    "shouted",
+    "texted",
+    "rang",
+    "explained",
+    "replied",
+    "cried",
+    "hit",
+    "hits",
+    "lives",
+    "visited",
+    "visits",
+];
+
+/// Words before a word that make it an ordinary noun: "the mark said".
+const DETERMINERS: &[&str] = &[
+    "the", "a", "an", "this", "that", "these", "those", "his", "her", "my", "your", "their", "our",
+    "its", "no", "any", "each", "every", "some", "of", "with", "in", "on",
+];
+
+/// A case person's name that is also a word, written in lower case, is still
+/// the person when it is the subject of a reporting verb and nothing makes
+/// it a noun: "mark said he was tired" (but not "the mark said").
+fn lower_case_name_speaks(words: &Words, i: usize) -> bool {
+    let n = words.tokens.len();
+    caps(words.name(i)) == Caps::Lower
+        && i + 1 < n
+        && !words.tokens[i].is_possessive()
+        && words.gap_after(i) == Gap::Space
+        && REPORTING_VERBS.contains(&words.key(i + 1))
+        && (i == 0
+            || words.gap_after(i - 1) != Gap::Space
+            || !DETERMINERS.contains(&words.key(i - 1)))
 }
