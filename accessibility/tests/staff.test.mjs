@@ -127,7 +127,29 @@ for (const [n, user] of demoStaff.entries()) {
   test(`${user.name} (${user.role}) enrols with a passkey, and every staff page they reach passes`, async (t) => {
     const token = demoLinks.get(user.email);
     assert.ok(token, `no enrolment link reached ${user.email} in the demo's outbox`);
-    const { context } = await enrolAndCheck(t, user, token, { signInAgain: n === 0, first: n === 0 });
+    const { context, page } = await enrolAndCheck(t, user, token, { signInAgain: n === 0, first: n === 0 });
+    // Their everyday forms, sent without what they need, follow the error pattern.
+    const forms = {
+      practitioner: [['/cases/DEMO-0001/drafts/new', 'Start the draft']],
+      manager: [['/approvals', 'Return it']],
+    }[user.role] || [];
+    for (const [start, button] of forms) {
+      await t.test(`${user.name}: "${button}", sent empty, follows the error pattern`, async () => {
+        let url = `${demo.bridge}${start}`;
+        if (start === '/approvals') {
+          await gotoPatiently(page, url);
+          const first = page.locator('main a[href^="/approvals/"]').first();
+          assert.ok(await first.count(), 'something waits for approval');
+          url = new URL(await first.getAttribute('href'), demo.bridge).href;
+        }
+        await gotoPatiently(page, url);
+        await submitWithKeyboard(page, button, { url });
+        assertNone(`bridge ${start}, "${button}" sent empty`, [
+          ...(await errorPatternProblems(page)),
+          ...(await checkPage(page, { serviceName: SERVICE })),
+        ]);
+      });
+    }
     await context.close();
   });
 }

@@ -218,7 +218,7 @@ fn meeting_select(
             label class="label" for="meeting" { "Which meeting is it about?" }
             div class="hint" id="meeting-hint" { "Needed for a meeting invitation: the family’s home page then shows it as their next meeting." }
             @if let Some(e) = error { p class="error-message" id="meeting-error" { span class="visually-hidden" { "Error: " } (e.message) } }
-            select class="select" id="meeting" name="meeting" aria-describedby={ "meeting-hint" @if error.is_some() { " meeting-error" } } {
+            select class="select" id="meeting" name="meeting" aria-describedby={ "meeting-hint" @if error.is_some() { " meeting-error" } } aria-invalid=[error.map(|_| "true")] {
                 option value="" selected[chosen.is_none()] { "No meeting" }
                 @for m in meetings {
                     option value=(m.id) selected[chosen == Some(m.id)] { (meeting_words(m)) }
@@ -666,8 +666,8 @@ fn kind_select(chosen: Option<Kind>, errors: &[FieldError]) -> Markup {
     html! {
         div class={ "form-group" @if error.is_some() { " form-group-error" } } {
             label class="label" for="kind" { "Kind of document" }
-            @if let Some(e) = error { p class="error-message" { span class="visually-hidden" { "Error: " } (e.message) } }
-            select class="select" id="kind" name="kind" {
+            @if let Some(e) = error { p class="error-message" id="kind-error" { span class="visually-hidden" { "Error: " } (e.message) } }
+            select class="select" id="kind" name="kind" aria-describedby=[error.map(|_| "kind-error")] aria-invalid=[error.map(|_| "true")] {
                 @if chosen.is_none() { option value="" selected { "Choose a kind" } }
                 @for k in Kind::ALL {
                     option value=(k.as_str()) selected[chosen == Some(k)] { (k.label()) }
@@ -681,14 +681,15 @@ fn audience_boxes(family: &[FamilyMember], chosen: &[i64], errors: &[FieldError]
     let error = errors.iter().find(|e| e.field == "audience");
     html! {
         div class={ "form-group" @if error.is_some() { " form-group-error" } } {
-            fieldset class="fieldset" aria-describedby="audience-hint" {
+            fieldset class="fieldset" aria-describedby={ "audience-hint" @if error.is_some() { " audience-error" } } {
                 legend class="fieldset-legend" { "Who is this for?" }
                 div class="hint" id="audience-hint" { "Each person you choose will see exactly this version. Write a separate draft for anyone who should see something different." }
-                @if let Some(e) = error { p class="error-message" { span class="visually-hidden" { "Error: " } (e.message) } }
+                @if let Some(e) = error { p class="error-message" id="audience-error" { span class="visually-hidden" { "Error: " } (e.message) } }
                 @for (i, p) in family.iter().enumerate() {
                     @let id = if i == 0 { "audience".to_string() } else { format!("audience-{}", p.id) };
                     div class="checkbox" {
-                        input type="checkbox" id=(id) name="audience" value=(p.id) checked[chosen.contains(&p.id)];
+                        input type="checkbox" id=(id) name="audience" value=(p.id) checked[chosen.contains(&p.id)]
+                            aria-invalid=[error.map(|_| "true")];
                         label for=(id) { (p.name) " (" (role_label(&p.role)) ")" }
                     }
                 }
@@ -1011,8 +1012,8 @@ async fn editor_view(
                     div class={ "form-group" @if body_error.is_some() { " form-group-error" } } {
                         label class="label" for="body" { "What the reader will see" }
                         div class="hint" id="body-hint" { "Markdown: ## for a heading, a blank line between paragraphs, - for a list. The title is the reader’s main heading, so start headings at ##." }
-                        @if let Some(e) = body_error { p class="error-message" { span class="visually-hidden" { "Error: " } (e.message) } }
-                        textarea class="textarea" id="body" name="body" rows="20" aria-describedby="body-hint" spellcheck="true" { (shown.body) }
+                        @if let Some(e) = body_error { p class="error-message" id="body-error" { span class="visually-hidden" { "Error: " } (e.message) } }
+                        textarea class="textarea" id="body" name="body" rows="20" aria-describedby={ "body-hint" @if body_error.is_some() { " body-error" } } aria-invalid=[body_error.map(|_| "true")] spellcheck="true" { (shown.body) }
                     }
                     (views::Input {
                         id: "publish_at",
@@ -1416,8 +1417,8 @@ fn withdraw_form(user: &StaffUser, case: &Case, draft: &Draft, errors: &[FieldEr
                 div class={ "form-group" @if error.is_some() { " form-group-error" } } {
                     label class="label" for="reason" { "Why are you withdrawing it?" }
                     div class="hint" id="reason-hint" { "This is recorded in the disclosure log. Do not write personal details." }
-                    @if let Some(e) = error { p class="error-message" { span class="visually-hidden" { "Error: " } (e.message) } }
-                    textarea class="textarea" id="reason" name="reason" rows="3" aria-describedby="reason-hint" {}
+                    @if let Some(e) = error { p class="error-message" id="reason-error" { span class="visually-hidden" { "Error: " } (e.message) } }
+                    textarea class="textarea" id="reason" name="reason" rows="3" aria-describedby={ "reason-hint" @if error.is_some() { " reason-error" } } aria-invalid=[error.map(|_| "true")] {}
                 }
                 button class="button button-warning" type="submit" { "Withdraw it" }
             }
@@ -1639,8 +1640,9 @@ async fn approval_view(
                                 div class={ "form-group" @if e.is_some() { " form-group-error" } } {
                                     label class="label" for="publish_at" { "Time, in UK time" }
                                     div class="hint" id="publish_at-hint" { "Like 2026-12-01T09:30" }
-                                    @if let Some(e) = &e { p class="error-message" { span class="visually-hidden" { "Error: " } (e) } }
-                                    input class="input" type="text" id="publish_at" name="publish_at" autocomplete="off" aria-describedby="publish_at-hint"
+                                    @if let Some(e) = &e { p class="error-message" id="publish_at-error" { span class="visually-hidden" { "Error: " } (e) } }
+                                    input class="input" type="text" id="publish_at" name="publish_at" autocomplete="off"
+                                        aria-describedby={ "publish_at-hint" @if e.is_some() { " publish_at-error" } } aria-invalid=[e.as_ref().map(|_| "true")]
                                         value=(draft.publish_at.map(content::when::input).unwrap_or_default());
                                 }
                             }
@@ -1653,8 +1655,8 @@ async fn approval_view(
                         div class={ "form-group" @if e.is_some() { " form-group-error" } } {
                             label class="label" for="reason" { "Or return it to " (author) ", because" }
                             div class="hint" id="reason-hint" { "The author sees this reason." }
-                            @if let Some(e) = &e { p class="error-message" { span class="visually-hidden" { "Error: " } (e) } }
-                            textarea class="textarea" id="reason" name="reason" rows="3" aria-describedby="reason-hint" {}
+                            @if let Some(e) = &e { p class="error-message" id="reason-error" { span class="visually-hidden" { "Error: " } (e) } }
+                            textarea class="textarea" id="reason" name="reason" rows="3" aria-describedby={ "reason-hint" @if e.is_some() { " reason-error" } } aria-invalid=[e.as_ref().map(|_| "true")] {}
                         }
                         button class="button button-secondary" type="submit" { "Return it" }
                     }
