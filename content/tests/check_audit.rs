@@ -240,7 +240,11 @@ fn dob_bracket_name() {
 }
 #[test]
 fn dob_bracket_unknown_name() {
-    one("Date of birth (Jez): 12/03/1985", DateOfBirth, "12/03/1985");
+    one(
+        "Date of birth (child): 12/03/1985",
+        DateOfBirth,
+        "12/03/1985",
+    );
 }
 #[test]
 fn dob_dash_month() {
@@ -341,4 +345,12 @@ fn lower_case_word_not_speaking_is_a_word() {
 #[test]
 fn the_hall_is_a_place() {
     none("They went to the Albert Hall.");
+}
+#[test]
+fn given_name_duane_with_surname() {
+    one("Duane Pike was at the house.", UnknownPerson, "Duane Pike");
+}
+#[test]
+fn given_name_dwayne_after_cue_bracket_unknown_span() {
+    one("Mum's friend (Dwayne) came.", UnknownPerson, "Dwayne");
 }
