@@ -354,3 +354,11 @@ fn given_name_duane_with_surname() {
 fn given_name_dwayne_after_cue_bracket_unknown_span() {
     one("Mum's friend (Dwayne) came.", UnknownPerson, "Dwayne");
 }
+#[test]
+fn cue_only_name_and_surname_before_place() {
+    none("We met at Ruby Jones Park.");
+}
+#[test]
+fn rag_rating_amber_green() {
+    none("RAG rating: Amber Green");
+}

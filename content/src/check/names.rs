@@ -1279,6 +1279,16 @@ fn surname_follows(words: &Words, i: usize) -> bool {
     if l.stop.contains(key) || l.relation.contains(key) || l.professional.contains(key) {
         return false;
     }
+    // "Ruby Jones Park" is a place; "RAG rating: Amber Green" a colour.
+    let colour = |k: &str| {
+        matches!(
+            k,
+            "amber" | "green" | "red" | "ruby" | "jade" | "olive" | "violet" | "hazel" | "scarlet"
+        )
+    };
+    if followed_by_place(words, j) || (colour(words.key(i)) && colour(key)) {
+        return false;
+    }
     if l.place.contains(key) {
         return surname_place_ends(words, j);
     }
