@@ -362,3 +362,16 @@ fn cue_only_name_and_surname_before_place() {
 fn rag_rating_amber_green() {
     none("RAG rating: Amber Green");
 }
+#[test]
+fn year_group_in_capitals_is_not_postcode() {
+    // Y is not a one-letter postcode area (only B, E, G, L, M, N, S, W are).
+    none("Y11 2ND SET");
+}
+#[test]
+fn ruby_wedding() {
+    none("They went to a Ruby Wedding party.");
+}
+#[test]
+fn ruby_wedding_no_article() {
+    none("Nan had her Ruby Wedding last year.");
+}

@@ -178,6 +178,17 @@ const NOT_PERSON_PAIRS: &[(&str, &str)] = &[
     ("jack", "russells"),
     ("jack", "daniels"),
     ("jack", "daniel's"),
+    ("ruby", "wedding"),
+    ("ruby", "anniversary"),
+    ("pearl", "wedding"),
+    ("pearl", "anniversary"),
+    ("holly", "bush"),
+    ("holly", "tree"),
+    ("poppy", "appeal"),
+    ("poppy", "day"),
+    ("daisy", "chain"),
+    ("ivy", "league"),
+    ("jade", "garden"),
 ];
 
 /// Common words that are plainly names even in a run of capitals ("I SAW

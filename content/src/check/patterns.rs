@@ -24,7 +24,7 @@ pub struct Candidate {
 /// Street words that end the street part of an address.
 const STREET_SUFFIXES: &str = "Road|Rd|Street|St|Avenue|Ave|Close|Cl|Lane|Ln|Way|Drive|Dr|Court|Ct|Crescent|Cres|Gardens|Gdns|Terrace|Terr|Place|Pl|Grove|Gr|Walk|Row|Mews|Square|Sq|Hill|Rise|View|Park|Parade|Green|Vale|Mount|Wharf|Yard|Boulevard|Parkway|Brow|Fold|Chase|Croft|Gate|Lea|Meadow|Meadows|Mead|Quay|Ridge|Wynd|Approach|Circus|Embankment|Esplanade|Broadway|Bank|Heights|Hollow|Nook|Orchard|Passage|Promenade|Glade|Garth|Dale|Field|Fields|Wood|End|Cottages|Buildings|Villas|Causeway|Highway|Bypass|Loke|Vennel|Close";
 
-const POSTCODE: &str = r"(?:GIR ?0AA|[A-PR-UWYZ](?:[0-9][0-9]?|[A-HK-Y][0-9][0-9]?|[0-9][A-HJKPSTUW]|[A-HK-Y][0-9][ABEHMNPRVWXY]) ?[0-9][ABD-HJLNP-UW-Z]{2})";
+const POSTCODE: &str = r"(?:(?:GIR ?0AA)|(?:[BEGLMNSW](?:[0-9][0-9]?|[0-9][A-HJKPSTUW])|[A-PR-UWYZ](?:[A-HK-Y][0-9][0-9]?|[A-HK-Y][0-9][ABEHMNPRVWXY])) ?[0-9][ABD-HJLNP-UW-Z]{2})";
 
 const MONTHS: &str = "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec";
 
