@@ -2,17 +2,13 @@
 //! on loopback, the fictional family, email as files, and a second run on
 //! the same data folder that picks up where the first left off.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use common::free_port;
 
 struct Demo {
     child: Child,

@@ -669,6 +669,23 @@ async fn nobody_approves_their_own_draft() {
     }
 }
 
+/// Priya writes the letter to Sarah, decides on every finding and sends it.
+async fn send_letter(c: &Case, id: &str, body: &str) {
+    save(
+        &c.priya,
+        &c.s,
+        id,
+        "letter",
+        "A letter",
+        &[c.sarah],
+        "",
+        body,
+    )
+    .await;
+    decide_all(&c.priya, &c.s, id, &[]).await;
+    assert_eq!(submit(&c.priya, &c.s, id).await.status, 303);
+}
+
 #[tokio::test]
 async fn an_approval_is_for_the_words_the_manager_read() {
     for backend in backends() {
@@ -676,19 +693,7 @@ async fn an_approval_is_for_the_words_the_manager_read() {
         let s = &c.s;
         let id = new_draft(&c.priya, s, "letter", "A letter", &[c.sarah], "").await;
         let body = |words: &str| format!("Dear Sarah, {words}");
-        save(
-            &c.priya,
-            s,
-            &id,
-            "letter",
-            "A letter",
-            &[c.sarah],
-            "",
-            &body("see you on Monday."),
-        )
-        .await;
-        decide_all(&c.priya, s, &id, &[]).await;
-        assert_eq!(submit(&c.priya, s, &id).await.status, 303);
+        send_letter(&c, &id, &body("see you on Monday.")).await;
         // Tom opens the approval page and reads it...
         let page = c.tom.get(s, &format!("/approvals/{id}")).await;
         assert!(page.body.contains("see you on Monday"));
@@ -699,19 +704,7 @@ async fn an_approval_is_for_the_words_the_manager_read() {
             .post(s, &case_path(&format!("/drafts/{id}/reopen")), &[])
             .await;
         assert_eq!(back.status, 303, "{}", back.body);
-        save(
-            &c.priya,
-            s,
-            &id,
-            "letter",
-            "A letter",
-            &[c.sarah],
-            "",
-            &body("see you on Friday."),
-        )
-        .await;
-        decide_all(&c.priya, s, &id, &[]).await;
-        assert_eq!(submit(&c.priya, s, &id).await.status, 303);
+        send_letter(&c, &id, &body("see you on Friday.")).await;
 
         let stale = approve_read(&c.tom, s, &id, &read).await;
         assert_eq!(stale.status, 409, "{}", stale.body);

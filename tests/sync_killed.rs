@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{backends, count, SECRET};
+use common::{backends, count, free_port, SECRET};
 use content::db::scratch;
 use content::db::{now, Db};
 use content::sync::PublicationPush;
@@ -16,14 +16,6 @@ use staff_bridge::outgoing::{self, Push};
 use uuid::Uuid;
 
 const ITEMS: i64 = 600;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Setup {
     portal_toml: std::path::PathBuf,
