@@ -18,6 +18,8 @@ use tokio::sync::watch;
 pub const SECRET: &str = "a test secret that is long enough for the sync";
 pub const IMPORT_TOKEN: &str = "an import token that is long enough to be accepted";
 
+// Not every test file runs on both backends (tests/demo.rs runs the binary).
+#[allow(unused_imports)]
 pub use content::db::scratch::backends;
 
 pub struct PortalRun {
