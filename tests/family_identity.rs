@@ -20,6 +20,17 @@ async fn activated(s: &Services) -> (uuid::Uuid, Browser) {
     (person, browser)
 }
 
+/// A new soft passkey, registered for the person signed in on `browser`.
+async fn new_passkey(s: &Services, browser: &mut Browser, name: &str) -> PhonePasskey {
+    let mut passkey = PhonePasskey::new();
+    assert_eq!(
+        family::register_passkey(s, browser, &mut passkey, name).await,
+        200,
+        "{name} registered"
+    );
+    passkey
+}
+
 #[tokio::test]
 async fn invitation_then_passkey_then_sign_in_without_typing_anything() {
     for backend in backends() {
@@ -32,11 +43,7 @@ async fn invitation_then_passkey_then_sign_in_without_typing_anything() {
         assert_eq!(status, 200, "{backend:?}");
         assert!(setup.contains("Welcome, Sarah"));
 
-        let mut phone = PhonePasskey::new();
-        assert_eq!(
-            family::register_passkey(&s, &mut browser, &mut phone, "Sarah's phone").await,
-            200
-        );
+        let mut phone = new_passkey(&s, &mut browser, "Sarah's phone").await;
         let (_, account, _) = browser.get(&s, "/account").await;
         assert!(
             account.contains("Sarah&#39;s phone") || account.contains("Sarah's phone"),
@@ -681,11 +688,7 @@ async fn a_lost_phone_revoked_from_the_bridge_removes_passkeys_and_sessions() {
     for backend in backends() {
         let s = Services::start(backend).await;
         let (person, mut browser) = activated(&s).await;
-        let mut phone = PhonePasskey::new();
-        assert_eq!(
-            family::register_passkey(&s, &mut browser, &mut phone, "Old phone").await,
-            200
-        );
+        let mut phone = new_passkey(&s, &mut browser, "Old phone").await;
         family::send(
             &s,
             &format!("/internal/v1/people/{person}/passkey-revocation"),
@@ -836,11 +839,7 @@ async fn refused_sign_ins_reach_the_ledger_without_codes_or_saying_who_exists() 
             Services::start_with(backend, |portal, _| portal.mail = Some(smtp.settings())).await;
         let (person, mut browser) = activated(&s).await;
         add_email(&s, &smtp, &mut browser, "sarah.carter@example.com").await;
-        let mut phone = PhonePasskey::new();
-        assert_eq!(
-            family::register_passkey(&s, &mut browser, &mut phone, "Phone").await,
-            200
-        );
+        let mut phone = new_passkey(&s, &mut browser, "Phone").await;
         let mut someone = Browser::default();
 
         // A code typed for an address nobody has gets the same page as a wrong one.
@@ -977,17 +976,8 @@ async fn a_second_passkey_is_added_renamed_and_removed_and_the_ledger_says_so() 
     for backend in backends() {
         let s = Services::start(backend).await;
         let (person, mut browser) = activated(&s).await;
-        let mut phone = PhonePasskey::new();
-        let mut tablet = PhonePasskey::new();
-        assert_eq!(
-            family::register_passkey(&s, &mut browser, &mut phone, "Phone").await,
-            200
-        );
-        assert_eq!(
-            family::register_passkey(&s, &mut browser, &mut tablet, "Tablet").await,
-            200,
-            "{backend:?}"
-        );
+        let mut phone = new_passkey(&s, &mut browser, "Phone").await;
+        let mut tablet = new_passkey(&s, &mut browser, "Tablet").await;
         let (_, account, _) = browser.get(&s, "/account").await;
         let ids = credentials_on(&account);
         assert_eq!(ids.len(), 2, "{account}");
@@ -1060,11 +1050,7 @@ async fn sign_out_everywhere_ends_the_other_sessions_on_the_server() {
     for backend in backends() {
         let s = Services::start(backend).await;
         let (person, mut phone_browser) = activated(&s).await;
-        let mut phone = PhonePasskey::new();
-        assert_eq!(
-            family::register_passkey(&s, &mut phone_browser, &mut phone, "Phone").await,
-            200
-        );
+        let mut phone = new_passkey(&s, &mut phone_browser, "Phone").await;
         // The same person signed in on a second device, with its own cookies.
         let mut laptop = Browser::default();
         let (status, _) = family::passkey_sign_in(&s, &mut laptop, &mut phone).await;

@@ -695,14 +695,19 @@ pub async fn return_draft(
 /// The version a reader will see this draft as: its own once published,
 /// otherwise one after the newest published version of its publication.
 pub async fn reader_version(db: &Db, draft: &Draft) -> sqlx::Result<i64> {
-    if let Some(version) = draft.version {
-        return Ok(version);
+    match draft.version {
+        Some(version) => Ok(version),
+        None => next_version(&mut *db.pool.acquire().await?, draft.publication_id).await,
     }
+}
+
+/// One after the newest published version of a publication (1 for its first).
+async fn next_version(conn: &mut AnyConnection, publication: Uuid) -> sqlx::Result<i64> {
     let previous: Option<i64> = sqlx::query_scalar(
         "SELECT MAX(version) FROM drafts WHERE publication_id = $1 AND version IS NOT NULL",
     )
-    .bind(draft.publication_id.to_string())
-    .fetch_one(&db.pool)
+    .bind(publication.to_string())
+    .fetch_one(conn)
     .await?;
     Ok(previous.unwrap_or(0) + 1)
 }
@@ -802,13 +807,7 @@ async fn publish_on(
     if withdrawn > 0 {
         return Err(FlowError::Withdrawn);
     }
-    let previous: Option<i64> = sqlx::query_scalar(
-        "SELECT MAX(version) FROM drafts WHERE publication_id = $1 AND version IS NOT NULL",
-    )
-    .bind(draft.publication_id.to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    let version = previous.unwrap_or(0) + 1;
+    let version = next_version(conn, draft.publication_id).await?;
     let people: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT p.id, p.portal_id, p.source_id FROM case_people p
          JOIN draft_audience a ON a.case_person_id = p.id

@@ -267,16 +267,17 @@ fn finding_label(kind: FindingKind) -> &'static str {
 /// The document exactly as the portal shows it (`content::item`, which the
 /// portal's item page draws too), in a phone-sized frame. Its title is a
 /// second-level heading here, so this page keeps one main heading.
-async fn reader_view(state: &AppState, draft: &Draft, checked: &Checked) -> Result<Markup> {
+async fn reader_view(
+    state: &AppState,
+    draft: &Draft,
+    checked: &Checked,
+    meetings: &[StoredMeeting],
+) -> Result<Markup> {
     let version = super::reader_version(&state.db, draft).await?;
-    let meeting_at = match draft.meeting_id {
-        Some(id) => meetings(state, draft.case_id)
-            .await?
-            .into_iter()
-            .find(|m| m.id == id)
-            .and_then(|m| m.starts()),
-        None => None,
-    };
+    let meeting_at = draft
+        .meeting_id
+        .and_then(|id| meetings.iter().find(|m| m.id == id))
+        .and_then(StoredMeeting::starts);
     let item = content::item::ItemView {
         kind: draft.kind.as_str(),
         title: &checked.title,
@@ -912,7 +913,8 @@ async fn editor_view(
     done: &str,
 ) -> Result<Response> {
     let checked = super::check(&state.db, draft).await?;
-    let preview = reader_view(state, draft, &checked).await?;
+    let meetings = meetings(state, case.id).await?;
+    let preview = reader_view(state, draft, &checked, &meetings).await?;
     let all = super::of_case(&state.db, case.id).await?;
     let href = draft_href(case, &draft.id);
     let editable = access == Access::Act && draft.status.editable();
@@ -925,7 +927,6 @@ async fn editor_view(
         publish_at: draft.publish_at,
         meeting_id: draft.meeting_id,
     });
-    let meetings = meetings(state, case.id).await?;
     let author = staff_name(state, &draft.author_id).await?;
     let notice = match done {
         "saved" => Some("Saved and checked."),
@@ -1204,23 +1205,15 @@ async fn decide(
             "That finding is no longer in the draft. Go back and refresh the page.",
         ));
     };
-    let decision = match form.get("decision") {
-        "redact" => Decision::Redact,
-        "keep" => match rules::keep_reason(form.get("reason")) {
-            Some(reason) => Decision::Keep(reason),
-            None => {
-                let errors = vec![FieldError::new(
-                    "findings",
-                    format!(
-                        "Give the reason for keeping finding {} (500 characters at most)",
-                        index + 1
-                    ),
-                )];
-                return editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "")
-                    .await;
-            }
-        },
-        _ => return Err(BridgeError::NotFound),
+    let Some(decision) = decision_asked(&form)? else {
+        let errors = vec![FieldError::new(
+            "findings",
+            format!(
+                "Give the reason for keeping finding {} (500 characters at most)",
+                index + 1
+            ),
+        )];
+        return editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "").await;
     };
     if !super::decide(
         &state.db,
@@ -1232,17 +1225,32 @@ async fn decide(
     )
     .await?
     {
-        return Ok(refused(
-            StatusCode::CONFLICT,
-            "This draft can no longer be changed",
-            "It has been sent for approval or published.",
-        ));
+        return Ok(no_longer_changeable());
     }
     Ok(see_other(&format!(
         "{}?done=decided#finding-{}",
         draft_href(&case, &draft.id),
         index + 1
     )))
+}
+
+/// What a findings form asks: redact, or keep with a reason (`None` when
+/// the reason is missing). Any other answer is not one of our forms.
+fn decision_asked(form: &Fields) -> Result<Option<Decision>> {
+    match form.get("decision") {
+        "redact" => Ok(Some(Decision::Redact)),
+        "keep" => Ok(rules::keep_reason(form.get("reason")).map(Decision::Keep)),
+        _ => Err(BridgeError::NotFound),
+    }
+}
+
+/// A decision on a draft that has been sent for approval or published.
+fn no_longer_changeable() -> Response {
+    refused(
+        StatusCode::CONFLICT,
+        "This draft can no longer be changed",
+        "It has been sent for approval or published.",
+    )
 }
 
 /// One decision for every open finding about one person of the family.
@@ -1266,29 +1274,17 @@ async fn decide_person(
         .iter()
         .filter(|i| i.person == Some(person) && i.decision.is_none())
         .collect();
-    let decision = match form.get("decision") {
-        "redact" => Decision::Redact,
-        "keep" => match rules::keep_reason(form.get("reason")) {
-            Some(reason) => Decision::Keep(reason),
-            None => {
-                let errors = vec![FieldError::new(
-                    format!("person-reason-{person}"),
-                    "Give the reason for keeping every mention (500 characters at most)",
-                )];
-                return editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "")
-                    .await;
-            }
-        },
-        _ => return Err(BridgeError::NotFound),
+    let Some(decision) = decision_asked(&form)? else {
+        let errors = vec![FieldError::new(
+            format!("person-reason-{person}"),
+            "Give the reason for keeping every mention (500 characters at most)",
+        )];
+        return editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "").await;
     };
     if !items.is_empty()
         && !super::decide(&state.db, &draft, &items, &decision, &user.staff.id, now()).await?
     {
-        return Ok(refused(
-            StatusCode::CONFLICT,
-            "This draft can no longer be changed",
-            "It has been sent for approval or published.",
-        ));
+        return Ok(no_longer_changeable());
     }
     Ok(see_other(&format!(
         "{}?done=decided",
@@ -1543,7 +1539,12 @@ async fn approval_view(
     errors: &[FieldError],
 ) -> Result<Response> {
     let checked = super::check(&state.db, draft).await?;
-    let preview = reader_view(state, draft, &checked).await?;
+    // Only an invitation shows a meeting, so only then are they looked up.
+    let meetings = match draft.meeting_id {
+        Some(_) => meetings(state, draft.case_id).await?,
+        None => Vec::new(),
+    };
+    let preview = reader_view(state, draft, &checked, &meetings).await?;
     let author = staff_name(state, &draft.author_id).await?;
     let readers = names(&checked.family, &draft.audience);
     let decided_by: HashMap<String, (String, i64)> = {
