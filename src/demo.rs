@@ -146,7 +146,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let wait = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
         let _ = rx.wait_for(|stop| *stop).await;
     };
-    let portal_db = portal.state.db.clone();
+    let portal_state = portal.state.clone();
     let bridge_db = bridge.state.db.clone();
     let bridge_client = bridge.client.clone();
     let bridge_mailer = bridge.state.mailer.clone();
@@ -157,7 +157,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         &bridge_client,
         bridge_mailer.as_ref(),
         &bridge_config.public_url,
-        &portal_db,
+        &portal_state,
     )
     .await?;
     // Written last: tools wait for this file as the sign that every demo

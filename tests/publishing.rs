@@ -669,6 +669,78 @@ async fn nobody_approves_their_own_draft() {
     }
 }
 
+#[tokio::test]
+async fn nobody_who_edited_or_decided_on_a_draft_approves_it() {
+    for backend in backends() {
+        let c = start(backend).await;
+        let s = &c.s;
+        // Kim is a manager who also works this case as a practitioner.
+        let kim = Desk::new(
+            s,
+            "Kim Reyes",
+            "kim.reyes@council.example",
+            &[Role::Practitioner, Role::Manager],
+        )
+        .await;
+        staff::grant_case(&s.bridge_db, &kim.member.id, CASE, &c.tom.member.id, now())
+            .await
+            .unwrap();
+        let body = "Dear Sarah, Daniel Brooks will come to the meeting.";
+
+        // Priya writes; Kim decides one finding on it; Priya sends it.
+        let decided = new_draft(&c.priya, s, "letter", "A letter", &[c.sarah], "").await;
+        save(
+            &c.priya,
+            s,
+            &decided,
+            "letter",
+            "A letter",
+            &[c.sarah],
+            "",
+            body,
+        )
+        .await;
+        let first = checked(s, &decided).await.items[0].key.clone();
+        let answer = kim
+            .post(
+                s,
+                &case_path(&format!("/drafts/{decided}/decide")),
+                &[("key", &first), ("decision", "redact")],
+            )
+            .await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        decide_all(&c.priya, s, &decided, &[]).await;
+        assert_eq!(submit(&c.priya, s, &decided).await.status, 303);
+
+        // Priya writes; Kim edits the words; Priya decides and sends it.
+        let edited = new_draft(&c.priya, s, "letter", "A letter", &[c.sarah], "").await;
+        save(
+            &c.priya,
+            s,
+            &edited,
+            "letter",
+            "A letter",
+            &[c.sarah],
+            "",
+            "Dear Sarah,",
+        )
+        .await;
+        let answer = save(&kim, s, &edited, "letter", "A letter", &[c.sarah], "", body).await;
+        assert_eq!(answer.status, 303, "{}", answer.body);
+        decide_all(&c.priya, s, &edited, &[]).await;
+        assert_eq!(submit(&c.priya, s, &edited).await.status, 303);
+
+        for id in [&decided, &edited] {
+            let own = approve(&kim, s, id).await;
+            assert_eq!(own.status, 403, "{backend:?}");
+            assert!(own.body.contains("someone else must approve"));
+            assert_eq!(draft(s, id).await.status.as_str(), "submitted");
+            assert_eq!(approve(&c.tom, s, id).await.status, 303);
+        }
+        c.s.finish().await;
+    }
+}
+
 /// Priya writes the letter to Sarah, decides on every finding and sends it.
 async fn send_letter(c: &Case, id: &str, body: &str) {
     save(

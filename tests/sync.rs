@@ -69,7 +69,7 @@ async fn pushes_reach_the_portal_and_receipts_come_back_once() {
         );
 
         assert_eq!(
-            portal::people::find(&s.portal_db, mother)
+            portal::people::find_active(&s.portal_db, mother)
                 .await
                 .unwrap()
                 .unwrap()
@@ -271,7 +271,7 @@ async fn unsigned_wrongly_signed_stale_and_replayed_requests_are_refused() {
         // A replay of a different request body under an old nonce fails too.
         let renamed = serde_json::to_string(&person("Sally Carter")).unwrap();
         assert_eq!(raw_put(&s, &path, &renamed, &signed).await, 401);
-        let stored = portal::people::find(&s.portal_db, id)
+        let stored = portal::people::find_active(&s.portal_db, id)
             .await
             .unwrap()
             .unwrap();

@@ -59,11 +59,28 @@ impl TrustedProxies {
     }
 }
 
+/// The key a client is rate limited by: its IPv4 address, or the /64 its
+/// IPv6 address is in (one household or phone is given a whole /64, so a
+/// limit per IPv6 address would be no limit at all).
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
 impl KeyExtractor for TrustedProxies {
     type Key = IpAddr;
 
     fn extract<T>(&self, request: &Request<T>) -> Result<IpAddr, GovernorError> {
         self.of_request(request)
+            .map(limit_key)
             .ok_or(GovernorError::UnableToExtractKey)
     }
 }
@@ -155,6 +172,19 @@ pub async fn clear(db: &Db, account: &str) -> sqlx::Result<()> {
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn ipv6_clients_are_limited_by_their_64() {
+        let a: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff:1:2:3".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(limit_key(a), limit_key(b), "one /64, one limit");
+        assert_ne!(limit_key(a), limit_key(other));
+        let v4: IpAddr = "203.0.113.9".parse().unwrap();
+        assert_eq!(limit_key(v4), v4);
+        let mapped: IpAddr = "::ffff:203.0.113.9".parse().unwrap();
+        assert_eq!(limit_key(mapped), v4, "an IPv4 client seen over IPv6");
+    }
 
     #[test]
     fn forwarded_for_is_believed_only_from_a_trusted_proxy() {

@@ -199,6 +199,25 @@ pub struct InvitationRevocation {
     pub revoked_at: i64,
 }
 
+/// `PUT /internal/v1/people/{id}/access-ended`: the person is no longer part
+/// of the case (or their access is stopped). Their sessions end, their
+/// passkeys, email sign-in and invitations stop working and they see nothing,
+/// until the bridge sends them as a person again with a new invitation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccessEnded {
+    pub ended_at: i64,
+    /// Why, in a word: `no_longer_listed`, `left_case`.
+    pub reason: String,
+}
+
+/// `PUT /internal/v1/people/{id}/email-sign-in`: a staff member confirmed the
+/// person's email is still theirs after a lost phone, so email sign-in works
+/// again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct EmailSignInRestored {
+    pub restored_at: i64,
+}
+
 /// `PUT /internal/v1/people/{id}/passkey-revocation`: a lost phone. Removes
 /// every passkey the person has and ends all their sessions.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

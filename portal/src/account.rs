@@ -1,6 +1,12 @@
 //! A person's own account: how they sign in (passkeys, a verified email), and
 //! signing out everywhere. Right after an invitation, the same page asks them
 //! to set up a way back in.
+//!
+//! A session borrowed from an unlocked phone must not be able to take the
+//! account over: adding a passkey, adding or changing the email and signing
+//! out everywhere need a sign-in within the last [`FRESH_SECONDS`], and each
+//! change is told to the address the person had before (without saying
+//! anything about their case) and goes to the ledger through the outbox.
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -17,12 +23,69 @@ use crate::email_codes::{self, Purpose};
 use crate::error::Result;
 use crate::family::{self, Client, Family};
 use crate::pages::{forbidden, page};
+use crate::people::Person;
 use crate::sign_in::json_error;
 use crate::{passkeys, people, AppState};
 
+/// How recently the person must have signed in to change how they sign in.
+pub const FRESH_SECONDS: i64 = 300;
+
+/// Whether this session began with a sign-in recent enough for changes to
+/// how the person signs in.
+pub fn fresh(family: &Family, now: i64) -> bool {
+    now - family.session.created_at <= FRESH_SECONDS
+}
+
+/// In place of the forms that change how the person signs in, when their
+/// sign-in is not fresh.
+fn sign_in_again(family: &Family) -> Markup {
+    html! {
+        div class="inset" {
+            p { "To add a passkey, change your email or sign out everywhere, please sign in again first. This keeps your account safe if someone else picks up your phone." }
+            form method="post" action="/sign-out" aria-label="Sign in again" {
+                (forms::csrf(&family.session.csrf))
+                button type="submit" class="secondary" { "Sign in again" }
+            }
+        }
+    }
+}
+
+/// The answer to a change asked for on a session that is not fresh.
+pub(crate) fn not_fresh_page(family: &Family) -> Response {
+    page(
+        "Sign in again first",
+        html! {
+            h1 { "Sign in again first" }
+            (sign_in_again(family))
+            p { a href="/account" { "Back to your account" } }
+        },
+    )
+}
+
+/// Tells the person, at the address they had before the change, that
+/// something changed on their account: nothing about their case, no code.
+pub(crate) fn tell_old_address(state: &AppState, person: &Person, what: &str) {
+    let (Some(mailer), Some(to)) = (state.mailer.clone(), person.email.clone()) else {
+        return;
+    };
+    let text = format!(
+        "{what} on your FamilyStory account.\n\n\
+         If this was you, you do not need to do anything.\n\n\
+         If it was not you, tell your worker straight away: they can stop anyone else signing in as you.\n"
+    );
+    tokio::spawn(async move {
+        if let Err(error) = mailer
+            .send(&to, "A change to your FamilyStory account", text)
+            .await
+        {
+            tracing::warn!(%error, "account change email not sent");
+        }
+    });
+}
+
 fn passkey_form(family: &Family, first: bool) -> Markup {
     html! {
-        form method="post" data-passkey="register" data-start="/account/passkeys/start"
+        form method="post" data-passkey="register" aria-label="Add a passkey" data-start="/account/passkeys/start"
             data-finish="/account/passkeys/finish" hidden
             data-failed="That did not work. You can try again, or use your email to sign in." {
             (forms::csrf(&family.session.csrf))
@@ -37,7 +100,7 @@ fn passkey_form(family: &Family, first: bool) -> Markup {
 
 fn email_form(family: &Family, value: &str, errors: &[FieldError]) -> Markup {
     html! {
-        form method="post" action="/account/email" novalidate {
+        form method="post" action="/account/email" novalidate aria-label="Email address for signing in" {
             (forms::csrf(&family.session.csrf))
             (Input { id: "email", label: "Email address", hint: Some("We will send a code to check it is yours"),
                 value, kind: "email", autocomplete: "email", numeric: false }.render(errors))
@@ -50,6 +113,9 @@ pub async fn setup(State(state): State<AppState>, family: Family) -> Result<Resp
     let has_passkey = !passkeys::of_person(&state.db, family.person.id)
         .await?
         .is_empty();
+    if !fresh(&family, now()) {
+        return account_page(&state, &family, &[]).await;
+    }
     Ok(page(
         "Set up signing in",
         html! {
@@ -80,6 +146,7 @@ async fn account_page(
     errors: &[FieldError],
 ) -> Result<Response> {
     let keys = passkeys::of_person(&state.db, family.person.id).await?;
+    let fresh = fresh(family, now());
     Ok(page(
         &forms::title("Your account", errors),
         html! {
@@ -102,21 +169,31 @@ async fn account_page(
                     }
                 }
             }
-            (passkey_form(family, keys.is_empty()))
+            @if fresh { (passkey_form(family, keys.is_empty())) } @else { (sign_in_again(family)) }
             h2 { "Email" }
-            @match &family.person.email {
-                Some(email) => p { "You can sign in with a code sent to " strong { (email) } "." },
-                None => (email_form(family, "", errors)),
+            @if let Some(email) = &family.person.email {
+                p { "You can sign in with a code sent to " strong { (email) } "." }
+            }
+            @if family.person.email_sign_in_stopped {
+                p class="inset" { "Signing in by email is stopped for now, because your worker was told a phone was lost. Ask your worker to turn it back on, or for a new invitation." }
+            }
+            @if fresh {
+                @if family.person.email.is_some() { h3 { "Use a different email address" } }
+                (email_form(family, "", errors))
             }
             h2 { "Sign out" }
-            form method="post" action="/sign-out" class="inline" {
+            form method="post" action="/sign-out" class="inline" aria-label="Sign out" {
                 (forms::csrf(&family.session.csrf))
                 button type="submit" class="secondary" { "Sign out" }
             }
-            form method="post" action="/sign-out-everywhere" {
-                (forms::csrf(&family.session.csrf))
-                p { "Lost a phone, or used someone else's? Sign out on every phone and computer." }
-                button type="submit" class="secondary" { "Sign out everywhere" }
+            @if fresh {
+                form method="post" action="/sign-out-everywhere" aria-label="Sign out everywhere" {
+                    (forms::csrf(&family.session.csrf))
+                    p { "Lost a phone, or used someone else's? Sign out on every phone and computer." }
+                    button type="submit" class="secondary" { "Sign out everywhere" }
+                }
+            } @else {
+                p { "Lost a phone, or used someone else's? Sign in again above, then you can sign out on every phone and computer." }
             }
             script src="/static/passkey.js" defer {}
         },
@@ -142,6 +219,9 @@ pub async fn add_email(
     {
         return Ok(forbidden());
     }
+    if !fresh(&family, now()) {
+        return Ok(not_fresh_page(&family));
+    }
     let email = form.email.trim().to_lowercase();
     let plausible = email
         .split_once('@')
@@ -166,6 +246,17 @@ pub async fn add_email(
         now(),
     )
     .await?;
+    let Some(issued) = issued else {
+        return account_page(
+            &state,
+            &family,
+            &[FieldError::new(
+                "email",
+                "We have sent you a lot of codes in the last hour. Wait an hour, then try again.",
+            )],
+        )
+        .await;
+    };
     if let Some(mailer) = state.mailer.clone() {
         let text = format!(
             "Your FamilyStory code is {}\n\nEnter it on FamilyStory to check this is your email address. It works for 10 minutes.\n\nIf you did not ask for this, you can ignore this email.\n",
@@ -222,7 +313,10 @@ pub async fn confirm_email(
     {
         return Ok(forbidden());
     }
-    let Some(email) = email_codes::redeem_code(
+    if !fresh(&family, now()) {
+        return Ok(not_fresh_page(&family));
+    }
+    let redeemed = email_codes::redeem_code(
         &state.db,
         &state.sealer,
         family.person.id,
@@ -230,8 +324,8 @@ pub async fn confirm_email(
         &form.code,
         now(),
     )
-    .await?
-    else {
+    .await?;
+    let email_codes::Redeemed::Right(email) = redeemed else {
         let errors = [FieldError::new(
             "code",
             "That code is not right or is too old. Check it, or send a new one.",
@@ -262,14 +356,22 @@ pub async fn confirm_email(
         )
         .await;
     }
+    let changed = family.person.email.is_some();
     family::record(
         &state.db,
         "email_verified",
         Some(family.person.id),
         Some(&client),
-        serde_json::json!({}),
+        serde_json::json!({ "changed": changed }),
     )
     .await?;
+    if changed {
+        tell_old_address(
+            &state,
+            &family.person,
+            "The email address for signing in was changed",
+        );
+    }
     Ok(Redirect::to("/account").into_response())
 }
 
@@ -294,6 +396,12 @@ pub async fn passkey_start(
     .is_err()
     {
         return Ok(json_error(StatusCode::FORBIDDEN, "refused"));
+    }
+    if !fresh(&family, now()) {
+        return Ok(json_error(
+            StatusCode::FORBIDDEN,
+            "Please sign in again first, then add the passkey.",
+        ));
     }
     let existing = passkeys::of_person(&state.db, family.person.id).await?;
     let exclude = existing
@@ -354,6 +462,12 @@ pub async fn passkey_finish(
     {
         return Ok(json_error(StatusCode::FORBIDDEN, "refused"));
     }
+    if !fresh(&family, now()) {
+        return Ok(json_error(
+            StatusCode::FORBIDDEN,
+            "Please sign in again first, then add the passkey.",
+        ));
+    }
     let refused = || json_error(StatusCode::BAD_REQUEST, "That did not work.");
     let taken = content::passkeys::take_ceremony::<PasskeyRegistration>(
         &state.db,
@@ -384,6 +498,7 @@ pub async fn passkey_finish(
         serde_json::json!({}),
     )
     .await?;
+    tell_old_address(&state, &family.person, "A passkey was added");
     Ok(Json(serde_json::json!({ "redirect": "/account" })).into_response())
 }
 

@@ -106,6 +106,7 @@ pub async fn submit(
     };
     let outcome = invitations::redeem(
         &state.db,
+        &state.sealer,
         &content::invitation::hash(&code),
         &values.first_name,
         &dob,

@@ -3,6 +3,13 @@
 //! Owns the `email_codes` table. Only hashes are stored; a code lasts ten
 //! minutes, and five wrong tries spend it.
 //!
+//! Wrong tries spend the code, never lock the account: a stranger who knows
+//! someone's address cannot stop them signing in. Each try first claims one of
+//! the code's five in a single `UPDATE ... WHERE tries < 5`, so five is the
+//! limit however many guesses arrive at once; with at most
+//! [`MAX_PER_HOUR`] codes sent to a person an hour, a guesser gets 25 tries
+//! an hour at a million values, and nobody can flood a family's inbox.
+//!
 //! A 6-digit code has only a million values, so a plain hash of it in a copy
 //! of the database would give the code away in a moment. Each code is
 //! therefore stored as an HMAC-SHA256 under a random key of its own, and that
@@ -22,6 +29,8 @@ use uuid::Uuid;
 
 pub const LIFETIME_SECONDS: i64 = 600;
 pub const MAX_TRIES: i64 = 5;
+/// Codes (of any purpose) sent to one person in an hour, at most.
+pub const MAX_PER_HOUR: i64 = 5;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Purpose {
@@ -83,7 +92,8 @@ fn link_token() -> String {
 }
 
 /// A new code for `person` at `email`; earlier unspent ones of the same
-/// purpose are spent, so only the newest works.
+/// purpose are spent, so only the newest works. None when [`MAX_PER_HOUR`]
+/// have been sent to this person in the last hour.
 pub async fn issue(
     db: &Db,
     sealer: &Sealer,
@@ -91,12 +101,29 @@ pub async fn issue(
     email: &str,
     purpose: Purpose,
     now: i64,
-) -> sqlx::Result<Issued> {
+) -> sqlx::Result<Option<Issued>> {
     let issued = Issued {
         code: new_numeric_code(6),
         link_token: link_token(),
     };
     let mut tx = db.pool.begin().await?;
+    // Codes for one person are issued one at a time: this takes the
+    // person's row lock (PostgreSQL; SQLite has one writer), so the count
+    // below sees every code issued before it.
+    sqlx::query("UPDATE people SET updated_at = updated_at WHERE id = $1")
+        .bind(person.to_string())
+        .execute(&mut *tx)
+        .await?;
+    let recent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM email_codes WHERE person_id = $1 AND expires_at > $2",
+    )
+    .bind(person.to_string())
+    .bind(now - 3600 + LIFETIME_SECONDS)
+    .fetch_one(&mut *tx)
+    .await?;
+    if recent >= MAX_PER_HOUR {
+        return Ok(None);
+    }
     sqlx::query("UPDATE email_codes SET spent_at = $1 WHERE person_id = $2 AND purpose = $3 AND spent_at IS NULL")
         .bind(now)
         .bind(person.to_string())
@@ -117,12 +144,22 @@ pub async fn issue(
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(issued)
+    Ok(Some(issued))
+}
+
+/// What a typed code turned out to be.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Redeemed {
+    /// Right: the code is spent; the email it was sent to.
+    Right(String),
+    /// Wrong: one of the code's tries is gone (the fifth spends it).
+    Wrong,
+    /// There is no live code to try (none sent, spent, too old).
+    NoLiveCode,
 }
 
 /// Checks a typed code against the newest live code for this person and
-/// purpose. Each try counts; the fifth wrong one spends it. Returns the email
-/// it was sent to when right.
+/// purpose. Each try counts against that code only.
 pub async fn redeem_code(
     db: &Db,
     sealer: &Sealer,
@@ -130,43 +167,41 @@ pub async fn redeem_code(
     purpose: Purpose,
     typed: &str,
     now: i64,
-) -> sqlx::Result<Option<String>> {
+) -> sqlx::Result<Redeemed> {
     let mut tx = db.pool.begin().await?;
-    let row: Option<(String, String, String, i64)> = sqlx::query_as(
-        "SELECT id, email, code_hash, tries FROM email_codes
-         WHERE person_id = $1 AND purpose = $2 AND spent_at IS NULL AND expires_at > $3
-         ORDER BY expires_at DESC LIMIT 1",
+    // Claim a try first; the row stays locked until this transaction ends.
+    let claimed: Option<(String, String, String, i64)> = sqlx::query_as(
+        "UPDATE email_codes SET tries = tries + 1
+         WHERE id = (SELECT id FROM email_codes
+                     WHERE person_id = $1 AND purpose = $2 AND spent_at IS NULL AND expires_at > $3
+                     ORDER BY expires_at DESC LIMIT 1)
+           AND spent_at IS NULL AND tries < $4
+         RETURNING id, email, code_hash, tries",
     )
     .bind(person.to_string())
     .bind(purpose.as_str())
     .bind(now)
+    .bind(MAX_TRIES)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((id, email, code_hash, tries)) = row else {
-        return Ok(None);
+    let Some((id, email, code_hash, tries)) = claimed else {
+        return Ok(Redeemed::NoLiveCode);
     };
     let typed: String = typed.chars().filter(|c| c.is_ascii_digit()).collect();
     let right = matches(sealer, &code_hash, &typed);
-    if right {
+    if right || tries >= MAX_TRIES {
         sqlx::query("UPDATE email_codes SET spent_at = $1 WHERE id = $2")
             .bind(now)
             .bind(&id)
             .execute(&mut *tx)
             .await?;
-    } else {
-        let spent = if tries + 1 >= MAX_TRIES {
-            Some(now)
-        } else {
-            None
-        };
-        sqlx::query("UPDATE email_codes SET tries = tries + 1, spent_at = $1 WHERE id = $2")
-            .bind(spent)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
     }
     tx.commit().await?;
-    Ok(right.then_some(email))
+    Ok(if right {
+        Redeemed::Right(email)
+    } else {
+        Redeemed::Wrong
+    })
 }
 
 /// Uses a sign-in link once. Returns whose it was.

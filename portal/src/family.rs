@@ -34,7 +34,7 @@ impl FromRequestParts<AppState> for Family {
             return Err(Redirect::to("/sign-in").into_response());
         };
         let person = match session.subject.parse::<Uuid>() {
-            Ok(id) => people::find(&state.db, id).await.map_err(failed)?,
+            Ok(id) => people::find_active(&state.db, id).await.map_err(failed)?,
             Err(_) => None,
         };
         match person {

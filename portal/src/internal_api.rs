@@ -12,16 +12,16 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use content::db::now;
 use content::sync::{
-    InvitationPush, InvitationRevocation, OutboxAck, OutboxPage, PasskeyRevocation, PersonPush,
-    PublicationPush, SignatureError, SignedParts, WithdrawalPush, HEADER_NONCE, HEADER_SIGNATURE,
-    HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
+    AccessEnded, EmailSignInRestored, InvitationPush, InvitationRevocation, OutboxAck, OutboxPage,
+    PasskeyRevocation, PersonPush, PublicationPush, SignatureError, SignedParts, WithdrawalPush,
+    HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
 };
 use serde::Deserialize;
 use uuid::Uuid;
 
 use crate::error::{PortalError, Result};
 use crate::publications::{self, StoreError, Stored};
-use crate::{invitations, outbox, passkeys, people, AppState};
+use crate::{invitations, outbox, people, AppState};
 
 /// The largest request body the bridge may send.
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -37,6 +37,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/internal/v1/people/{id}/passkey-revocation",
             put(put_passkey_revocation),
+        )
+        .route(
+            "/internal/v1/people/{id}/access-ended",
+            put(put_access_ended),
+        )
+        .route(
+            "/internal/v1/people/{id}/email-sign-in",
+            put(put_email_sign_in),
         )
         .route("/internal/v1/invitations/{id}", put(put_invitation))
         .route(
@@ -171,7 +179,7 @@ async fn put_invitation(
 ) -> Result<StatusCode> {
     let id = parse_id(&id)?;
     let push: InvitationPush = parse_json(&body)?;
-    invitations::store(&state.db, id, &push).await?;
+    invitations::store(&state.db, &state.sealer, id, &push).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -186,7 +194,7 @@ async fn put_invitation_revocation(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// A lost phone: every passkey goes and every session ends.
+/// A lost phone: every passkey goes, every session ends, email sign-in stops.
 async fn put_passkey_revocation(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -194,8 +202,31 @@ async fn put_passkey_revocation(
 ) -> Result<StatusCode> {
     let id = parse_id(&id)?;
     let push: PasskeyRevocation = parse_json(&body)?;
-    passkeys::remove_all(&state.db, id).await?;
-    content::session::end_all(&state.db, &id.to_string(), push.revoked_at).await?;
+    people::lost_phone(&state.db, id, push.revoked_at).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Removed from the case: from now on the person sees nothing.
+async fn put_access_ended(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: AccessEnded = parse_json(&body)?;
+    people::end_access(&state.db, id, push.ended_at).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn put_email_sign_in(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let _: EmailSignInRestored = parse_json(&body)?;
+    let mut conn = state.db.pool.acquire().await?;
+    people::restore_email_sign_in(&mut conn, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -109,12 +109,3 @@ pub async fn remove(db: &Db, person: Uuid, credential_id: &str) -> sqlx::Result<
         .await?;
     Ok(done.rows_affected() == 1)
 }
-
-/// A lost phone: every passkey goes.
-pub async fn remove_all(db: &Db, person: Uuid) -> sqlx::Result<u64> {
-    let done = sqlx::query("DELETE FROM passkeys WHERE person_id = $1")
-        .bind(person.to_string())
-        .execute(&db.pool)
-        .await?;
-    Ok(done.rows_affected())
-}

@@ -1,6 +1,13 @@
 //! Signing in: a passkey without typing anything, or a code or link sent to a
 //! verified email address. The answer to "send me a code" is the same whether
-//! or not the address belongs to anyone. Also signing out.
+//! or not the address belongs to anyone, and takes the same work on the
+//! request path: one lookup, then everything else (the code's row and the
+//! email) in the background. Also signing out.
+//!
+//! There is no account lock: wrong codes spend the code they were typed
+//! against (`email_codes`), a passkey cannot be guessed, and a lock anyone
+//! could set by typing at someone's address would be a way to keep a
+//! parent or child out.
 
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -8,7 +15,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use content::db::now;
 use content::forms::{self, FieldError, Input};
-use content::guard;
 use maud::html;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -32,7 +38,6 @@ pub async fn start_session(
         .sessions
         .create(&state.db, &person.to_string(), now())
         .await?;
-    guard::clear(&state.db, &person.to_string()).await?;
     family::record(
         &state.db,
         "family_sign_in",
@@ -46,23 +51,6 @@ pub async fn start_session(
         Redirect::to(next),
     )
         .into_response())
-}
-
-/// A failed attempt on a known account counts towards its lockout.
-async fn failed(state: &AppState, person: Uuid, client: &Client, how: &str) -> Result<()> {
-    let locked = guard::record_failure(&state.db, &person.to_string(), now()).await?;
-    refused(state, Some(person), client, how, "wrong").await?;
-    if let Some(until) = locked {
-        family::record(
-            &state.db,
-            "family_lockout",
-            Some(person),
-            Some(client),
-            serde_json::json!({ "until": until }),
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// Records a refused sign-in for the ledger: how, why, and from where, but
@@ -86,12 +74,6 @@ async fn refused(
     )
     .await?;
     Ok(())
-}
-
-async fn is_locked(state: &AppState, person: Uuid) -> Result<bool> {
-    Ok(guard::locked_until(&state.db, &person.to_string(), now())
-        .await?
-        .is_some())
 }
 
 pub async fn show() -> Response {
@@ -148,43 +130,47 @@ pub async fn send_code(
             )],
         ));
     }
-    if let Some(person) = people::find_by_email(&state.db, &email).await? {
-        if !is_locked(&state, person.id).await? {
-            let issued = email_codes::issue(
-                &state.db,
-                &state.sealer,
-                person.id,
-                &email,
-                Purpose::SignIn,
-                now(),
-            )
-            .await?;
-            send_sign_in_email(&state, email.clone(), issued);
+    let person = people::find_for_email_sign_in(&state.db, &email).await?;
+    let task_state = state.clone();
+    let to = email.clone();
+    // The same page, after the same work, whether or not the address is
+    // known: the code's row and the email are written in the background.
+    tokio::spawn(async move {
+        if let Some(person) = person {
+            if let Err(error) = send_sign_in_code(&task_state, person.id, to).await {
+                tracing::warn!(%error, "sign-in code not sent");
+            }
         }
-    }
-    // The same page, at the same speed, whether or not the address is known.
+    });
     Ok(code_page(&email, &[]))
 }
 
-/// Sends in the background, so the answer takes as long for a stranger's
-/// address as for a known one.
-fn send_sign_in_email(state: &AppState, email: String, issued: email_codes::Issued) {
+/// Issues a code (unless this person has had too many this hour) and emails it.
+async fn send_sign_in_code(state: &AppState, person: Uuid, email: String) -> anyhow::Result<()> {
+    let Some(issued) = email_codes::issue(
+        &state.db,
+        &state.sealer,
+        person,
+        &email,
+        Purpose::SignIn,
+        now(),
+    )
+    .await?
+    else {
+        return Ok(());
+    };
     let Some(mailer) = state.mailer.clone() else {
-        return;
+        return Ok(());
     };
     let link = format!("{}/sign-in/link?token={}", state.origin, issued.link_token);
     let text = format!(
         "Your FamilyStory sign-in code is {}\n\nIt works for 10 minutes. Or open this link to sign in:\n{}\n\nIf you did not ask for this, you can ignore this email.\n",
         issued.code, link
     );
-    tokio::spawn(async move {
-        if let Err(error) = mailer
-            .send(&email, "Your FamilyStory sign-in code", text)
-            .await
-        {
-            tracing::warn!(%error, "sign-in email not sent");
-        }
-    });
+    mailer
+        .send(&email, "Your FamilyStory sign-in code", text)
+        .await?;
+    Ok(())
 }
 
 fn code_page(email: &str, errors: &[FieldError]) -> Response {
@@ -231,15 +217,11 @@ pub async fn enter_code(
             )],
         )
     };
-    let Some(person) = people::find_by_email(&state.db, &form.email).await? else {
+    let Some(person) = people::find_for_email_sign_in(&state.db, &form.email).await? else {
         refused(&state, None, &client, "email_code", "unknown_account").await?;
         return Ok(wrong());
     };
-    if is_locked(&state, person.id).await? {
-        refused(&state, Some(person.id), &client, "email_code", "locked").await?;
-        return Ok(wrong());
-    }
-    match email_codes::redeem_code(
+    let redeemed = email_codes::redeem_code(
         &state.db,
         &state.sealer,
         person.id,
@@ -247,14 +229,18 @@ pub async fn enter_code(
         &form.code,
         now(),
     )
-    .await?
-    {
-        Some(_) => start_session(&state, person.id, &client, "email_code", "/home").await,
-        None => {
-            failed(&state, person.id, &client, "email_code").await?;
-            Ok(wrong())
+    .await?;
+    let reason = match redeemed {
+        email_codes::Redeemed::Right(_) => {
+            return start_session(&state, person.id, &client, "email_code", "/home").await;
         }
-    }
+        email_codes::Redeemed::Wrong => "wrong",
+        // Nothing was sent (or it is spent): a stranger's guess costs the
+        // person nothing.
+        email_codes::Redeemed::NoLiveCode => "no_live_code",
+    };
+    refused(&state, Some(person.id), &client, "email_code", reason).await?;
+    Ok(wrong())
 }
 
 #[derive(Deserialize, Default)]
@@ -288,10 +274,10 @@ pub async fn use_link(
         return Ok(crate::pages::forbidden());
     }
     match email_codes::redeem_link(&state.db, &form.token, now()).await? {
-        Some(person) if !is_locked(&state, person).await? => {
+        Some(person) if people::find_active(&state.db, person).await?.is_some() => {
             return start_session(&state, person, &client, "email_link", "/home").await;
         }
-        Some(person) => refused(&state, Some(person), &client, "email_link", "locked").await?,
+        Some(person) => refused(&state, Some(person), &client, "email_link", "no_access").await?,
         // Unknown, used or too old: which, and whose, we cannot tell.
         None => refused(&state, None, &client, "email_link", "dead_link").await?,
     }
@@ -371,10 +357,6 @@ pub async fn passkey_finish(
         refused(&state, None, &client, "passkey", "unknown_passkey").await?;
         return Ok(refusal());
     };
-    if is_locked(&state, person).await? {
-        refused(&state, Some(person), &client, "passkey", "locked").await?;
-        return Ok(refusal());
-    }
     match state.webauthn.finish_discoverable_authentication_v2(
         &finish.credential,
         ceremony,
@@ -394,7 +376,7 @@ pub async fn passkey_finish(
             Ok(json)
         }
         Err(_) => {
-            failed(&state, person, &client, "passkey").await?;
+            refused(&state, Some(person), &client, "passkey", "wrong").await?;
             Ok(refusal())
         }
     }
@@ -484,6 +466,9 @@ pub async fn sign_out_everywhere(
     {
         return Ok(crate::pages::forbidden());
     }
+    if !crate::account::fresh(&family, now()) {
+        return Ok(crate::account::not_fresh_page(&family));
+    }
     let ended = content::session::end_all(&state.db, &family.person.id.to_string(), now()).await?;
     family::record(
         &state.db,
@@ -493,6 +478,11 @@ pub async fn sign_out_everywhere(
         serde_json::json!({ "sessions": ended }),
     )
     .await?;
+    crate::account::tell_old_address(
+        &state,
+        &family.person,
+        "Every phone and computer was signed out",
+    );
     Ok((
         [(header::SET_COOKIE, state.sessions.clear_cookie())],
         Redirect::to("/signed-out"),

@@ -33,8 +33,9 @@ pub async fn seed(
     client: &staff_bridge::sync::PortalClient,
     mailer: Option<&content::mail::Mailer>,
     bridge_url: &str,
-    portal: &Db,
+    portal_state: &portal::AppState,
 ) -> anyhow::Result<()> {
+    let portal = &portal_state.db;
     for (name, email, roles) in STAFF {
         let member = match staff::find_by_email(bridge, email).await? {
             Some(member) => member,
@@ -64,7 +65,7 @@ pub async fn seed(
         let Some(person) = people.iter().find(|p| p.source_id == *source_id) else {
             continue;
         };
-        if portal::people::find(portal, person.portal_id)
+        if portal::people::find_active(portal, person.portal_id)
             .await?
             .is_some_and(|p| p.email.is_some())
         {
@@ -102,6 +103,7 @@ pub async fn seed(
         staff_bridge::sync::push_pending(bridge, client).await?;
         let redeemed = portal::invitations::redeem(
             portal,
+            &portal_state.sealer,
             &content::invitation::hash(&code),
             first,
             dob,

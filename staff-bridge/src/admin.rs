@@ -267,10 +267,17 @@ async fn change_roles(
         )];
         return list_page(&state, &user, &AddValues::default(), &errors, None).await;
     }
-    if member.id == user.staff.id && !roles.contains(&Role::Admin) {
+    // Nobody grants themselves powers: another administrator must.
+    let same = |roles: &[Role]| {
+        let mut r = roles.to_vec();
+        r.sort();
+        r.dedup();
+        r
+    };
+    if member.id == user.staff.id && same(&roles) != same(&member.roles) {
         let errors = [FieldError::new(
             roles_id(&member),
-            "You cannot remove your own administrator role. Ask another administrator.",
+            "You cannot change your own roles. Ask another administrator.",
         )];
         return list_page(&state, &user, &AddValues::default(), &errors, None).await;
     }
@@ -356,6 +363,13 @@ async fn grant(
     admin_only(&user)?;
     let member = member_of(&state, &id).await?;
     let reference = form.reference.trim();
+    if member.id == user.staff.id {
+        let errors = [FieldError::new(
+            format!("grant-{}", member.id),
+            "You cannot give yourself a case. Ask another administrator.",
+        )];
+        return list_page(&state, &user, &AddValues::default(), &errors, None).await;
+    }
     if !staff::grant_case(&state.db, &member.id, reference, &user.staff.id, now()).await? {
         let errors = [FieldError::new(
             format!("grant-{}", member.id),

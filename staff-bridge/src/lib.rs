@@ -5,6 +5,7 @@ pub mod access;
 pub mod admin;
 pub mod api;
 pub mod auth;
+pub mod cases;
 pub mod config;
 pub mod error;
 pub mod events;

@@ -8,8 +8,8 @@
 use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{
-    InvitationPush, InvitationRevocation, PasskeyRevocation, PersonPush, PublicationPush,
-    WithdrawalPush,
+    AccessEnded, EmailSignInRestored, InvitationPush, InvitationRevocation, PasskeyRevocation,
+    PersonPush, PublicationPush, WithdrawalPush,
 };
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -25,6 +25,10 @@ pub enum Push {
     InvitationRevocation(Uuid, InvitationRevocation),
     /// A lost phone: the person's portal id.
     PasskeyRevocation(Uuid, PasskeyRevocation),
+    /// Removed from the case: the person's portal id.
+    AccessEnded(Uuid, AccessEnded),
+    /// Email sign-in back on after a lost phone: the person's portal id.
+    EmailSignInRestored(Uuid, EmailSignInRestored),
 }
 
 impl Push {
@@ -40,6 +44,8 @@ impl Push {
             Push::PasskeyRevocation(id, _) => {
                 format!("/internal/v1/people/{id}/passkey-revocation")
             }
+            Push::AccessEnded(id, _) => format!("/internal/v1/people/{id}/access-ended"),
+            Push::EmailSignInRestored(id, _) => format!("/internal/v1/people/{id}/email-sign-in"),
         }
     }
 
@@ -51,6 +57,8 @@ impl Push {
             Push::Invitation(_, p) => serde_json::to_string(p),
             Push::InvitationRevocation(_, p) => serde_json::to_string(p),
             Push::PasskeyRevocation(_, p) => serde_json::to_string(p),
+            Push::AccessEnded(_, p) => serde_json::to_string(p),
+            Push::EmailSignInRestored(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }

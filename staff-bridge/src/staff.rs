@@ -33,6 +33,8 @@ pub mod kinds {
     pub const INVITATION_ISSUED: &str = "invitation_issued";
     pub const INVITATION_REVOKED: &str = "invitation_revoked";
     pub const FAMILY_PASSKEYS_REVOKED: &str = "family_passkeys_revoked";
+    pub const FAMILY_ACCESS_ENDED: &str = "family_access_ended";
+    pub const FAMILY_EMAIL_SIGN_IN_RESTORED: &str = "family_email_sign_in_restored";
 }
 
 /// What a staff member may do. A person can hold several.

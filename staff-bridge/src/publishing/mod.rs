@@ -206,19 +206,20 @@ pub async fn with_status(db: &Db, status: Status) -> sqlx::Result<Vec<Draft>> {
 
 /// The family members of a case.
 pub async fn family_of(conn: &mut AnyConnection, case_id: i64) -> sqlx::Result<Vec<FamilyMember>> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT id, name, aliases, role FROM case_people WHERE case_id = $1 ORDER BY id",
+    let rows: Vec<(i64, String, String, String, Option<i64>)> = sqlx::query_as(
+        "SELECT id, name, aliases, role, removed_at FROM case_people WHERE case_id = $1 ORDER BY id",
     )
     .bind(case_id)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, aliases, role)| FamilyMember {
+        .map(|(id, name, aliases, role, removed_at)| FamilyMember {
             id,
             name,
             aliases: serde_json::from_str(&aliases).unwrap_or_default(),
             role,
+            removed: removed_at.is_some(),
         })
         .collect())
 }
@@ -381,6 +382,15 @@ pub fn validate(
         .any(|a| !family.iter().any(|p| p.id == *a))
     {
         errors.push(("audience", "Choose people of this case only"));
+    } else if content
+        .audience
+        .iter()
+        .any(|a| family.iter().any(|p| p.id == *a && p.removed))
+    {
+        errors.push((
+            "audience",
+            "Someone you chose is no longer part of this case: choose people who are",
+        ));
     }
     match content.meeting_id {
         Some(id) if !meetings.iter().any(|m| m.id == id) => {
@@ -540,8 +550,28 @@ pub async fn decide(
         .bind(&draft.id)
         .execute(&mut *tx)
         .await?;
+    history(&mut tx, &draft.id, "decided", Some(by), None, now).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Everyone who shaped a draft: its author, whoever created, saved, decided
+/// a finding on, submitted or reopened it (its history), and whoever made a
+/// decision it still carries. None of them may approve it.
+pub async fn contributors(db: &Db, draft: &Draft) -> sqlx::Result<Vec<String>> {
+    let mut people: Vec<String> = sqlx::query_scalar(
+        "SELECT actor FROM draft_history
+         WHERE draft_id = $1 AND actor IS NOT NULL
+           AND action IN ('created', 'saved', 'decided', 'submitted', 'reopened')
+         UNION SELECT decided_by FROM redactions WHERE draft_id = $1",
+    )
+    .bind(&draft.id)
+    .fetch_all(&db.pool)
+    .await?;
+    people.push(draft.author_id.clone());
+    people.sort();
+    people.dedup();
+    Ok(people)
 }
 
 /// Why a step of the flow did not happen.
@@ -664,7 +694,7 @@ pub async fn return_draft(
     reason: &str,
     now: i64,
 ) -> Result<(), FlowError> {
-    rules::can_approve(by, &draft.author_id, draft.status)?;
+    rules::can_approve(by, &contributors(db, draft).await?, draft.status)?;
     let reason = rules::keep_reason(reason).ok_or(FlowError::NoReason)?;
     let mut tx = db.pool.begin().await?;
     let changed = sqlx::query(
@@ -723,7 +753,7 @@ pub async fn approve(
     publish_at: Option<i64>,
     now: i64,
 ) -> Result<Sent, FlowError> {
-    rules::can_approve(by, &draft.author_id, draft.status)?;
+    rules::can_approve(by, &contributors(db, draft).await?, draft.status)?;
     let checked = check(db, draft).await?;
     if checked.open() > 0 {
         return Err(rules::SubmitError::OpenFindings(checked.open()).into());
@@ -811,7 +841,7 @@ async fn publish_on(
     let people: Vec<(i64, String, String)> = sqlx::query_as(
         "SELECT p.id, p.portal_id, p.source_id FROM case_people p
          JOIN draft_audience a ON a.case_person_id = p.id
-         WHERE a.draft_id = $1 AND p.case_id = $2 ORDER BY p.portal_id",
+         WHERE a.draft_id = $1 AND p.case_id = $2 AND p.removed_at IS NULL ORDER BY p.portal_id",
     )
     .bind(&draft.id)
     .bind(draft.case_id)

@@ -686,7 +686,7 @@ fn audience_boxes(family: &[FamilyMember], chosen: &[i64], errors: &[FieldError]
                 legend class="fieldset-legend" { "Who is this for?" }
                 div class="hint" id="audience-hint" { "Each person you choose will see exactly this version. Write a separate draft for anyone who should see something different." }
                 @if let Some(e) = error { p class="error-message" id="audience-error" { span class="visually-hidden" { "Error: " } (e.message) } }
-                @for (i, p) in family.iter().enumerate() {
+                @for (i, p) in family.iter().filter(|p| !p.removed).enumerate() {
                     @let id = if i == 0 { "audience".to_string() } else { format!("audience-{}", p.id) };
                     div class="checkbox" {
                         input type="checkbox" id=(id) name="audience" value=(p.id) checked[chosen.contains(&p.id)]
@@ -1564,7 +1564,8 @@ async fn approval_view(
         }
         out
     };
-    let blocked = rules::can_approve(&user.staff, &draft.author_id, draft.status).err();
+    let contributors = super::contributors(&state.db, draft).await?;
+    let blocked = rules::can_approve(&user.staff, &contributors, draft.status).err();
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

@@ -126,6 +126,9 @@ pub struct FamilyMember {
     pub aliases: Vec<String>,
     /// The case system's role: child, parent, carer, sibling, ...
     pub role: String,
+    /// No longer part of the case: still a person the check knows, never a
+    /// reader.
+    pub removed: bool,
 }
 
 fn check_role(role: &str) -> CheckRole {
@@ -458,21 +461,25 @@ pub fn can_submit(status: Status, items: &[Item], audience: usize) -> Result<(),
 pub enum ApproveError {
     #[error("Only managers approve what is published")]
     NotManager,
-    #[error("You wrote this draft, so someone else must approve it")]
+    #[error("You worked on this draft, so someone else must approve it")]
     OwnDraft,
     #[error("This draft is not waiting for approval")]
     NotSubmitted,
 }
 
+/// Four eyes: a manager approves only what they took no part in writing.
+/// `contributors` is everyone who wrote, edited, decided a finding on,
+/// submitted or reopened the draft (`publishing::contributors`), not just its
+/// author.
 pub fn can_approve(
     approver: &StaffMember,
-    author_id: &str,
+    contributors: &[String],
     status: Status,
 ) -> Result<(), ApproveError> {
     if !approver.has(Role::Manager) {
         return Err(ApproveError::NotManager);
     }
-    if approver.id == author_id {
+    if contributors.contains(&approver.id) {
         return Err(ApproveError::OwnDraft);
     }
     if status != Status::Submitted {
@@ -514,24 +521,28 @@ mod tests {
                 name: "Ellie Carter".into(),
                 aliases: vec!["Els".into()],
                 role: "child".into(),
+                removed: false,
             },
             FamilyMember {
                 id: 2,
                 name: "Sarah Carter".into(),
                 aliases: vec!["Mum".into()],
                 role: "parent".into(),
+                removed: false,
             },
             FamilyMember {
                 id: 3,
                 name: "Daniel Brooks".into(),
                 aliases: vec!["Dan".into()],
                 role: "parent".into(),
+                removed: false,
             },
             FamilyMember {
                 id: 4,
                 name: "Liam Walsh".into(),
                 aliases: vec![],
                 role: "partner".into(),
+                removed: false,
             },
         ]
     }
@@ -694,21 +705,30 @@ mod tests {
         let manager = member("tom", &[Role::Manager]);
         let practitioner = member("priya", &[Role::Practitioner]);
         let both = member("kim", &[Role::Practitioner, Role::Manager]);
-        assert_eq!(can_approve(&manager, "priya", Status::Submitted), Ok(()));
+        let by = |ids: &[&str]| ids.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         assert_eq!(
-            can_approve(&practitioner, "kim", Status::Submitted),
+            can_approve(&manager, &by(&["priya"]), Status::Submitted),
+            Ok(())
+        );
+        assert_eq!(
+            can_approve(&manager, &by(&["priya", "tom"]), Status::Submitted),
+            Err(ApproveError::OwnDraft),
+            "a manager who edited someone else's draft"
+        );
+        assert_eq!(
+            can_approve(&practitioner, &by(&["kim"]), Status::Submitted),
             Err(ApproveError::NotManager)
         );
         assert_eq!(
-            can_approve(&both, "kim", Status::Submitted),
+            can_approve(&both, &by(&["kim"]), Status::Submitted),
             Err(ApproveError::OwnDraft)
         );
         assert_eq!(
-            can_approve(&manager, "priya", Status::Draft),
+            can_approve(&manager, &by(&["priya"]), Status::Draft),
             Err(ApproveError::NotSubmitted)
         );
         assert_eq!(
-            can_approve(&manager, "priya", Status::Published),
+            can_approve(&manager, &by(&["priya"]), Status::Published),
             Err(ApproveError::NotSubmitted)
         );
     }

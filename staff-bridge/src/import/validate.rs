@@ -1,71 +1,13 @@
-//! Case import: the documented JSON format (`docs/import-format.md`), its
-//! validation, and storing a case so that re-importing updates it. Owns the
-//! `cases`, `case_people`, `case_professionals`, `case_documents` and
-//! `case_meetings` tables.
-//!
 //! Validation walks the JSON itself rather than leaning on serde, so that one
 //! pass reports every problem with its path, and nothing is written unless
 //! there are none.
 
 use std::collections::HashSet;
 
-use content::db::Db;
 use content::sync::FamilyRole;
-use serde::Serialize;
 use serde_json::{Map, Value};
-use uuid::Uuid;
 
-/// One thing wrong with an import, where it is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Problem {
-    pub path: String,
-    pub message: String,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct CaseImport {
-    pub case_reference: String,
-    pub team: String,
-    pub people: Vec<PersonImport>,
-    pub professionals: Vec<ProfessionalImport>,
-    pub documents: Vec<DocumentImport>,
-    pub meetings: Vec<MeetingImport>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct PersonImport {
-    pub id: String,
-    pub name: String,
-    pub aliases: Vec<String>,
-    pub date_of_birth: Option<String>,
-    pub role: FamilyRole,
-    pub email: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct ProfessionalImport {
-    pub id: String,
-    pub name: String,
-    pub role: String,
-    pub email: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct DocumentImport {
-    pub id: String,
-    pub title: String,
-    pub kind: String,
-    pub date: String,
-    pub body: String,
-}
-
-#[derive(Clone, Debug, PartialEq)]
-pub struct MeetingImport {
-    pub id: String,
-    pub kind: String,
-    pub starts_at: String,
-    pub place: String,
-}
+use super::{CaseImport, DocumentImport, MeetingImport, PersonImport, Problem, ProfessionalImport};
 
 /// Parses and validates an import. Either the whole case, or every problem.
 pub fn parse(json: &str) -> Result<CaseImport, Vec<Problem>> {
@@ -308,7 +250,15 @@ impl Validator {
         let obj = self.object(
             value,
             path,
-            &["id", "name", "aliases", "date_of_birth", "role", "email"],
+            &[
+                "id",
+                "name",
+                "aliases",
+                "date_of_birth",
+                "role",
+                "email",
+                "left_case",
+            ],
         )?;
         let id = self.unique_id(&obj, seen);
         let name = self.text(&obj, "name", 200);
@@ -352,6 +302,7 @@ impl Validator {
             None => None,
         };
         let email = self.email(&obj);
+        let left_case = self.optional_bool(&obj, "left_case");
         aliases_ok.then_some(())?;
         Some(PersonImport {
             id: id?,
@@ -360,7 +311,20 @@ impl Validator {
             date_of_birth: date_of_birth.ok()?,
             role: role?,
             email: email.ok()?,
+            left_case: left_case.ok()?,
         })
+    }
+
+    /// False when absent or null.
+    fn optional_bool(&mut self, obj: &Obj<'_>, field: &str) -> Result<bool, ()> {
+        match obj.map.get(field) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => {
+                self.problem(format!("{}.{field}", obj.path), "must be true or false");
+                Err(())
+            }
+        }
     }
 
     fn professional(
@@ -461,248 +425,4 @@ fn looks_like_email(text: &str) -> bool {
         }
         None => false,
     }
-}
-
-/// What storing an import did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Outcome {
-    pub case_reference: String,
-    /// False when the case was already here and has been updated.
-    pub created: bool,
-    pub people: usize,
-    pub professionals: usize,
-    pub documents: usize,
-    pub meetings: usize,
-}
-
-/// Stores a validated case in one transaction: a re-import updates rows by
-/// their case-system id and removes what the case system no longer lists.
-pub async fn store(db: &Db, case: &CaseImport, now: i64) -> sqlx::Result<Outcome> {
-    let mut tx = db.pool.begin().await?;
-    let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
-        .bind(&case.case_reference)
-        .fetch_optional(&mut *tx)
-        .await?;
-    let case_id = match existing {
-        Some(id) => {
-            sqlx::query("UPDATE cases SET team = $1, updated_at = $2 WHERE id = $3")
-                .bind(&case.team)
-                .bind(now)
-                .bind(id)
-                .execute(&mut *tx)
-                .await?;
-            id
-        }
-        None => {
-            sqlx::query_scalar(
-                "INSERT INTO cases (reference, team, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
-            )
-            .bind(&case.case_reference)
-            .bind(&case.team)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?
-        }
-    };
-
-    for p in &case.people {
-        sqlx::query(
-            "INSERT INTO case_people (case_id, source_id, portal_id, name, aliases, date_of_birth, role, email)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (case_id, source_id) DO UPDATE SET name = excluded.name, aliases = excluded.aliases,
-                 date_of_birth = excluded.date_of_birth, role = excluded.role, email = excluded.email",
-        )
-        .bind(case_id)
-        .bind(&p.id)
-        .bind(Uuid::new_v4().to_string())
-        .bind(&p.name)
-        .bind(serde_json::to_string(&p.aliases).expect("strings serialise"))
-        .bind(&p.date_of_birth)
-        .bind(p.role.as_str())
-        .bind(&p.email)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for p in &case.professionals {
-        sqlx::query(
-            "INSERT INTO case_professionals (case_id, source_id, name, role, email) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (case_id, source_id) DO UPDATE SET name = excluded.name, role = excluded.role,
-                 email = excluded.email",
-        )
-        .bind(case_id)
-        .bind(&p.id)
-        .bind(&p.name)
-        .bind(&p.role)
-        .bind(&p.email)
-        .execute(&mut *tx)
-        .await?;
-    }
-    for d in &case.documents {
-        sqlx::query(
-            "INSERT INTO case_documents (case_id, source_id, title, kind, document_date, body)
-             VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (case_id, source_id) DO UPDATE SET title = excluded.title, kind = excluded.kind,
-                 document_date = excluded.document_date, body = excluded.body",
-        )
-        .bind(case_id)
-        .bind(&d.id)
-        .bind(db.seal(&d.title))
-        .bind(&d.kind)
-        .bind(&d.date)
-        .bind(db.seal(&d.body))
-        .execute(&mut *tx)
-        .await?;
-    }
-    for m in &case.meetings {
-        sqlx::query(
-            "INSERT INTO case_meetings (case_id, source_id, kind, starts_at, place) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (case_id, source_id) DO UPDATE SET kind = excluded.kind, starts_at = excluded.starts_at,
-                 place = excluded.place",
-        )
-        .bind(case_id)
-        .bind(&m.id)
-        .bind(&m.kind)
-        .bind(&m.starts_at)
-        .bind(&m.place)
-        .execute(&mut *tx)
-        .await?;
-    }
-
-    // What the case system no longer lists goes.
-    let keep = |ids: Vec<&String>| ids.into_iter().cloned().collect::<Vec<String>>();
-    for (table, ids) in [
-        (
-            "case_people",
-            keep(case.people.iter().map(|p| &p.id).collect()),
-        ),
-        (
-            "case_professionals",
-            keep(case.professionals.iter().map(|p| &p.id).collect()),
-        ),
-        (
-            "case_documents",
-            keep(case.documents.iter().map(|d| &d.id).collect()),
-        ),
-        (
-            "case_meetings",
-            keep(case.meetings.iter().map(|m| &m.id).collect()),
-        ),
-    ] {
-        let current: Vec<String> =
-            sqlx::query_scalar(&format!("SELECT source_id FROM {table} WHERE case_id = $1"))
-                .bind(case_id)
-                .fetch_all(&mut *tx)
-                .await?;
-        for gone in current.iter().filter(|id| !ids.contains(id)) {
-            sqlx::query(&format!(
-                "DELETE FROM {table} WHERE case_id = $1 AND source_id = $2"
-            ))
-            .bind(case_id)
-            .bind(gone)
-            .execute(&mut *tx)
-            .await?;
-        }
-    }
-    tx.commit().await?;
-    Ok(Outcome {
-        case_reference: case.case_reference.clone(),
-        created: existing.is_none(),
-        people: case.people.len(),
-        professionals: case.professionals.len(),
-        documents: case.documents.len(),
-        meetings: case.meetings.len(),
-    })
-}
-
-/// Validates then stores: nothing is written unless the whole case is valid.
-pub async fn import(db: &Db, json: &str, now: i64) -> Result<Outcome, ImportError> {
-    let case = parse(json).map_err(ImportError::Invalid)?;
-    Ok(store(db, &case, now).await?)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum ImportError {
-    #[error("the case is not valid")]
-    Invalid(Vec<Problem>),
-    #[error(transparent)]
-    Database(#[from] sqlx::Error),
-}
-
-impl From<ImportError> for crate::error::BridgeError {
-    fn from(error: ImportError) -> Self {
-        match error {
-            ImportError::Invalid(problems) => crate::error::BridgeError::Invalid(problems),
-            ImportError::Database(e) => e.into(),
-        }
-    }
-}
-
-/// A person of a case as stored.
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredPerson {
-    pub source_id: String,
-    pub portal_id: Uuid,
-    pub name: String,
-    pub role: String,
-}
-
-/// The people of a case, for the caller's own checks and pages.
-pub async fn people_of(db: &Db, case_reference: &str) -> sqlx::Result<Vec<StoredPerson>> {
-    let rows: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT p.source_id, p.portal_id, p.name, p.role FROM case_people p JOIN cases c ON c.id = p.case_id
-         WHERE c.reference = $1 ORDER BY p.source_id",
-    )
-    .bind(case_reference)
-    .fetch_all(&db.pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(source_id, portal_id, name, role)| {
-            Some(StoredPerson {
-                source_id,
-                portal_id: portal_id.parse().ok()?,
-                name,
-                role,
-            })
-        })
-        .collect())
-}
-
-/// A meeting of a case as stored: its time is UK local, as the case system
-/// sent it (`YYYY-MM-DDTHH:MM`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct StoredMeeting {
-    pub id: i64,
-    pub source_id: String,
-    pub kind: String,
-    pub starts_at: String,
-}
-
-impl StoredMeeting {
-    /// When it starts, in seconds since the epoch.
-    pub fn starts(&self) -> Option<i64> {
-        content::when::parse_local(&self.starts_at)
-    }
-}
-
-/// The meetings of a case, soonest first.
-pub async fn meetings_of(
-    conn: &mut sqlx::AnyConnection,
-    case_id: i64,
-) -> sqlx::Result<Vec<StoredMeeting>> {
-    let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-        "SELECT id, source_id, kind, starts_at FROM case_meetings WHERE case_id = $1 ORDER BY starts_at, id",
-    )
-    .bind(case_id)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, source_id, kind, starts_at)| StoredMeeting {
-            id,
-            source_id,
-            kind,
-            starts_at,
-        })
-        .collect())
 }
