@@ -1,0 +1,240 @@
+//! What the editor's forms do: save, decide on findings, send for approval, reopen, start a new version.
+
+use super::*;
+
+pub(super) async fn save(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: StaffUser,
+    Path((reference, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    let form = Fields::parse(&body);
+    csrf_ok(&state, &headers, &user, &form)?;
+    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
+    let mut errors = Vec::new();
+    let content = content_of(&form, &mut errors);
+    let family = family(&state, case.id).await?;
+    let meetings = meetings(&state, case.id).await?;
+    errors.extend(field_errors(crate::publishing::validate(
+        &content, &family, &meetings,
+    )));
+    if has_main_heading(&content.body) {
+        errors.push(FieldError::new(
+            "body",
+            "Start headings at ##: the title is the reader’s main heading",
+        ));
+    }
+    if !errors.is_empty() {
+        return editor_view(
+            &state,
+            &user,
+            &case,
+            Access::Act,
+            &draft,
+            Some(&content),
+            &errors,
+            "",
+        )
+        .await;
+    }
+    if !crate::publishing::save(&state.db, &draft.id, &user.staff.id, &content, now()).await? {
+        return Ok(refused(StatusCode::CONFLICT, "This draft can no longer be changed", "It has been sent for approval or published. Take it back from approval, or write a new version."));
+    }
+    Ok(see_other(&format!(
+        "{}?done=saved",
+        draft_href(&case, &draft.id)
+    )))
+}
+
+pub(super) async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: StaffUser,
+    Path((reference, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    let form = Fields::parse(&body);
+    csrf_ok(&state, &headers, &user, &form)?;
+    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
+    let checked = crate::publishing::check(&state.db, &draft).await?;
+    let Some(index) = checked.items.iter().position(|i| i.key == form.get("key")) else {
+        return Ok(refused(
+            StatusCode::CONFLICT,
+            "The text has changed",
+            "That finding is no longer in the draft. Go back and refresh the page.",
+        ));
+    };
+    let Some(decision) = decision_asked(&form)? else {
+        let errors = vec![FieldError::new(
+            "findings",
+            format!(
+                "Give the reason for keeping finding {} (500 characters at most)",
+                index + 1
+            ),
+        )];
+        return editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "").await;
+    };
+    if !crate::publishing::decide(
+        &state.db,
+        &draft,
+        &[&checked.items[index]],
+        &decision,
+        &user.staff.id,
+        now(),
+    )
+    .await?
+    {
+        return Ok(no_longer_changeable());
+    }
+    Ok(see_other(&format!(
+        "{}?done=decided#finding-{}",
+        draft_href(&case, &draft.id),
+        index + 1
+    )))
+}
+
+/// What a findings form asks: redact, or keep with a reason (`None` when
+/// the reason is missing). Any other answer is not one of our forms.
+pub(super) fn decision_asked(form: &Fields) -> Result<Option<Decision>> {
+    match form.get("decision") {
+        "redact" => Ok(Some(Decision::Redact)),
+        "keep" => Ok(rules::keep_reason(form.get("reason")).map(Decision::Keep)),
+        _ => Err(BridgeError::NotFound),
+    }
+}
+
+/// A decision on a draft that has been sent for approval or published.
+pub(super) fn no_longer_changeable() -> Response {
+    refused(
+        StatusCode::CONFLICT,
+        "This draft can no longer be changed",
+        "It has been sent for approval or published.",
+    )
+}
+
+/// One decision for every open finding about one person of the family.
+pub(super) async fn decide_person(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: StaffUser,
+    Path((reference, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    let form = Fields::parse(&body);
+    csrf_ok(&state, &headers, &user, &form)?;
+    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
+    let person: i64 = form
+        .get("person")
+        .parse()
+        .map_err(|_| BridgeError::NotFound)?;
+    let checked = crate::publishing::check(&state.db, &draft).await?;
+    let items: Vec<&Item> = checked
+        .items
+        .iter()
+        .filter(|i| i.person == Some(person) && i.decision.is_none())
+        .collect();
+    let Some(decision) = decision_asked(&form)? else {
+        let errors = vec![FieldError::new(
+            format!("person-reason-{person}"),
+            "Give the reason for keeping every mention (500 characters at most)",
+        )];
+        return editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "").await;
+    };
+    if !items.is_empty()
+        && !crate::publishing::decide(&state.db, &draft, &items, &decision, &user.staff.id, now())
+            .await?
+    {
+        return Ok(no_longer_changeable());
+    }
+    Ok(see_other(&format!(
+        "{}?done=decided",
+        draft_href(&case, &draft.id)
+    )))
+}
+
+pub(super) fn flow_refusal(error: FlowError) -> Result<Response> {
+    match error {
+        FlowError::Database(e) => Err(e.into()),
+        FlowError::Approve(rules::ApproveError::NotManager) => Err(BridgeError::Forbidden),
+        FlowError::Approve(e @ rules::ApproveError::OwnDraft) => Ok(refused(
+            StatusCode::FORBIDDEN,
+            "You cannot approve this",
+            &e.to_string(),
+        )),
+        other => Ok(refused(
+            StatusCode::CONFLICT,
+            "That could not be done",
+            &other.to_string(),
+        )),
+    }
+}
+
+pub(super) async fn submit(
+    State(state): State<AppState>,
+    Extension(settings): Extension<Settings>,
+    headers: HeaderMap,
+    user: StaffUser,
+    Path((reference, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    let form = Fields::parse(&body);
+    csrf_ok(&state, &headers, &user, &form)?;
+    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
+    match crate::publishing::submit(&state.db, &draft, &user.staff.id, &settings, now()).await {
+        Ok(sent) => {
+            let done = match sent {
+                Sent::ForApproval => "submitted",
+                Sent::Published(_) => {
+                    state.sync_wake.notify_one();
+                    "published"
+                }
+                Sent::Held(_) => "held",
+            };
+            Ok(see_other(&format!(
+                "{}?done={done}",
+                draft_href(&case, &draft.id)
+            )))
+        }
+        Err(FlowError::Submit(e @ rules::SubmitError::OpenFindings(_))) => {
+            let errors = vec![FieldError::new("findings", e.to_string())];
+            editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "").await
+        }
+        Err(e) => flow_refusal(e),
+    }
+}
+
+pub(super) async fn reopen(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: StaffUser,
+    Path((reference, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    let form = Fields::parse(&body);
+    csrf_ok(&state, &headers, &user, &form)?;
+    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
+    match crate::publishing::reopen(&state.db, &draft, &user.staff.id, now()).await {
+        Ok(()) => Ok(see_other(&format!(
+            "{}?done=reopened",
+            draft_href(&case, &draft.id)
+        ))),
+        Err(e) => flow_refusal(e),
+    }
+}
+
+pub(super) async fn new_version(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    user: StaffUser,
+    Path((reference, id)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response> {
+    let form = Fields::parse(&body);
+    csrf_ok(&state, &headers, &user, &form)?;
+    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
+    match crate::publishing::new_version(&state.db, &draft, &user.staff.id, now()).await {
+        Ok(new) => Ok(see_other(&draft_href(&case, &new))),
+        Err(e) => flow_refusal(e),
+    }
+}
