@@ -8,6 +8,7 @@ pub mod guard;
 pub mod invitation;
 pub mod mail;
 pub mod passkeys;
+pub mod public_host;
 pub mod seal;
 pub mod session;
 pub mod settings;

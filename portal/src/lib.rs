@@ -93,13 +93,14 @@ impl Portal {
             ),
             sealer: Arc::new(content::seal::Sealer::load_or_create(&config.key_file)?),
         };
-        let public = content::web::harden(
+        let public = content::web::harden(content::public_host::only(
             pages::router(&state)
                 .merge(content::web::common_routes())
                 .fallback(pages::not_found)
                 .with_state(state.clone())
                 .layer(content::web::trace_layer(content::web::whole_path)),
-        );
+            &state.origin,
+        ));
         let internal = content::web::harden(
             internal_api::router(state.clone())
                 .layer(content::web::trace_layer(content::web::whole_path)),

@@ -90,7 +90,7 @@ pub fn forbidden() -> Response {
     CHROME.status_page(
         StatusCode::FORBIDDEN,
         "That did not work",
-        "For your safety, we could not accept that form. Go back, reload the page and try again.",
+        "Nothing was changed. For your safety we only accept a form from a page you opened on FamilyStory just now, and this one may have been open a long time, or come from somewhere else. Go back, reload the page and try again. If it keeps happening, sign out, sign in again and try once more.",
     )
 }
 

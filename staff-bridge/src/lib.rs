@@ -115,7 +115,7 @@ impl Bridge {
                 Duration::from_secs(config.rate_limit_seconds),
             ),
         };
-        let router = content::web::harden(
+        let router = content::web::harden(content::public_host::only(
             pages::router()
                 .merge(auth::public_routes(&state))
                 .merge(auth::staff_routes())
@@ -129,7 +129,8 @@ impl Bridge {
                 .fallback(pages::not_found)
                 .with_state(state.clone())
                 .layer(content::web::trace_layer(loggable_path)),
-        );
+            &config.public_url,
+        ));
         let client = sync::PortalClient::new(&config.portal_internal_url, config.sync_key()?);
         Ok(Bridge {
             state,
