@@ -10,7 +10,7 @@
 //! - `reading_age`: see [`crate::reading`];
 //! - `jargon`: see [`crate::jargon`].
 //!
-//! Span conventions (they match `shared/redaction-examples.jsonl`):
+//! Span conventions (they match `content/tests/data/redaction-examples.jsonl`):
 //! - a person is reported by the name as written, without a possessive
 //!   ending and without titles or cue words: "Dean's" -> `Dean`,
 //!   "Mum's friend Tyler" -> `Tyler`, "Callum Kelly's" -> `Callum Kelly`;
@@ -31,9 +31,11 @@
 //! hash look-ups per word for names. The number of people only changes the
 //! size of a hash table, never the number of passes.
 
+mod lists;
 mod names;
 mod patterns;
 pub mod tokens;
+mod unknown;
 
 use serde::{Deserialize, Serialize};
 
@@ -257,7 +259,7 @@ fn find_in_segment(text: &str, offset: usize, index: &names::People, out: &mut V
     }
 
     // 4. People who are not in the case.
-    let unknown = names::find_unknown(&words, &blocked);
+    let unknown = unknown::find_unknown(&words, &blocked);
 
     // 5. Put the name findings together, joining neighbours that are one name.
     let mut findings: Vec<Finding> = claimed
@@ -306,11 +308,11 @@ fn settle(mut candidates: Vec<patterns::Candidate>) -> Vec<patterns::Candidate> 
 fn join_names(
     words: &names::Words,
     matches: &[names::NameMatch],
-    unknown: &[names::UnknownMatch],
+    unknown: &[unknown::UnknownMatch],
 ) -> Vec<Finding> {
     enum Item<'a> {
         Case(&'a names::NameMatch),
-        Unknown(&'a names::UnknownMatch),
+        Unknown(&'a unknown::UnknownMatch),
     }
     let mut items: Vec<(usize, Item)> = matches
         .iter()
