@@ -2,6 +2,9 @@
 //!
 //! Builds a synthetic bundle of case notes (over 10 MB, every name invented)
 //! and reports:
+//! - recall and precision of names of every origin on
+//!   `tests/data/names-eval.jsonl` (independent material, see
+//!   `tests/support/names_eval.rs`);
 //! - documents per second and MB/s for `check` on each document with its
 //!   case's people (findings, reading age and jargon);
 //! - the same through `check_cli::run` in JSON-lines mode (parse, check,
@@ -16,6 +19,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use content::check::{check, find, CasePerson, CheckRequest, Reader, Role};
+
+#[path = "../tests/support/names_eval.rs"]
+mod names_eval;
 
 struct Rng(u64);
 
@@ -176,6 +182,16 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
 fn main() {
     // `cargo test --benches` runs this with --bench absent: keep it quick then.
     let quick = !std::env::args().any(|a| a == "--bench");
+
+    // 0. Names of every origin on independent material (Mimesis, fixed seed).
+    let score = names_eval::score();
+    println!(
+        "names of every origin: {} names, recall {:.3}, precision {:.3} ({} flagged)",
+        score.names,
+        score.recall(),
+        score.precision(),
+        score.flagged
+    );
     let target = if quick { 1_000_000 } else { 10_500_000 };
     let mut rng = Rng(0x00c0_ffee_1234_5678);
 

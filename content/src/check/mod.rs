@@ -33,6 +33,7 @@
 
 mod lists;
 mod names;
+mod origins;
 mod patterns;
 pub mod tokens;
 mod unknown;

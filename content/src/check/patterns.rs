@@ -28,6 +28,49 @@ const POSTCODE: &str = r"(?:(?:GIR ?0AA)|(?:[BEGLMNSW](?:[0-9][0-9]?|[0-9][A-HJK
 
 const MONTHS: &str = "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec";
 
+/// True when a folded word is a street word ("road", "plaza", "glen"): a
+/// street is not a person.
+pub fn is_street_word(key: &str) -> bool {
+    is_street_only_word(key) || street_suffixes().contains(key)
+}
+
+/// True when a folded word is a street word that is hardly ever a surname
+/// ("plaza", "glen", "extension"; not "hill", "wood", "green").
+pub fn is_street_only_word(key: &str) -> bool {
+    MORE_STREET_WORDS.contains(&key)
+}
+
+fn street_suffixes() -> &'static super::tokens::FastSet<String> {
+    static SET: OnceLock<super::tokens::FastSet<String>> = OnceLock::new();
+    SET.get_or_init(|| {
+        STREET_SUFFIXES
+            .split('|')
+            .map(str::to_ascii_lowercase)
+            .collect()
+    })
+}
+
+/// Street words that are not matched as a street suffix in an address (an
+/// address needs a number before), but still make a name a street's.
+const MORE_STREET_WORDS: &[&str] = &[
+    "plaza",
+    "glen",
+    "extension",
+    "junction",
+    "station",
+    "estate",
+    "creek",
+    "bayou",
+    "annex",
+    "expressway",
+    "freeway",
+    "circle",
+    "ranch",
+    "trail",
+    "crossing",
+    "center",
+];
+
 struct Regexes {
     email: Regex,
     address: Regex,

@@ -191,7 +191,13 @@ pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
             // "a man called kyle": only a listed name, only after a cue.
             cue == Cue::Relation && in_list
         };
-        if !candidate {
+        // A name of any origin: "Halina Zielinska", "Faina D. Yefremova".
+        let world = if capital && cue == Cue::None && !thing {
+            super::origins::name_end(words, i, blocked)
+        } else {
+            None
+        };
+        if !candidate && world.is_none() {
             i += 1;
             continue;
         }
@@ -207,9 +213,28 @@ pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
                 && (!l.place.contains(words.key(last + 1))
                     || (last == i && surname_place_ends(words, last + 1)))
                 && !l.relation.contains(words.key(last + 1))
+                && !super::patterns::is_street_only_word(words.key(last + 1))
             {
                 last += 1;
             }
+        }
+        if let Some(end) = world.or_else(|| {
+            capital
+                .then(|| super::origins::name_end(words, i, blocked))
+                .flatten()
+        }) {
+            last = last.max(end);
+        }
+        // "in Keith", "at Taylor Wimpey", "Drumcullion Glen": places, unless
+        // a cue says a person is meant.
+        let street = last == i
+            && super::patterns::is_street_word(key)
+            && i > 0
+            && words.gap_after(i - 1) == Gap::Space
+            && is_capitalised(words.name(i - 1));
+        if cue == Cue::None && (street || super::origins::place_around(words, i, last)) {
+            i = last + 1;
+            continue;
         }
         out.push(UnknownMatch {
             first_token: i,
@@ -226,7 +251,7 @@ pub fn find_unknown(words: &Words, blocked: &[bool]) -> Vec<UnknownMatch> {
 /// True when token `j` is a place word that is also a surname ("Green",
 /// "Hall", "Wood"), written with a capital, and nothing capitalised follows it
 /// ("Kyle Green" is a person, "Kyle Green Park" a place).
-fn surname_place_ends(words: &Words, j: usize) -> bool {
+pub fn surname_place_ends(words: &Words, j: usize) -> bool {
     let n = words.tokens.len();
     // "the Albert Hall", "at the Victoria Hall" are places.
     let the_before = j >= 2 && words.gap_after(j - 2) == Gap::Space && words.key(j - 2) == "the";
@@ -244,7 +269,7 @@ fn surname_place_ends(words: &Words, j: usize) -> bool {
 /// a stop word, relation word or common word, and not a place word unless it
 /// is a surname that ends the name ("Lily Evans", "Grace Hall"; not "Grace
 /// Road", "Holly Lodge").
-fn surname_follows(words: &Words, i: usize) -> bool {
+pub fn surname_follows(words: &Words, i: usize) -> bool {
     let l = lists();
     let j = i + 1;
     if j >= words.tokens.len()
