@@ -37,6 +37,7 @@ mod origins;
 mod patterns;
 pub mod tokens;
 mod unknown;
+mod visible;
 
 use serde::{Deserialize, Serialize};
 
@@ -163,13 +164,66 @@ pub fn check(req: &CheckRequest) -> CheckResponse {
 /// A long text is checked one segment at a time (see [`segments`]), so the
 /// memory the check works in stays small and the time per MB stays the same
 /// whatever the length of the text.
+///
+/// The text is checked as written and, unless it reads the same rendered
+/// (see [`visible`]), also as the family will read it: rendered, its markup
+/// undone and its letters normalised. Findings in the rendered text are
+/// mapped back to byte ranges of `text` that cover what the family sees,
+/// and added where the text as written found nothing, or where they cover
+/// more ("De*an*", "Dea&#110;", "D<!-- -->ean").
 pub fn find(text: &str, people: &[CasePerson]) -> Vec<Finding> {
     let index = names::People::new(people);
+    let written = find_with(text, &index);
+    if visible::reads_as_written(text) {
+        return written;
+    }
+    let seen = visible::Visible::of(text);
+    let mapped = find_with(&seen.text, &index).into_iter().map(|f| {
+        let (start, end) = seen.source_range(f.start, f.end);
+        let (start, end) = visible::balance_markup(text, start, end);
+        finding(text, f.kind, start, end)
+    });
+    merge(written, mapped)
+}
+
+/// The findings of `text` as written, one segment at a time.
+fn find_with(text: &str, index: &names::People) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (start, end) in segments(text) {
-        find_in_segment(&text[start..end], start, &index, &mut findings);
+        find_in_segment(&text[start..end], start, index, &mut findings);
     }
     findings
+}
+
+/// Adds the findings of the rendered text to those of the text as written:
+/// one that overlaps none is added; one that covers every finding it
+/// overlaps replaces them; any other is dropped (the written one stands).
+fn merge(mut out: Vec<Finding>, seen: impl Iterator<Item = Finding>) -> Vec<Finding> {
+    for f in seen {
+        if f.start >= f.end {
+            continue;
+        }
+        let overlapping: Vec<usize> = out
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.start < f.end && f.start < g.end)
+            .map(|(k, _)| k)
+            .collect();
+        let covers = overlapping
+            .iter()
+            .all(|&k| f.start <= out[k].start && out[k].end <= f.end);
+        let same = overlapping.len() == 1
+            && out[overlapping[0]].start == f.start
+            && out[overlapping[0]].end == f.end;
+        if covers && !same {
+            for &k in overlapping.iter().rev() {
+                out.remove(k);
+            }
+            let at = out.partition_point(|g| g.start < f.start);
+            out.insert(at, f);
+        }
+    }
+    out
 }
 
 /// The size a segment of a long text aims for.
