@@ -31,6 +31,7 @@
 //! hash look-ups per word for names. The number of people only changes the
 //! size of a hash table, never the number of passes.
 
+mod labelled;
 mod lists;
 mod names;
 mod origins;
