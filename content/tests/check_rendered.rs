@@ -168,3 +168,23 @@ fn jsonl_offsets_are_offsets_into_the_requests_text() {
         ]
     );
 }
+
+#[test]
+fn a_long_marked_up_text_gives_sorted_findings_that_match_the_source() {
+    let people = case();
+    let mut text = String::new();
+    for (k, (dean, kayla, _)) in forms().into_iter().enumerate().cycle().take(2_000) {
+        text.push_str(&format!(
+            "{k}. {dean} and {kayla} met **Tyler Price** at 14 Canal Side, Leeds LS1 4AB.\n"
+        ));
+    }
+    let found = find(&text, &people);
+    assert!(found.len() >= 4_000, "{} findings", found.len());
+    for w in found.windows(2) {
+        assert!(w[0].end <= w[1].start, "{:?} then {:?}", w[0], w[1]);
+    }
+    for f in &found {
+        assert_eq!(&text[f.start..f.end], f.text);
+        assert!(!f.text.contains("Kayla") && !f.text.contains("Kayl&"));
+    }
+}

@@ -199,31 +199,35 @@ fn find_with(text: &str, index: &names::People) -> Vec<Finding> {
 /// Adds the findings of the rendered text to those of the text as written:
 /// one that overlaps none is added; one that covers every finding it
 /// overlaps replaces them; any other is dropped (the written one stands).
-fn merge(mut out: Vec<Finding>, seen: impl Iterator<Item = Finding>) -> Vec<Finding> {
+/// Both lists are walked once, in order.
+fn merge(written: Vec<Finding>, seen: impl Iterator<Item = Finding>) -> Vec<Finding> {
+    let mut seen: Vec<Finding> = seen.filter(|f| f.start < f.end).collect();
+    seen.sort_by_key(|f| (f.start, f.end));
+    let mut out: Vec<Finding> = Vec::with_capacity(written.len() + seen.len());
+    let mut written = written.into_iter().peekable();
     for f in seen {
-        if f.start >= f.end {
-            continue;
+        // Written findings wholly before this one.
+        while let Some(g) = written.next_if(|g| g.end <= f.start) {
+            out.push(g);
         }
-        let overlapping: Vec<usize> = out
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.start < f.end && f.start < g.end)
-            .map(|(k, _)| k)
-            .collect();
+        let mut overlapping = Vec::new();
+        while let Some(g) = written.next_if(|g| g.start < f.end) {
+            overlapping.push(g);
+        }
+        let clear = out.last().is_none_or(|last| last.end <= f.start);
         let covers = overlapping
             .iter()
-            .all(|&k| f.start <= out[k].start && out[k].end <= f.end);
+            .all(|g| f.start <= g.start && g.end <= f.end);
         let same = overlapping.len() == 1
-            && out[overlapping[0]].start == f.start
-            && out[overlapping[0]].end == f.end;
-        if covers && !same {
-            for &k in overlapping.iter().rev() {
-                out.remove(k);
-            }
-            let at = out.partition_point(|g| g.start < f.start);
-            out.insert(at, f);
+            && overlapping[0].start == f.start
+            && overlapping[0].end == f.end;
+        if clear && covers && !same {
+            out.push(f);
+        } else {
+            out.extend(overlapping);
         }
     }
+    out.extend(written);
     out
 }
 
