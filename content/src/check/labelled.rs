@@ -53,8 +53,9 @@ fn labels() -> &'static Labels {
     })
 }
 
-/// Adds a candidate for every labelled value in `text`.
-pub fn find_all(text: &str, out: &mut Vec<Candidate>) {
+/// Adds a candidate for every labelled value in `text`. `digits` and `at`
+/// say whether the text has an ASCII digit and an "@" at all.
+pub fn find_all(text: &str, digits: bool, at: bool, out: &mut Vec<Candidate>) {
     let l = labels();
     let mut push = |re: &Regex, kind: FindingKind, ok: &dyn Fn(&str) -> bool| {
         for c in re.captures_iter(text) {
@@ -69,10 +70,14 @@ pub fn find_all(text: &str, out: &mut Vec<Candidate>) {
             }
         }
     };
-    push(&l.ni, FindingKind::NiNumber, &|_| true);
-    push(&l.nhs, FindingKind::NhsNumber, &|_| true);
-    push(&l.phone, FindingKind::Phone, &|v| {
-        (8..=14).contains(&v.bytes().filter(u8::is_ascii_digit).count())
-    });
-    push(&l.email, FindingKind::Email, &|v| !v.ends_with('@'));
+    if digits {
+        push(&l.ni, FindingKind::NiNumber, &|_| true);
+        push(&l.nhs, FindingKind::NhsNumber, &|_| true);
+        push(&l.phone, FindingKind::Phone, &|v| {
+            (8..=14).contains(&v.bytes().filter(u8::is_ascii_digit).count())
+        });
+    }
+    if at {
+        push(&l.email, FindingKind::Email, &|v| !v.ends_with('@'));
+    }
 }

@@ -164,9 +164,18 @@ pub fn find_all(text: &str, out: &mut Vec<Candidate>) {
         out.push(Candidate { kind, start, end });
     };
 
-    super::labelled::find_all(text, out);
-    for m in re.email.find_iter(text) {
-        push(out, FindingKind::Email, m.start(), m.end());
+    // Every detector but email needs a digit, and email needs an "@": a
+    // text without them skips those passes (most sentences have no digit).
+    let digits = text.bytes().any(|b| b.is_ascii_digit());
+    let at = text.as_bytes().contains(&b'@');
+    super::labelled::find_all(text, digits, at, out);
+    if at {
+        for m in re.email.find_iter(text) {
+            push(out, FindingKind::Email, m.start(), m.end());
+        }
+    }
+    if !digits {
+        return;
     }
     for m in re.address.find_iter(text) {
         if address_ok(text, m.start()) {
