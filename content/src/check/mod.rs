@@ -26,6 +26,11 @@
 //! Never flagged: the readers (people with `recipient: true`),
 //! professionals, times, case references, room numbers, ordinary dates.
 //!
+//! The text is checked as written and, when it holds markup or characters
+//! that read differently once rendered, also as the family will read it
+//! ([`visible`]: rendered, raw HTML stripped, normalised), with those
+//! findings mapped back to byte ranges of the source and merged in.
+//!
 //! The work is a fixed number of passes over the text, each linear in its
 //! length: the `regex` detectors (finite automata), one tokenisation, and
 //! hash look-ups per word for names. The number of people only changes the
