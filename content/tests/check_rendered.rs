@@ -188,3 +188,26 @@ fn a_long_marked_up_text_gives_sorted_findings_that_match_the_source() {
         assert!(!f.text.contains("Kayla") && !f.text.contains("Kayl&"));
     }
 }
+
+#[test]
+fn what_markup_hides_from_the_page_is_still_flagged_in_the_source() {
+    // The family never sees a comment or a link reference, but the Markdown
+    // crosses to the portal as it is: the check of the text as written
+    // still flags what is in them.
+    let people = case();
+    let text = "See you soon.\n\n<!-- Dean Walsh moved to 14 Mill Lane, Hull HU4 1QZ -->";
+    let got: Vec<_> = find(text, &people)
+        .into_iter()
+        .map(|f| (f.kind, f.text))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (FindingKind::Person, "Dean Walsh".to_string()),
+            (
+                FindingKind::Address,
+                "14 Mill Lane, Hull HU4 1QZ".to_string()
+            )
+        ]
+    );
+}
