@@ -103,3 +103,23 @@ fn places_organisations_and_professionals_are_not_people() {
     nothing("RAG rating: Amber Green");
     nothing("They went to the Albert Hall.");
 }
+
+#[test]
+fn services_benefits_and_orders_are_not_people() {
+    for text in [
+        "Children's Services will write to you.",
+        "Early Help and the Youth Offending Service met.",
+        "The Family Court made a Special Guardianship Order.",
+        "She claims Universal Credit and Child Benefit.",
+        "Personal Independence Payment was refused.",
+        "Citizens Advice helped with Housing Benefit.",
+        "Women's Aid and Police Scotland were told.",
+        "Leeds City Council and the Job Centre agreed.",
+        "Mental Health services and Domestic Abuse support.",
+        "The Pupil Premium pays for the trip.",
+        "We will meet at Costa Coffee near Marks and Spencer.",
+        "Thank you, Best wishes.",
+    ] {
+        nothing(text);
+    }
+}
