@@ -2,6 +2,9 @@
 //!
 //! Builds a synthetic bundle of case notes (over 10 MB, every name invented)
 //! and reports:
+//! - recall and precision of names of every origin on
+//!   `tests/data/names-eval.jsonl` (independent material, see
+//!   `tests/support/names_eval.rs`);
 //! - documents per second and MB/s for `check` on each document with its
 //!   case's people (findings, reading age and jargon);
 //! - the same through `check_cli::run` in JSON-lines mode (parse, check,
@@ -16,6 +19,9 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use content::check::{check, find, CasePerson, CheckRequest, Reader, Role};
+
+#[path = "../tests/support/names_eval.rs"]
+mod names_eval;
 
 struct Rng(u64);
 
@@ -157,6 +163,94 @@ fn document(rng: &mut Rng, people: &[CasePerson], bytes: usize) -> String {
     text
 }
 
+/// Sentences of a short case note; {P} is a person of the case, {U} a
+/// name of another origin.
+const NOTE_SENTENCES: &[&str] = &[
+    "{P} said things at home had been calmer this week.",
+    "We talked about {P}'s drinking and how it makes you feel.",
+    "{P} has been staying with {U} since the summer.",
+    "Contact with {P} will be at the family centre on Saturday.",
+    "{P}'s mobile number is 07700 900{N3}.",
+    "School said {P} was late twice and the PEP was updated.",
+    "Your worker Helen will visit before the review.",
+];
+
+/// Writes a name the way the evasion forms do: `**Dean**`, `_Dean_`,
+/// `[Dean](…)`, an entity, a comment, a soft hyphen, a zero-width space,
+/// Cyrillic letters, alt text, split emphasis.
+fn evade(rng: &mut Rng, name: &str) -> String {
+    let mut chars = name.chars();
+    let first = chars.next().unwrap_or('x');
+    let rest: String = chars.collect();
+    match rng.below(10) {
+        0 => format!("**{name}**"),
+        1 => format!("_{name}_"),
+        2 => format!("[{name}](https://example.org/)"),
+        3 => format!("&#{};{rest}", first as u32),
+        4 => format!("{first}<!-- -->{rest}"),
+        5 => format!("{first}\u{ad}{rest}"),
+        6 => format!("{first}\u{200b}{rest}"),
+        7 => name.replace('a', "\u{430}").replace('e', "\u{435}"),
+        8 => format!("![{name}](https://example.org/p.png)"),
+        _ => format!("{first}*{rest}*"),
+    }
+}
+
+/// Requests of 300-600 bytes with 6-10 people each, as JSON lines: the
+/// notes as written, and the same notes with every name in an evasion form.
+fn short_notes(rng: &mut Rng, count: usize) -> (Vec<u8>, Vec<u8>) {
+    const OTHERS: &[&str] = &[
+        "Halina Zielinska",
+        "Leena Sasi",
+        "Santo Armendáriz",
+        "Brett Jackson",
+    ];
+    let (mut plain, mut evasive) = (Vec::new(), Vec::new());
+    for _ in 0..count {
+        let mut people = family(rng);
+        people.truncate(5 + rng.below(5));
+        let (mut a, mut b) = (String::new(), String::new());
+        while a.len() < 300 + rng.below(300) {
+            let s = rng.pick(NOTE_SENTENCES);
+            for (k, part) in s.split(['{', '}']).enumerate() {
+                match (k % 2, part) {
+                    (0, text) => {
+                        a.push_str(text);
+                        b.push_str(text);
+                    }
+                    (_, "P") => {
+                        let p = &people[1 + rng.below(people.len() - 1)];
+                        a.push_str(&p.aliases[0]);
+                        b.push_str(&evade(rng, &p.aliases[0]));
+                    }
+                    (_, "U") => {
+                        let u = rng.pick(OTHERS);
+                        a.push_str(u);
+                        b.push_str(&evade(rng, u));
+                    }
+                    (_, _) => {
+                        let n = format!("{:03}", rng.below(1000));
+                        a.push_str(&n);
+                        b.push_str(&n);
+                    }
+                }
+            }
+            a.push(' ');
+            b.push(' ');
+        }
+        for (text, out) in [(a, &mut plain), (b, &mut evasive)] {
+            let req = CheckRequest {
+                text,
+                reader: Reader { age: 12 },
+                people: people.clone(),
+            };
+            serde_json::to_writer(&mut *out, &req).unwrap();
+            out.push(b'\n');
+        }
+    }
+    (plain, evasive)
+}
+
 fn mb(bytes: usize) -> f64 {
     bytes as f64 / 1_000_000.0
 }
@@ -176,6 +270,16 @@ fn best_of(runs: usize, mut f: impl FnMut()) -> Duration {
 fn main() {
     // `cargo test --benches` runs this with --bench absent: keep it quick then.
     let quick = !std::env::args().any(|a| a == "--bench");
+
+    // 0. Names of every origin on independent material (Mimesis, fixed seed).
+    let score = names_eval::score();
+    println!(
+        "names of every origin: {} names, recall {:.3}, precision {:.3} ({} flagged)",
+        score.names,
+        score.recall(),
+        score.precision(),
+        score.flagged
+    );
     let target = if quick { 1_000_000 } else { 10_500_000 };
     let mut rng = Rng(0x00c0_ffee_1234_5678);
 
@@ -235,7 +339,32 @@ fn main() {
         secs
     );
 
-    // 3. Linearity: one text of 1 MB and one of 10 MB (concatenated
+    // 3. Short case notes (a few hundred bytes, 6-10 people a request)
+    //    through the command, plain and with every evasion form.
+    let (plain, evasive) = short_notes(&mut rng, if quick { 2_000 } else { 20_000 });
+    let mut rates = Vec::new();
+    for (label, input) in [("plain", &plain), ("evasion forms", &evasive)] {
+        let mut output = Vec::with_capacity(input.len() * 2);
+        let elapsed = best_of(if quick { 1 } else { 3 }, || {
+            output.clear();
+            let code = content::check_cli::run(&input[..], &mut output, true).unwrap();
+            assert_eq!(code, 0);
+        });
+        let secs = elapsed.as_secs_f64();
+        rates.push(mb(input.len()) / secs);
+        println!(
+            "short notes --jsonl, {label:<13} {:>7.2} MB/s of input  ({:.1} MB, {:.2} s)",
+            mb(input.len()) / secs,
+            mb(input.len()),
+            secs
+        );
+    }
+    println!(
+        "short notes: evasion forms cost {:.2}x the plain check",
+        rates[0] / rates[1]
+    );
+
+    // 4. Linearity: one text of 1 MB and one of 10 MB (concatenated
     //    documents), the findings only, with one case's people.
     let people = docs[0].people.clone();
     let mut big = String::with_capacity(total + docs.len());

@@ -5,8 +5,11 @@
 //!
 //! 1. **Event filter.** The Markdown is parsed with pulldown-cmark and its
 //!    event stream is rewritten before any HTML is produced:
-//!    - raw HTML (block or inline) is turned into plain text, so it is shown
-//!      literally and never interpreted;
+//!    - raw HTML (block or inline) is never interpreted: its tags and
+//!      comments are dropped and the text between them is kept as plain text
+//!      ([`html_text_ranges`]); the redaction check reads the same text
+//!      through the same rule, so a name cannot hide in markup
+//!      (`D<!-- -->ean` is shown, and checked, as "Dean");
 //!    - images are dropped, keeping their alt text (nothing is ever loaded from
 //!      elsewhere);
 //!    - links are kept only for `http:`, `https:`, `mailto:` and `tel:`
@@ -143,19 +146,70 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     })
 }
 
-/// Rewrites the pulldown-cmark event stream as described in the module docs.
-fn filtered_events<'a>(markdown: &'a str) -> Vec<Event<'a>> {
+/// The Markdown options of the renderer; the redaction check parses with the
+/// same options so that it reads what the family will see.
+pub fn markdown_options() -> Options {
     let mut options = Options::empty();
     options.insert(Options::ENABLE_TABLES);
     options.insert(Options::ENABLE_STRIKETHROUGH);
-    let parser = Parser::new_ext(markdown, options);
+    options
+}
+
+/// The parts of a piece of raw HTML that are kept as text: everything but
+/// tags (`<b>`, `</span>`, `<img src=x>`) and comments (`<!-- ... -->`).
+/// A `<` that does not open a tag (`a < b`, `<3`) is text. Byte ranges into
+/// `raw`, in order.
+pub fn html_text_ranges(raw: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let bytes = raw.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            let start = i;
+            // Up to the next tag or comment.
+            let mut j = i;
+            let mut skip_to = None;
+            while j < bytes.len() {
+                if bytes[j] == b'<' {
+                    let rest = &raw[j..];
+                    let next = bytes.get(j + 1).copied().unwrap_or(b' ');
+                    let end = if rest.starts_with("<!--") {
+                        rest.find("-->").map(|e| j + e + 3)
+                    } else if next.is_ascii_alphabetic() || matches!(next, b'/' | b'!' | b'?') {
+                        rest.find('>').map(|e| j + e + 1)
+                    } else {
+                        None
+                    };
+                    if let Some(end) = end {
+                        skip_to = Some(end);
+                        break;
+                    }
+                }
+                j += 1;
+            }
+            i = skip_to.unwrap_or(j);
+            if j > start {
+                return Some(start..j);
+            }
+        }
+        None
+    })
+}
+
+/// Rewrites the pulldown-cmark event stream as described in the module docs.
+fn filtered_events<'a>(markdown: &'a str) -> Vec<Event<'a>> {
+    let parser = Parser::new_ext(markdown, markdown_options());
 
     let mut out = Vec::new();
     // For each open link: Some(kind) when it was kept, None when dropped.
     let mut links: Vec<Option<LinkKind>> = Vec::new();
     for event in parser {
         match event {
-            Event::Html(raw) | Event::InlineHtml(raw) => out.push(Event::Text(raw)),
+            Event::Html(raw) | Event::InlineHtml(raw) => {
+                let kept: String = html_text_ranges(&raw).map(|r| &raw[r]).collect();
+                if !kept.is_empty() {
+                    out.push(Event::Text(kept.into()));
+                }
+            }
             Event::Start(Tag::HtmlBlock) | Event::End(TagEnd::HtmlBlock) => {}
             Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => {}
             Event::Start(Tag::Link {
@@ -239,6 +293,16 @@ pub fn markdown_to_safe_html(markdown: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_html_keeps_only_its_text() {
+        let kept = |raw: &str| html_text_ranges(raw).map(|r| &raw[r]).collect::<String>();
+        assert_eq!(kept("D<!-- -->ean"), "Dean");
+        assert_eq!(kept("<b onclick=\"x()\">there</b>"), "there");
+        assert_eq!(kept("<img src=x alt=Dean>"), "");
+        assert_eq!(kept("a < b and <3"), "a < b and <3");
+        assert_eq!(kept("<!-- never closed"), "<!-- never closed");
+    }
 
     #[test]
     fn link_kinds() {

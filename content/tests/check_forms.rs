@@ -398,8 +398,11 @@ fn nhs_numbers_need_a_valid_check_digit() {
         "1234567890",
         "0000000000",
     ] {
+        // Without a label, ten digits that fail the check are not an NHS
+        // number; after "NHS number" they are one, mistyped (issue 13).
+        expect_none(&format!("The number {n} was checked."));
         let text = format!("NHS number {n} was checked.");
-        expect_none(&text);
+        expect_one(&text, NhsNumber, n);
     }
 }
 
@@ -438,11 +441,14 @@ fn ni_numbers_with_invalid_prefixes_or_suffixes() {
         "NT123456A",
         "ZZ123456A",
         "AB123456E",
-        "AB12345C",
     ] {
+        // Without a label, not an NI number anyone can have; after "NI
+        // number:" a mistyped one, still flagged (issue 13).
+        expect_none(&format!("The code {n} was used."));
         let text = format!("NI number: {n}.");
-        expect_none(&text);
+        expect_one(&text, NiNumber, n);
     }
+    expect_none("NI number: AB12345C.");
 }
 
 // --- dates of birth ----------------------------------------------------

@@ -472,7 +472,9 @@ fn generate(rng: &mut Rng) -> (Vec<CasePerson>, Doc) {
                 d.plain(". ");
             }
             15 => {
-                d.plain("Not a National Insurance number: ");
+                // Unlabelled: after an NI label even an invalid number is
+                // flagged (issue 13), so the decoy carries no label.
+                d.plain("The code on the letter was ");
                 let n = bad_ni_number(rng);
                 d.keep(&n);
                 d.plain(". ");

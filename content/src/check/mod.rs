@@ -10,7 +10,7 @@
 //! - `reading_age`: see [`crate::reading`];
 //! - `jargon`: see [`crate::jargon`].
 //!
-//! Span conventions (they match `shared/redaction-examples.jsonl`):
+//! Span conventions (they match `content/tests/data/redaction-examples.jsonl`):
 //! - a person is reported by the name as written, without a possessive
 //!   ending and without titles or cue words: "Dean's" -> `Dean`,
 //!   "Mum's friend Tyler" -> `Tyler`, "Callum Kelly's" -> `Callum Kelly`;
@@ -26,14 +26,24 @@
 //! Never flagged: the readers (people with `recipient: true`),
 //! professionals, times, case references, room numbers, ordinary dates.
 //!
+//! The text is checked as written and, when it holds markup or characters
+//! that read differently once rendered, also as the family will read it
+//! ([`visible`]: rendered, raw HTML stripped, normalised), with those
+//! findings mapped back to byte ranges of the source and merged in.
+//!
 //! The work is a fixed number of passes over the text, each linear in its
 //! length: the `regex` detectors (finite automata), one tokenisation, and
 //! hash look-ups per word for names. The number of people only changes the
 //! size of a hash table, never the number of passes.
 
+mod labelled;
+mod lists;
 mod names;
+mod origins;
 mod patterns;
 pub mod tokens;
+mod unknown;
+mod visible;
 
 use serde::{Deserialize, Serialize};
 
@@ -160,13 +170,70 @@ pub fn check(req: &CheckRequest) -> CheckResponse {
 /// A long text is checked one segment at a time (see [`segments`]), so the
 /// memory the check works in stays small and the time per MB stays the same
 /// whatever the length of the text.
+///
+/// The text is checked as written and, unless it reads the same rendered
+/// (see [`visible`]), also as the family will read it: rendered, its markup
+/// undone and its letters normalised. Findings in the rendered text are
+/// mapped back to byte ranges of `text` that cover what the family sees,
+/// and added where the text as written found nothing, or where they cover
+/// more ("De*an*", "Dea&#110;", "D<!-- -->ean").
 pub fn find(text: &str, people: &[CasePerson]) -> Vec<Finding> {
     let index = names::People::new(people);
+    let written = find_with(text, &index);
+    if visible::reads_as_written(text) {
+        return written;
+    }
+    let seen = visible::Visible::of(text);
+    let mapped = find_with(&seen.text, &index).into_iter().map(|f| {
+        let (start, end) = seen.source_range(f.start, f.end);
+        let (start, end) = visible::balance_markup(text, start, end);
+        finding(text, f.kind, start, end)
+    });
+    merge(written, mapped)
+}
+
+/// The findings of `text` as written, one segment at a time.
+fn find_with(text: &str, index: &names::People) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (start, end) in segments(text) {
-        find_in_segment(&text[start..end], start, &index, &mut findings);
+        find_in_segment(&text[start..end], start, index, &mut findings);
     }
     findings
+}
+
+/// Adds the findings of the rendered text to those of the text as written:
+/// one that overlaps none is added; one that covers every finding it
+/// overlaps replaces them; any other is dropped (the written one stands).
+/// Both lists are walked once, in order.
+fn merge(written: Vec<Finding>, seen: impl Iterator<Item = Finding>) -> Vec<Finding> {
+    let mut seen: Vec<Finding> = seen.filter(|f| f.start < f.end).collect();
+    seen.sort_by_key(|f| (f.start, f.end));
+    let mut out: Vec<Finding> = Vec::with_capacity(written.len() + seen.len());
+    let mut written = written.into_iter().peekable();
+    for f in seen {
+        // Written findings wholly before this one.
+        while let Some(g) = written.next_if(|g| g.end <= f.start) {
+            out.push(g);
+        }
+        let mut overlapping = Vec::new();
+        while let Some(g) = written.next_if(|g| g.start < f.end) {
+            overlapping.push(g);
+        }
+        let clear = out.last().is_none_or(|last| last.end <= f.start);
+        let covers = overlapping
+            .iter()
+            .all(|g| f.start <= g.start && g.end <= f.end);
+        let same = overlapping.len() == 1
+            && overlapping[0].start == f.start
+            && overlapping[0].end == f.end;
+        if clear && covers && !same {
+            out.push(f);
+        } else {
+            out.extend(overlapping);
+        }
+    }
+    out.extend(written);
+    out
 }
 
 /// The size a segment of a long text aims for.
@@ -257,7 +324,7 @@ fn find_in_segment(text: &str, offset: usize, index: &names::People, out: &mut V
     }
 
     // 4. People who are not in the case.
-    let unknown = names::find_unknown(&words, &blocked);
+    let unknown = unknown::find_unknown(&words, &blocked);
 
     // 5. Put the name findings together, joining neighbours that are one name.
     let mut findings: Vec<Finding> = claimed
@@ -306,11 +373,11 @@ fn settle(mut candidates: Vec<patterns::Candidate>) -> Vec<patterns::Candidate> 
 fn join_names(
     words: &names::Words,
     matches: &[names::NameMatch],
-    unknown: &[names::UnknownMatch],
+    unknown: &[unknown::UnknownMatch],
 ) -> Vec<Finding> {
     enum Item<'a> {
         Case(&'a names::NameMatch),
-        Unknown(&'a names::UnknownMatch),
+        Unknown(&'a unknown::UnknownMatch),
     }
     let mut items: Vec<(usize, Item)> = matches
         .iter()

@@ -22,16 +22,60 @@ pub struct Candidate {
 }
 
 /// Street words that end the street part of an address.
-const STREET_SUFFIXES: &str = "Road|Rd|Street|St|Avenue|Ave|Close|Cl|Lane|Ln|Way|Drive|Dr|Court|Ct|Crescent|Cres|Gardens|Gdns|Terrace|Terr|Place|Pl|Grove|Gr|Walk|Row|Mews|Square|Sq|Hill|Rise|View|Park|Parade|Green|Vale|Mount|Wharf|Yard|Boulevard|Parkway|Brow|Fold|Chase|Croft|Gate|Lea|Meadow|Meadows|Mead|Quay|Ridge|Wynd|Approach|Circus|Embankment|Esplanade|Broadway|Bank|Heights|Hollow|Nook|Orchard|Passage|Promenade|Glade|Garth|Dale|Field|Fields|Wood|End|Cottages|Buildings|Villas|Causeway|Highway|Bypass|Loke|Vennel|Close";
+const STREET_SUFFIXES: &str = "Road|Rd|Street|St|Avenue|Ave|Close|Cl|Lane|Ln|Way|Drive|Dr|Court|Ct|Crescent|Cres|Gardens|Gdns|Terrace|Terr|Place|Pl|Grove|Gr|Walk|Row|Mews|Square|Sq|Hill|Rise|View|Park|Parade|Green|Vale|Mount|Wharf|Yard|Boulevard|Parkway|Brow|Fold|Chase|Croft|Gate|Lea|Meadow|Meadows|Mead|Quay|Ridge|Wynd|Approach|Circus|Embankment|Esplanade|Broadway|Bank|Heights|Hollow|Nook|Orchard|Passage|Promenade|Glade|Garth|Dale|Field|Fields|Wood|End|Cottages|Buildings|Villas|Causeway|Highway|Bypass|Loke|Vennel|Squares|Flats|Side|Paddocks|Mill|Mills|Common|Corner|Cross|Drove|Leys|Path|Crest|Mount|Pastures|Acre|Acres|Copse|Spinney|Dell|Steps|Hey|Holme|Wynd";
 
 const POSTCODE: &str = r"(?:(?:GIR ?0AA)|(?:[BEGLMNSW](?:[0-9][0-9]?|[0-9][A-HJKPSTUW])|[A-PR-UWYZ](?:[A-HK-Y][0-9][0-9]?|[A-HK-Y][0-9][ABEHMNPRVWXY])) ?[0-9][ABD-HJLNP-UW-Z]{2})";
 
 const MONTHS: &str = "January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec";
 
+/// True when a folded word is a street word ("road", "plaza", "glen"): a
+/// street is not a person.
+pub fn is_street_word(key: &str) -> bool {
+    is_street_only_word(key) || street_suffixes().contains(key)
+}
+
+/// True when a folded word is a street word that is hardly ever a surname
+/// ("plaza", "glen", "extension"; not "hill", "wood", "green").
+pub fn is_street_only_word(key: &str) -> bool {
+    MORE_STREET_WORDS.contains(&key)
+}
+
+fn street_suffixes() -> &'static super::tokens::FastSet<String> {
+    static SET: OnceLock<super::tokens::FastSet<String>> = OnceLock::new();
+    SET.get_or_init(|| {
+        STREET_SUFFIXES
+            .split('|')
+            .map(str::to_ascii_lowercase)
+            .collect()
+    })
+}
+
+/// Street words that are not matched as a street suffix in an address (an
+/// address needs a number before), but still make a name a street's.
+const MORE_STREET_WORDS: &[&str] = &[
+    "plaza",
+    "glen",
+    "extension",
+    "junction",
+    "station",
+    "estate",
+    "creek",
+    "bayou",
+    "annex",
+    "expressway",
+    "freeway",
+    "circle",
+    "ranch",
+    "trail",
+    "crossing",
+    "center",
+];
+
 struct Regexes {
     email: Regex,
     address: Regex,
     address_anycase: Regex,
+    address_town: Regex,
     postcode: Regex,
     phone: Regex,
     nhs: Regex,
@@ -51,7 +95,7 @@ fn regexes() -> &'static Regexes {
         let word = r"\p{Lu}[\p{L}\p{M}'’\-]*\.?";
         let place = format!(r"{word}(?:[ \t]+{word}){{0,2}}");
         let number = r"\d{1,4}[A-Za-z]?(?:[ \t]?-[ \t]?\d{1,4}[A-Za-z]?)?";
-        let flat = r"(?i:Flat|Apartment|Apt\.?|Unit|Maisonette)[ \t]+\d{1,4}[A-Za-z]?,?[ \t]+";
+        let flat = r"(?i:Flat|Apartment|Apt\.?|Unit|Maisonette|Studio)[ \t]+\d{1,4}[A-Za-z]?,?[ \t]+";
         let tail = format!(
             r"(?:,?[ \t]+{place}(?:,[ \t]*{place})?,?[ \t]+(?i:{POSTCODE})|,?[ \t]+(?i:{POSTCODE}))?"
         );
@@ -67,6 +111,12 @@ fn regexes() -> &'static Regexes {
         ))
         .expect("address regex (any case)");
 
+        // No street word ("14 Canal Side", "3 The Paddocks"): a town, a
+        // postcode or both must follow.
+        let address_town = Regex::new(&format!(
+            r"(?-u:\b)(?:{flat}(?:{number},?[ \t]+)?|{number},?[ \t]+)(?:{word}[ \t]+){{0,2}}{word}(?:,[ \t]*{place}(?P<pc1>,?[ \t]+(?i:{POSTCODE}))?|(?P<pc2>,?[ \t]+(?i:{POSTCODE})))(?-u:\b)"
+        ))
+        .expect("address regex (no street word)");
         let postcode =
             Regex::new(&format!(r"(?i)(?-u:\b){POSTCODE}(?-u:\b)")).expect("postcode regex");
 
@@ -96,6 +146,7 @@ fn regexes() -> &'static Regexes {
             email,
             address,
             address_anycase,
+            address_town,
             postcode,
             phone,
             nhs,
@@ -113,8 +164,18 @@ pub fn find_all(text: &str, out: &mut Vec<Candidate>) {
         out.push(Candidate { kind, start, end });
     };
 
-    for m in re.email.find_iter(text) {
-        push(out, FindingKind::Email, m.start(), m.end());
+    // Every detector but email needs a digit, and email needs an "@": a
+    // text without them skips those passes (most sentences have no digit).
+    let digits = text.bytes().any(|b| b.is_ascii_digit());
+    let at = text.as_bytes().contains(&b'@');
+    super::labelled::find_all(text, digits, at, out);
+    if at {
+        for m in re.email.find_iter(text) {
+            push(out, FindingKind::Email, m.start(), m.end());
+        }
+    }
+    if !digits {
+        return;
     }
     for m in re.address.find_iter(text) {
         if address_ok(text, m.start()) {
@@ -125,6 +186,20 @@ pub fn find_all(text: &str, out: &mut Vec<Candidate>) {
     for m in re.address_anycase.find_iter(text) {
         if address_ok(text, m.start()) {
             push(out, FindingKind::Address, m.start(), m.end());
+        }
+    }
+    for c in re.address_town.captures_iter(text) {
+        let m = c.get(0).expect("whole match");
+        let end = trim_end_dot(text, m.start(), m.end());
+        // Without a postcode, the town ends the clause: "3 The Paddocks,
+        // Sheffield." but not "3 Cats, Dogs and a rabbit".
+        let postcode = c.name("pc1").or_else(|| c.name("pc2")).is_some();
+        let clause_end = text[end..]
+            .chars()
+            .next()
+            .is_none_or(|ch| matches!(ch, '.' | ';' | '\n' | '\r' | ')' | '!' | '?'));
+        if address_ok(text, m.start()) && (postcode || clause_end) {
+            push(out, FindingKind::Address, m.start(), end);
         }
     }
     for m in re.postcode.find_iter(text) {
@@ -298,7 +373,11 @@ fn phone_ok(text: &str, start: usize, end: usize) -> bool {
     } else {
         &d[1..]
     };
-    nsn.len() == 10 && matches!(nsn[0], 1 | 2 | 3 | 5 | 7 | 8 | 9)
+    // Most numbers have ten digits after the 0; some 01 areas ("016977 4567")
+    // and 0500/0800 numbers have nine.
+    let nine = nsn.len() == 9
+        && (nsn[0] == 1 || nsn.starts_with(&[8, 0, 0]) || nsn.starts_with(&[5, 0, 0]));
+    (nsn.len() == 10 || nine) && matches!(nsn[0], 1 | 2 | 3 | 5 | 7 | 8 | 9)
 }
 
 fn is_digit_before(text: &str, i: usize) -> bool {

@@ -121,6 +121,20 @@ impl<'t> Words<'t> {
     }
 }
 
+impl Words<'_> {
+    /// True when token `i` starts a sentence (or a line, heading or list item).
+    pub fn sentence_start(&self, i: usize) -> bool {
+        let before = &self.text[..self.tokens[i].start];
+        match before.trim_end_matches([' ', '\t']).chars().next_back() {
+            None => true,
+            Some(c) => matches!(
+                c,
+                '.' | '!' | '?' | '\n' | '#' | '*' | '-' | '>' | '"' | '“'
+            ),
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {
     /// Byte offset of the first character.

@@ -1,0 +1,83 @@
+//! Identifiers after a label: "National Insurance number:", "NI number",
+//! "NINO", "NHS no.", "tel", "mobile", "email". The value after the label is
+//! flagged even when it fails the checks the unlabelled detectors make (a
+//! missing NI suffix letter, a prefix never issued, a failed NHS check
+//! digit, too few digits for a phone, an email address without a domain):
+//! a mistyped identifier still identifies someone.
+//!
+//! One `regex` pass per label kind, linear in the text.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::patterns::Candidate;
+use super::FindingKind;
+
+struct Labels {
+    ni: Regex,
+    nhs: Regex,
+    phone: Regex,
+    email: Regex,
+}
+
+/// What may stand between a label and its value: "NHS no.: ", "tel - ".
+const BETWEEN: &str = r"[ \t]*(?:[:#=\-–][ \t]*)?(?:is[ \t]+)?";
+
+fn labels() -> &'static Labels {
+    static L: OnceLock<Labels> = OnceLock::new();
+    L.get_or_init(|| {
+        let number = r"(?:[ \t]+(?:number|no\.?|num))";
+        let ni = Regex::new(&format!(
+            r"(?i)(?-u:\b)(?:national[ \t]+insurance{number}?|ni{number}|nino)(?-u:\b)\.?{BETWEEN}(?P<v>[a-z]{{2}}[ \t]?\d{{2}}[ \t]?\d{{2}}[ \t]?\d{{2}}(?:[ \t]?[a-z])?)(?-u:\b)"
+        ))
+        .expect("labelled NI regex");
+        let nhs = Regex::new(&format!(
+            r"(?i)(?-u:\b)nhs{number}?(?-u:\b)\.?{BETWEEN}(?P<v>\d{{3}}[ \t\-]?\d{{3}}[ \t\-]?\d{{4}})(?-u:\b)"
+        ))
+        .expect("labelled NHS regex");
+        let phone = Regex::new(&format!(
+            r"(?i)(?-u:\b)(?:tel(?:ephone)?|phone|mobile|mob|landline|contact[ \t]+number)(?-u:\b)\.?{number}?\.?{BETWEEN}(?P<v>\+?\(?\d[\d \-.()]{{5,}}\d)"
+        ))
+        .expect("labelled phone regex");
+        let email = Regex::new(&format!(
+            r"(?i)(?-u:\b)e-?mail(?:[ \t]+address)?(?-u:\b){BETWEEN}(?P<v>[^\s@<>()\[\],;:]+@[^\s@<>()\[\],;:]+)"
+        ))
+        .expect("labelled email regex");
+        Labels {
+            ni,
+            nhs,
+            phone,
+            email,
+        }
+    })
+}
+
+/// Adds a candidate for every labelled value in `text`. `digits` and `at`
+/// say whether the text has an ASCII digit and an "@" at all.
+pub fn find_all(text: &str, digits: bool, at: bool, out: &mut Vec<Candidate>) {
+    let l = labels();
+    let mut push = |re: &Regex, kind: FindingKind, ok: &dyn Fn(&str) -> bool| {
+        for c in re.captures_iter(text) {
+            let v = c.name("v").expect("value group");
+            let value = v.as_str().trim_end_matches(['.', ' ', '-', '(']);
+            if ok(value) {
+                out.push(Candidate {
+                    kind,
+                    start: v.start(),
+                    end: v.start() + value.len(),
+                });
+            }
+        }
+    };
+    if digits {
+        push(&l.ni, FindingKind::NiNumber, &|_| true);
+        push(&l.nhs, FindingKind::NhsNumber, &|_| true);
+        push(&l.phone, FindingKind::Phone, &|v| {
+            (8..=14).contains(&v.bytes().filter(u8::is_ascii_digit).count())
+        });
+    }
+    if at {
+        push(&l.email, FindingKind::Email, &|v| !v.ends_with('@'));
+    }
+}
