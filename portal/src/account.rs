@@ -157,13 +157,13 @@ async fn account_page(
             @for key in &keys {
                 div class="card" {
                     p { strong { (key.name) } }
-                    form method="post" action={ "/account/passkeys/" (key.credential_id) "/rename" } {
+                    form method="post" action={ "/account/passkeys/" (key.credential_id) "/rename" } aria-label={ "Rename " (key.name) } {
                         (forms::csrf(&family.session.csrf))
                         (Input { id: "name", label: "New name", hint: None, value: &key.name, kind: "text",
                             autocomplete: "off", numeric: false }.render(&[]))
                         button type="submit" class="secondary" { "Rename" span class="visually-hidden" { " " (key.name) } }
                     }
-                    form method="post" action={ "/account/passkeys/" (key.credential_id) "/remove" } {
+                    form method="post" action={ "/account/passkeys/" (key.credential_id) "/remove" } aria-label={ "Remove " (key.name) } {
                         (forms::csrf(&family.session.csrf))
                         button type="submit" class="secondary" { "Remove" span class="visually-hidden" { " " (key.name) } }
                     }

@@ -86,7 +86,7 @@ fn sign_in_page(email: &str, errors: &[FieldError]) -> Response {
         html! {
             (forms::error_summary(errors))
             h1 { "Sign in" }
-            form method="post" data-passkey="sign-in" data-start="/sign-in/passkey/start"
+            form method="post" aria-label="Sign in with a passkey" data-passkey="sign-in" data-start="/sign-in/passkey/start"
                 data-finish="/sign-in/passkey/finish" hidden
                 data-failed="That did not work. Try again, or get a code by email below." {
                 p { "Use the passkey on this phone: your fingerprint, face or screen lock." }
@@ -94,7 +94,7 @@ fn sign_in_page(email: &str, errors: &[FieldError]) -> Response {
                 button type="submit" { "Sign in with a passkey" }
             }
             h2 { "Get a code by email" }
-            form method="post" action="/sign-in/email" novalidate {
+            form method="post" action="/sign-in/email" novalidate aria-label="Get a code by email" {
                 (Input { id: "email", label: "Your email address", hint: Some("The one you gave FamilyStory"),
                     value: email, kind: "email", autocomplete: "email", numeric: false }.render(errors))
                 button type="submit" class="secondary" { "Email me a code" }
