@@ -5,7 +5,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{Entry, GENESIS_HASH};
+use super::{EntryRef, GENESIS_HASH};
 
 /// The first entry at which the chain fails, and why, in words that follow
 /// "The ledger is broken at entry N: ".
@@ -67,7 +67,9 @@ impl FromStr for Anchor {
 pub(super) struct Checker<'a> {
     anchor: Option<&'a Anchor>,
     entries: u64,
-    last: Option<Anchor>,
+    /// The number and hash of the entry checked last; the hash's buffer is
+    /// reused, so checking an entry allocates nothing.
+    last: Option<(i64, String)>,
     first_broken: Option<Broken>,
 }
 
@@ -81,21 +83,25 @@ impl<'a> Checker<'a> {
         }
     }
 
-    pub(super) fn entry(&mut self, entry: Entry) {
+    pub(super) fn entry(&mut self, entry: EntryRef<'_>) {
         self.entries += 1;
         if self.first_broken.is_none() {
             self.first_broken = self.check(&entry);
         }
-        self.last = Some(Anchor {
-            seq: entry.seq,
-            hash: entry.hash,
-        });
+        match &mut self.last {
+            Some((seq, hash)) => {
+                *seq = entry.seq;
+                hash.clear();
+                hash.push_str(entry.hash);
+            }
+            None => self.last = Some((entry.seq, entry.hash.to_string())),
+        }
     }
 
-    fn check(&self, entry: &Entry) -> Option<Broken> {
+    fn check(&self, entry: &EntryRef<'_>) -> Option<Broken> {
         let (expected, prev_hash) = match &self.last {
             None => (1, GENESIS_HASH),
-            Some(last) => (last.seq + 1, last.hash.as_str()),
+            Some((seq, hash)) => (seq + 1, hash.as_str()),
         };
         let broken = |seq: i64, reason: String| Some(Broken { seq, reason });
         if entry.seq > expected {
@@ -155,14 +161,17 @@ impl<'a> Checker<'a> {
         VerifyReport {
             entries: self.entries,
             first_broken: self.first_broken,
-            last: self.last,
+            last: self.last.map(|(seq, hash)| Anchor { seq, hash }),
         }
     }
 
     /// What the chain alone cannot show: entries cut off its end.
     fn check_end(&self, recorded_head: Option<(i64, String)>) -> Option<Broken> {
-        let last_seq = self.last.as_ref().map_or(0, |l| l.seq);
-        let last_hash = self.last.as_ref().map_or(GENESIS_HASH, |l| l.hash.as_str());
+        let last_seq = self.last.as_ref().map_or(0, |(seq, _)| *seq);
+        let last_hash = self
+            .last
+            .as_ref()
+            .map_or(GENESIS_HASH, |(_, hash)| hash.as_str());
         let Some((head_seq, head_hash)) = recorded_head else {
             return Some(Broken {
                 seq: last_seq + 1,
@@ -223,7 +232,7 @@ fn entry_count(n: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ledger::entry_hash;
+    use crate::ledger::{entry_hash, Entry};
 
     #[test]
     fn anchors_parse_and_print() {
@@ -278,7 +287,7 @@ mod tests {
     ) -> VerifyReport {
         let mut checker = Checker::new(anchor);
         for entry in entries {
-            checker.entry(entry);
+            checker.entry(entry.borrowed());
         }
         checker.finish(head)
     }
