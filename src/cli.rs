@@ -208,10 +208,7 @@ async fn audit(command: AuditCommand) -> ExitCode {
             (None, Some(url)) => url,
             (None, None) => staff_bridge::BridgeConfig::load(config.as_deref())?.database_url,
         };
-        let db = staff_bridge::ledger::open_for_audit(&url).await?;
-        let report = staff_bridge::ledger::verify_against(&db, anchor.as_ref()).await?;
-        db.pool.close().await;
-        anyhow::Ok(report)
+        staff_bridge::ledger::verify_database(&url, anchor.as_ref()).await
     };
     match checked.await {
         Ok(report) => match report.first_broken {

@@ -87,8 +87,14 @@ async fn a_data_folder_whole_then_tampered() {
     fill(&db, 5).await;
     db.pool.close().await;
 
+    let file = dir.path().join("bridge.db");
+    let before = std::fs::read(&file).unwrap();
     let output = familystory(&["audit", "verify", "--data-dir", dir_arg]);
     let anchor = assert_whole(&output, 5);
+    assert!(
+        std::fs::read(&file).unwrap() == before,
+        "verify left the file byte for byte as it was"
+    );
     let again = familystory(&[
         "audit",
         "verify",

@@ -922,7 +922,7 @@ async fn refused_sign_ins_reach_the_ledger_without_codes_or_saying_who_exists() 
             assert!(!text.contains("123456") && !text.contains("0123456789abcdef"));
             assert!(!text.contains("nobody@example.com"));
         }
-        let checks = ledger_of(&s, "invitation_check_failed").await;
+        let checks = ledger_of(&s, "family_invitation_check_failed").await;
         assert_eq!(checks.len(), 1);
         assert_eq!(checks[0].0, None);
         assert_eq!(checks[0].1["reason"], "no_such_code");
@@ -1002,9 +1002,9 @@ async fn a_second_passkey_is_added_renamed_and_removed_and_the_ledger_says_so() 
             .await
             .unwrap();
         for (kind, times) in [
-            ("passkey_added", 2),
-            ("passkey_renamed", 1),
-            ("passkey_removed", 1),
+            ("family_passkey_added", 2),
+            ("family_passkey_renamed", 1),
+            ("family_passkey_removed", 1),
         ] {
             let rows = ledger_of(&s, kind).await;
             assert_eq!(rows.len(), times, "{kind}");
