@@ -419,11 +419,11 @@ async fn a_borrowed_session_cannot_take_the_account_over() {
             .text
             .contains("email address for signing in was changed"));
         sync(&s).await;
-        let (actor, _, data) = last_ledger(&s, "email_verified").await;
+        let (actor, _, data) = last_ledger(&s, "family_email_verified").await;
         assert_eq!(actor.as_deref(), Some(sarah.portal_id.as_str()));
         assert_eq!(data["changed"], true);
         assert!(!data.to_string().contains("sarah.new"));
-        let (actor, _, _) = last_ledger(&s, "passkey_added").await;
+        let (actor, _, _) = last_ledger(&s, "family_passkey_added").await;
         assert_eq!(actor.as_deref(), Some(sarah.portal_id.as_str()));
         s.finish().await;
     }

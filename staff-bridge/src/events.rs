@@ -90,7 +90,6 @@ const PORTAL_KINDS: &[(&str, &str)] = &[
         "family_sign_in_failed",
         ledger::kinds::FAMILY_SIGN_IN_FAILED,
     ),
-    ("family_lockout", "family_lockout"),
     ("family_sign_out", "family_sign_out"),
     ("family_sign_out_everywhere", "family_sign_out_everywhere"),
     ("email_verified", "family_email_verified"),
