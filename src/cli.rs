@@ -58,6 +58,31 @@ enum Command {
         #[command(subcommand)]
         command: ContentCommand,
     },
+    /// Copy a service's SQLite database, consistently, while it runs (see
+    /// docs/operations.md). PostgreSQL: use pg_dump.
+    Backup {
+        service: Service,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// A folder for the copy (SERVICE.db is written there, never over a file).
+        #[arg(long)]
+        to: PathBuf,
+        /// Also copy the key file here (owner-only); keep it apart from the backup.
+        #[arg(long)]
+        key_to: Option<PathBuf>,
+    },
+    /// Put a backup back as the database the settings name, which must not exist yet.
+    Restore {
+        service: Service,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The backup folder (holding SERVICE.db).
+        #[arg(long)]
+        from: PathBuf,
+        /// The backed-up key file, copied to the settings' key_file.
+        #[arg(long)]
+        key_from: Option<PathBuf>,
+    },
     /// The disclosure ledger (see docs/ledger.md).
     Audit {
         #[command(subcommand)]
@@ -124,6 +149,30 @@ enum Service {
     Bridge,
 }
 
+/// A service's database and key file, from its settings.
+fn target(service: Service, config: Option<&Path>) -> anyhow::Result<crate::backup::Target> {
+    Ok(match service {
+        Service::Portal => {
+            let config = portal::PortalConfig::load(config)?;
+            crate::backup::Target {
+                name: "portal",
+                database_url: config.database_url,
+                key_file: config.key_file,
+                bridge: false,
+            }
+        }
+        Service::Bridge => {
+            let config = staff_bridge::BridgeConfig::load(config)?;
+            crate::backup::Target {
+                name: "bridge",
+                database_url: config.database_url,
+                key_file: config.key_file,
+                bridge: true,
+            }
+        }
+    })
+}
+
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Demo(args) => crate::demo::run(args).await.map(|_| ExitCode::SUCCESS),
@@ -156,6 +205,26 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let bridge = staff_bridge::Bridge::new(&config).await?;
             tracing::info!(addr = %config.addr, "staff bridge listening");
             bridge.serve(listener, shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup {
+            service,
+            config,
+            to,
+            key_to,
+        } => {
+            let target = target(service, config.as_deref())?;
+            crate::backup::backup(&target, &to, key_to.as_deref()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore {
+            service,
+            config,
+            from,
+            key_from,
+        } => {
+            let target = target(service, config.as_deref())?;
+            crate::backup::restore(&target, &from, key_from.as_deref()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { service, config } => {

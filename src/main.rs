@@ -1,6 +1,7 @@
 //! The `familystory` command: composes the portal, the staff bridge and the
 //! content tools. Everything it runs lives in those library crates.
 
+mod backup;
 mod cli;
 mod demo;
 

@@ -2,6 +2,7 @@
 //! is made safe; plus the small pieces of plumbing both services share.
 
 // --- shared plumbing (foundation) ---
+pub mod backup;
 pub mod db;
 pub mod forms;
 pub mod guard;

@@ -198,9 +198,12 @@ pub fn trace_layer(
 > {
     tower_http::trace::TraceLayer::new_for_http()
         .make_span_with(move |request: &axum::http::Request<axum::body::Body>| {
-            tracing::info_span!("request", method = %request.method(), path = %path(request.uri().path()))
+            tracing::debug_span!("request", method = %request.method(), path = %path(request.uri().path()))
         })
-        .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::INFO))
+        // Request lines at debug, so a console at info shows start-up, what
+        // the sync moved and errors (5xx are still logged as failures).
+        .on_request(tower_http::trace::DefaultOnRequest::new().level(tracing::Level::DEBUG))
+        .on_response(tower_http::trace::DefaultOnResponse::new().level(tracing::Level::DEBUG))
 }
 
 /// For `trace_layer`: a path with nothing secret in it, logged as it is.
