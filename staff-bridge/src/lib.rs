@@ -114,7 +114,8 @@ impl Bridge {
                 Duration::from_secs(config.rate_limit_seconds),
             ),
         };
-        let router = content::web::harden(
+        let router = content::web::harden_for(
+            &config.public_url,
             pages::router()
                 .merge(auth::public_routes(&state))
                 .merge(auth::staff_routes())
@@ -129,7 +130,11 @@ impl Bridge {
                 .with_state(state.clone())
                 .layer(content::web::trace_layer(loggable_path)),
         );
-        let client = sync::PortalClient::new(&config.portal_internal_url, config.sync_key()?);
+        let client = sync::PortalClient::connect(
+            &config.portal_internal_url,
+            config.sync_key()?,
+            config.portal_ca_file.as_deref(),
+        )?;
         Ok(Bridge {
             state,
             router,
