@@ -30,8 +30,11 @@ pub enum SyncError {
     #[error("the portal's answer was not understood: {0}")]
     BadAnswer(String),
     /// Not from the portal, or not to this request: treated as no answer.
-    #[error("an answer ({0}) did not carry the portal's signature for this request: {1}")]
-    Unsigned(reqwest::StatusCode, SignatureError),
+    #[error(
+        "an answer ({0}) came with {1}: not from the portal, or not to this request \
+         (check both services have the same sync_secret)"
+    )]
+    Unsigned(reqwest::StatusCode, &'static str),
     #[error("portal_ca_file {0}: {1}")]
     CaFile(String, String),
     #[error("database: {0}")]
@@ -138,7 +141,13 @@ impl PortalClient {
         }
         self.key
             .verify_response(status.as_u16(), &nonce, &body, &signature)
-            .map_err(|e| SyncError::Unsigned(status, e))?;
+            .map_err(|e| {
+                let reason = match e {
+                    SignatureError::Missing => "no signature",
+                    _ => "a signature that does not match",
+                };
+                SyncError::Unsigned(status, reason)
+            })?;
         Ok(Answer { status, body })
     }
 }
