@@ -439,3 +439,39 @@ async fn both_services_send_hsts_when_their_public_address_is_https() {
         s.finish().await;
     }
 }
+
+#[tokio::test]
+async fn neither_service_starts_with_a_key_file_others_can_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let pki = Pki::new("Council");
+    let s = start_with_tls(content::db::Backend::Sqlite, &pki).await;
+    let open_up = |path: &Path| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap()
+    };
+    let close = |path: &Path| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap()
+    };
+
+    open_up(&s.portal_config.key_file);
+    let error = portal::Portal::new(&s.portal_config).await.err().unwrap();
+    assert!(error.to_string().contains("chmod 600"), "{error}");
+    close(&s.portal_config.key_file);
+
+    open_up(&pki.key());
+    let error = portal::Portal::new(&s.portal_config).await.err().unwrap();
+    assert!(
+        error.to_string().contains("portal.key.pem") && error.to_string().contains("chmod 600"),
+        "{error}"
+    );
+    close(&pki.key());
+    assert!(portal::Portal::new(&s.portal_config).await.is_ok());
+
+    open_up(&s.bridge_config.key_file);
+    let error = staff_bridge::Bridge::new(&s.bridge_config)
+        .await
+        .err()
+        .unwrap();
+    assert!(error.to_string().contains("chmod 600"), "{error}");
+    close(&s.bridge_config.key_file);
+    s.finish().await;
+}
