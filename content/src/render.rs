@@ -163,12 +163,14 @@ fn filtered_events<'a>(markdown: &'a str) -> Vec<Event<'a>> {
     let mut links: Vec<Option<LinkKind>> = Vec::new();
     // For each open quote, list or item: whether it was kept.
     let mut containers: Vec<bool> = Vec::new();
+    let mut kept_depth = 0;
     for event in parser {
         match event {
             Event::Start(tag @ (Tag::BlockQuote(_) | Tag::List(_) | Tag::Item)) => {
-                let kept = containers.iter().filter(|k| **k).count() < MAX_NESTING;
+                let kept = kept_depth < MAX_NESTING;
                 containers.push(kept);
                 if kept {
+                    kept_depth += 1;
                     out.push(Event::Start(tag));
                 }
             }
@@ -176,7 +178,10 @@ fn filtered_events<'a>(markdown: &'a str) -> Vec<Event<'a>> {
                 match containers.pop() {
                     Some(false) if end == TagEnd::Item => out.push(Event::SoftBreak),
                     Some(false) => {}
-                    _ => out.push(Event::End(end)),
+                    _ => {
+                        kept_depth = kept_depth.saturating_sub(1);
+                        out.push(Event::End(end));
+                    }
                 }
             }
             Event::Html(raw) | Event::InlineHtml(raw) => out.push(Event::Text(raw)),
