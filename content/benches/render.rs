@@ -24,8 +24,11 @@ fn time(input: &str) -> Duration {
     best
 }
 
+/// A name, and how to make an input of that shape about `n` bytes long.
+type Shape = (&'static str, fn(usize) -> String);
+
 fn main() {
-    let shapes: [(&str, fn(usize) -> String); 5] = [
+    let shapes: [Shape; 5] = [
         ("prose (baseline)", |n| {
             "Your worker will visit every two weeks and you can talk about school. ".repeat(n / 70)
         }),
