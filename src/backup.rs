@@ -28,7 +28,10 @@ async fn open(target: &Target, url: &str) -> anyhow::Result<Db> {
 /// Copies a key file to a new place, readable by its owner only.
 fn copy_key(from: &Path, to: &Path) -> anyhow::Result<()> {
     if to.exists() {
-        bail!("{} already exists: a key file is never overwritten", to.display());
+        bail!(
+            "{} already exists: a key file is never overwritten",
+            to.display()
+        );
     }
     std::fs::copy(from, to).with_context(|| format!("copying the key file {}", from.display()))?;
     #[cfg(unix)]
@@ -43,7 +46,10 @@ fn copy_key(from: &Path, to: &Path) -> anyhow::Result<()> {
 async fn ledger_whole(url: &str) -> anyhow::Result<u64> {
     let report = staff_bridge::ledger::verify_database(url, None).await?;
     if !report.is_whole() {
-        bail!("the ledger in {url} is not whole: {:?}", report.first_broken);
+        bail!(
+            "the ledger in {url} is not whole: {:?}",
+            report.first_broken
+        );
     }
     Ok(report.entries)
 }
@@ -54,7 +60,11 @@ pub async fn backup(target: &Target, to: &Path, key_to: Option<&Path>) -> anyhow
     let file = to.join(format!("{}.db", target.name));
     backup::snapshot(&db, &file).await?;
     db.pool.close().await;
-    println!("Backed up the {} database to {}", target.name, file.display());
+    println!(
+        "Backed up the {} database to {}",
+        target.name,
+        file.display()
+    );
     if target.bridge {
         let entries = ledger_whole(&content::db::sqlite_url(&file)).await?;
         println!("The copy's ledger is whole ({entries} entries).");
@@ -89,7 +99,11 @@ pub async fn restore(target: &Target, from: &Path, key_from: Option<&Path>) -> a
     // Opening brings the schema up to date, as at start-up.
     let db = open(target, &target.database_url).await?;
     db.pool.close().await;
-    println!("Restored the {} database to {}", target.name, restored.display());
+    println!(
+        "Restored the {} database to {}",
+        target.name,
+        restored.display()
+    );
     if target.bridge {
         let entries = ledger_whole(&target.database_url).await?;
         println!("Its ledger is whole ({entries} entries).");

@@ -94,6 +94,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         rate_limit_seconds: 6,
         key_file: dir.join("portal.key"),
         mail: Some(file_mail(&dir)),
+        internal_tls_cert: None,
+        internal_tls_key: None,
     };
     portal_config.validate()?;
     let bridge_config = staff_bridge::BridgeConfig {
@@ -101,6 +103,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         database_url: sqlite_url(&dir.join("bridge.db")),
         key_file: dir.join("bridge.key"),
         portal_internal_url: format!("http://{}", args.internal_addr),
+        portal_ca_file: None,
         sync_secret: secret,
         import_token: None,
         sync_interval_ms: 1000,

@@ -16,7 +16,9 @@
 //!      destinations; any other link (relative, `javascript:`, `data:`, ...)
 //!      keeps its text and loses the link;
 //!    - web links get `class="external"` and a visually hidden
-//!      " (opens another website)" so that screen-reader users know too.
+//!      " (opens another website)" so that screen-reader users know too;
+//!    - quotes and lists nest at most `MAX_NESTING` deep (deeper ones keep
+//!      their text), so hostile nesting cannot make the sanitiser crawl.
 //! 2. **Sanitiser.** The HTML is then cleaned by ammonia with a strict
 //!    allowlist: paragraphs, headings, lists, emphasis, strong, strikethrough,
 //!    code, pre, blockquote, tables, links, `hr`, `br` and the marker `span`.
@@ -146,6 +148,12 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
     })
 }
 
+/// How many quotes, lists and list items may sit inside one another; deeper
+/// ones keep their text but not their structure. No letter needs more, and
+/// the sanitiser's HTML parser takes time that grows with the square of the
+/// depth (ten thousand nested quotes took minutes).
+const MAX_NESTING: usize = 16;
+
 /// The Markdown options of the renderer; the redaction check parses with the
 /// same options so that it reads what the family will see.
 pub fn markdown_options() -> Options {
@@ -202,8 +210,29 @@ fn filtered_events<'a>(markdown: &'a str) -> Vec<Event<'a>> {
     let mut out = Vec::new();
     // For each open link: Some(kind) when it was kept, None when dropped.
     let mut links: Vec<Option<LinkKind>> = Vec::new();
+    // For each open quote, list or item: whether it was kept.
+    let mut containers: Vec<bool> = Vec::new();
+    let mut kept_depth = 0;
     for event in parser {
         match event {
+            Event::Start(tag @ (Tag::BlockQuote(_) | Tag::List(_) | Tag::Item)) => {
+                let kept = kept_depth < MAX_NESTING;
+                containers.push(kept);
+                if kept {
+                    kept_depth += 1;
+                    out.push(Event::Start(tag));
+                }
+            }
+            Event::End(end @ (TagEnd::BlockQuote(_) | TagEnd::List(_) | TagEnd::Item)) => {
+                match containers.pop() {
+                    Some(false) if end == TagEnd::Item => out.push(Event::SoftBreak),
+                    Some(false) => {}
+                    _ => {
+                        kept_depth = kept_depth.saturating_sub(1);
+                        out.push(Event::End(end));
+                    }
+                }
+            }
             Event::Html(raw) | Event::InlineHtml(raw) => {
                 let kept: String = html_text_ranges(&raw).map(|r| &raw[r]).collect();
                 if !kept.is_empty() {

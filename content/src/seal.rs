@@ -39,6 +39,7 @@ impl Sealer {
         let fail = |e: &dyn std::fmt::Display| SealError::KeyFile(shown.clone(), e.to_string());
         let identity = match std::fs::read_to_string(path) {
             Ok(text) => {
+                check_private(path)?;
                 let line = text
                     .lines()
                     .find(|l| l.starts_with("AGE-SECRET-KEY-"))
@@ -84,6 +85,32 @@ impl Sealer {
     }
 }
 
+/// Refuses a secret file that the group or others may read or write: a key
+/// anyone on the machine can copy is no key. (Not checked where the
+/// platform has no such permission bits.)
+pub fn check_private(path: &Path) -> Result<(), SealError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let shown = path.display().to_string();
+        let mode = std::fs::metadata(path)
+            .map_err(|e| SealError::KeyFile(shown.clone(), e.to_string()))?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(SealError::KeyFile(
+                shown.clone(),
+                format!(
+                    "is open to the group or others (mode {:o}); only the service's user may \
+                     read it: run `chmod 600 {shown}`",
+                    mode & 0o777
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,5 +152,27 @@ mod tests {
                 "only the service's user can read the key"
             );
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_key_file_others_can_read_is_refused_with_what_to_do() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portal.key");
+        Sealer::load_or_create(&path).unwrap();
+        for mode in [0o644, 0o640, 0o604, 0o620] {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).unwrap();
+            let error = Sealer::load_or_create(&path).unwrap_err().to_string();
+            assert!(
+                error.contains(&format!("mode {mode:o}")) && error.contains("chmod 600"),
+                "{mode:o}: {error}"
+            );
+        }
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+        assert!(
+            Sealer::load_or_create(&path).is_ok(),
+            "read-only for the owner is fine"
+        );
     }
 }

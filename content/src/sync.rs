@@ -5,6 +5,12 @@
 //! `METHOD \n PATH_AND_QUERY \n TIMESTAMP \n NONCE \n hex(SHA-256(body))` with a
 //! secret both sides share. The portal refuses a stale timestamp, a nonce it
 //! has seen, and any signature that does not match (compared in constant time).
+//!
+//! The portal signs its answers with the same secret, over
+//! `response \n STATUS \n REQUEST_NONCE \n hex(SHA-256(body))`, so an answer
+//! belongs to one request and a man in the middle cannot acknowledge a push
+//! that never arrived. The lowercase tag keeps an answer's MAC from ever
+//! standing for a request's (a request's method is upper case).
 
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
@@ -14,6 +20,8 @@ use uuid::Uuid;
 pub const HEADER_TIMESTAMP: &str = "x-familystory-timestamp";
 pub const HEADER_NONCE: &str = "x-familystory-nonce";
 pub const HEADER_SIGNATURE: &str = "x-familystory-signature";
+/// On the portal's answers: the MAC from `SyncKey::sign_response`.
+pub const HEADER_RESPONSE_SIGNATURE: &str = "x-familystory-response-signature";
 
 /// How far a request's timestamp may be from the portal's clock.
 pub const MAX_SKEW_SECONDS: i64 = 300;
@@ -77,15 +85,43 @@ impl SyncKey {
 
     /// Checks freshness and signature; the caller still checks the nonce is new.
     pub fn verify(&self, req: &SignedParts<'_>, now: i64) -> Result<(), SignatureError> {
-        let timestamp: i64 = req.timestamp.parse().map_err(|_| SignatureError::Missing)?;
-        if (now - timestamp).abs() > MAX_SKEW_SECONDS {
-            return Err(SignatureError::Stale);
-        }
-        if req.nonce.len() < 16 || req.nonce.len() > 64 {
-            return Err(SignatureError::Missing);
-        }
+        let timestamp = plausible(req.timestamp, req.nonce, req.signature, now)?;
         let given = hex::decode(req.signature).map_err(|_| SignatureError::Mismatch)?;
         self.mac(req.method, req.path, timestamp, req.nonce, req.body)
+            .verify_slice(&given)
+            .map_err(|_| SignatureError::Mismatch)
+    }
+
+    fn response_mac(&self, status: u16, nonce: &str, body: &[u8]) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let body_hash = hex::encode(Sha256::digest(body));
+        mac.update(format!("response\n{status}\n{nonce}\n{body_hash}").as_bytes());
+        mac
+    }
+
+    /// The portal's signature on its answer to the request that carried `nonce`.
+    pub fn sign_response(&self, status: u16, nonce: &str, body: &[u8]) -> String {
+        hex::encode(
+            self.response_mac(status, nonce, body)
+                .finalize()
+                .into_bytes(),
+        )
+    }
+
+    /// Checks an answer to the request that carried `nonce`; an empty
+    /// signature is `Missing`.
+    pub fn verify_response(
+        &self,
+        status: u16,
+        nonce: &str,
+        body: &[u8],
+        signature: &str,
+    ) -> Result<(), SignatureError> {
+        if signature.is_empty() {
+            return Err(SignatureError::Missing);
+        }
+        let given = hex::decode(signature).map_err(|_| SignatureError::Mismatch)?;
+        self.response_mac(status, nonce, body)
             .verify_slice(&given)
             .map_err(|_| SignatureError::Mismatch)
     }
@@ -106,6 +142,28 @@ impl SyncKey {
             (HEADER_SIGNATURE, signature),
         ]
     }
+}
+
+/// What can be judged from a request's headers alone, before its body is
+/// read: a signature is there, the timestamp is fresh and the nonce has a
+/// sane length. Returns the timestamp.
+pub fn plausible(
+    timestamp: &str,
+    nonce: &str,
+    signature: &str,
+    now: i64,
+) -> Result<i64, SignatureError> {
+    if signature.is_empty() {
+        return Err(SignatureError::Missing);
+    }
+    let timestamp: i64 = timestamp.parse().map_err(|_| SignatureError::Missing)?;
+    if (now - timestamp).abs() > MAX_SKEW_SECONDS {
+        return Err(SignatureError::Stale);
+    }
+    if nonce.len() < 16 || nonce.len() > 64 {
+        return Err(SignatureError::Missing);
+    }
+    Ok(timestamp)
 }
 
 /// What the portal read off a request to check its signature.
@@ -334,6 +392,38 @@ mod tests {
             k.verify(&parts(&sig, "soon", nonce, b""), 1000),
             Err(SignatureError::Missing)
         );
+    }
+
+    #[test]
+    fn an_answer_verifies_only_for_its_status_nonce_body_and_key() {
+        let k = key();
+        let nonce = "0123456789abcdef0123";
+        let sig = k.sign_response(204, nonce, b"");
+        assert_eq!(k.verify_response(204, nonce, b"", &sig), Ok(()));
+        assert_eq!(
+            k.verify_response(200, nonce, b"", &sig),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            k.verify_response(204, "0123456789abcdef0124", b"", &sig),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            k.verify_response(204, nonce, b"{}", &sig),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            k.verify_response(204, nonce, b"", ""),
+            Err(SignatureError::Missing)
+        );
+        let other = SyncKey::new("another shared secret of enough length!!").unwrap();
+        assert_eq!(
+            other.verify_response(204, nonce, b"", &sig),
+            Err(SignatureError::Mismatch)
+        );
+        // A request's signature never passes for an answer.
+        let request = k.sign("PUT", "204", 0, nonce, b"");
+        assert!(k.verify_response(204, nonce, b"", &request).is_err());
     }
 
     #[test]

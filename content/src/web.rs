@@ -186,6 +186,29 @@ pub fn harden<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> 
         ))
 }
 
+/// `harden`, and when the service's public address is HTTPS,
+/// `Strict-Transport-Security` too, so a browser that has been here once
+/// never again tries plain HTTP (where a network could strip the TLS). Over
+/// plain HTTP (the demo, tests on loopback) browsers ignore it, so it is left off.
+pub fn harden_for<S: Clone + Send + Sync + 'static>(
+    public_url: &str,
+    router: Router<S>,
+) -> Router<S> {
+    let router = harden(router);
+    if public_url.starts_with("https://") {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        ))
+    } else {
+        router
+    }
+}
+
+/// Two years: long enough for browsers' preload rules, and a council's
+/// services do not go back to plain HTTP.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000";
+
 /// Request logging at `info`: one line a request with the method, the path
 /// as `path` gives it (never the query, which may carry a code or token; a
 /// service whose paths hold a token cuts them short), the status and the

@@ -455,6 +455,69 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+    /// Not only the pieces above: any text at all, control characters and
+    /// unpaired marks included.
+    #[test]
+    fn any_unicode_renders_to_nothing_executable(input in "(?s).{0,600}") {
+        render(&input);
+    }
+
+    /// Hostile pieces inside deep Markdown structure: quotes in lists in
+    /// quotes, emphasis runs, nested links.
+    #[test]
+    fn hostile_input_inside_nesting_renders_safely(
+        prefixes in proptest::collection::vec(proptest::sample::select(&["> ", "- ", "1. ", "    ", "* ", "[", "**", "_", "`"][..]), 0..40),
+        pieces in proptest::collection::vec(hostile_piece(), 1..8),
+    ) {
+        let input = format!("{}{}", prefixes.concat(), pieces.concat());
+        render(&input);
+    }
+}
+
+#[test]
+fn pathological_nesting_renders_to_the_end() {
+    // Inputs that make Markdown parsers and HTML tree builders work hardest:
+    // deep nesting, long runs of delimiters, brackets and character
+    // references. Each must finish and stay safe. The run of `&#` is kept
+    // to what a debug build renders in seconds: the sanitiser's time grows
+    // with the square of the number of character references in one
+    // paragraph, which a benchmark, not this test, should track.
+    for input in [
+        "> ".repeat(20_000) + "<script>alert(1)</script>",
+        "- ".repeat(20_000) + "[x](javascript:alert(1))",
+        "1. ".repeat(20_000) + "<img src=x onerror=alert(1)>",
+        "[".repeat(50_000) + "x" + &"](javascript:alert(1))".repeat(100),
+        "*".repeat(50_000) + "a" + &"*".repeat(50_000),
+        "_a".repeat(50_000),
+        "`".repeat(50_000),
+        "<".repeat(20_000) + "script>",
+        "![".repeat(20_000),
+        "|".repeat(20_000) + "\n" + &"|-".repeat(10_000),
+        "&#".repeat(5_000) + "106;avascript:alert(1)",
+    ] {
+        render(&input);
+    }
+}
+
+#[test]
+fn deep_nesting_keeps_its_text_and_renders_promptly() {
+    // Ten thousand levels took the sanitiser minutes before nesting was
+    // capped; now the structure stops at a sane depth and the words stay.
+    for open in ["> ", "- ", "1. ", "> - "] {
+        let input = open.repeat(10_000) + "the words at the bottom";
+        let html = render(&input);
+        assert!(html.contains("the words at the bottom"), "{open:?}");
+        assert!(html.matches("<blockquote>").count() <= 16, "{open:?}");
+        assert!(html.matches("<li>").count() <= 16, "{open:?}");
+    }
+    let html = render("- one\n  - two\n    - three\n\n> quoted\n> > twice");
+    assert_eq!(html.matches("<li>").count(), 3, "{html}");
+    assert_eq!(html.matches("<blockquote>").count(), 2, "{html}");
+}
+
 #[test]
 fn the_checker_itself_catches_unsafe_output() {
     // The assertions above would fail on unsafe HTML.

@@ -34,6 +34,15 @@ pub struct PortalConfig {
     /// Email for sign-in codes; without it, email sign-in is off.
     #[serde(default)]
     pub mail: Option<content::mail::MailSettings>,
+    /// The internal API's TLS certificate chain (PEM), normally from the
+    /// council's internal CA; with `internal_tls_key`, the internal listener
+    /// speaks only HTTPS. Without both it speaks plain HTTP, which the bridge
+    /// accepts only on loopback.
+    #[serde(default)]
+    pub internal_tls_cert: Option<std::path::PathBuf>,
+    /// The private key for `internal_tls_cert` (PEM, mode 0600).
+    #[serde(default)]
+    pub internal_tls_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Serialize)]
@@ -86,6 +95,12 @@ impl PortalConfig {
         if let Some(mail) = &self.mail {
             content::mail::Mailer::new(mail)
                 .map_err(|e| SettingsError::invalid("mail", e.to_string()))?;
+        }
+        if self.internal_tls_cert.is_some() != self.internal_tls_key.is_some() {
+            return Err(SettingsError::invalid(
+                "internal_tls_cert",
+                "internal_tls_cert and internal_tls_key go together: give both or neither",
+            ));
         }
         if self.public_addr == self.internal_addr {
             return Err(SettingsError::invalid(

@@ -1,11 +1,14 @@
 //! The portal's internal API, on its own listener, for the staff bridge alone.
 //! Every request is signed (see `content::sync`); a request whose signature,
 //! freshness or nonce does not hold is refused with 401 before anything else
-//! happens. Pushes are idempotent PUTs; the outbox is read by cursor.
+//! happens, and what the headers alone can refuse is refused before the body
+//! is read. Every answer to a genuine request is signed back (see
+//! `content::sync`). Pushes are idempotent PUTs; the outbox is read by cursor.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::StatusCode;
+use axum::http::header::CONTENT_LENGTH;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, put};
@@ -13,8 +16,9 @@ use axum::{Json, Router};
 use content::db::now;
 use content::sync::{
     AccessEnded, EmailSignInRestored, InvitationPush, InvitationRevocation, OutboxAck, OutboxPage,
-    PasskeyRevocation, PersonPush, PublicationPush, SignatureError, SignedParts, WithdrawalPush,
-    HEADER_NONCE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
+    PasskeyRevocation, PersonPush, PublicationPush, SignatureError, SignedParts, SyncKey,
+    WithdrawalPush, HEADER_NONCE, HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
+    MAX_SKEW_SECONDS,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -24,7 +28,10 @@ use crate::publications::{self, StoreError, Stored};
 use crate::{invitations, outbox, people, AppState};
 
 /// The largest request body the bridge may send.
-const MAX_BODY: usize = 4 * 1024 * 1024;
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// The largest answer the portal signs (an outbox page is far smaller).
+const MAX_ANSWER: usize = 64 * 1024 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -62,24 +69,49 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn verify_signature(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let nonce = header_of(request.headers(), HEADER_NONCE).to_string();
     match checked(&state, request).await {
-        Ok(request) => next.run(request).await,
-        Err(error) => error.into_response(),
+        Ok(request) => sign_answer(&state.sync_key, &nonce, next.run(request).await).await,
+        Err(refusal) => refusal,
     }
 }
 
-async fn checked(state: &AppState, request: Request) -> Result<Request> {
+fn header_of<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+fn too_large() -> Response {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        Json(serde_json::json!({ "error": "body too large" })),
+    )
+        .into_response()
+}
+
+/// The request, its body read, once everything about it holds. Whatever the
+/// headers alone can refuse (no signature, a stale timestamp, a declared
+/// length over the limit) is refused before a byte of the body is read, so
+/// a stranger cannot make the portal buffer megabytes; the limit holds
+/// while streaming too, for a body that declares no length.
+async fn checked(state: &AppState, request: Request) -> Result<Request, Response> {
     let (parts, body) = request.into_parts();
-    let body = to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| PortalError::BadRequest("body too large".into()))?;
-    let header = |name: &str| {
-        parts
-            .headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
+    let header = |name: &str| header_of(&parts.headers, name);
+    let now = now();
+    content::sync::plausible(
+        header(HEADER_TIMESTAMP),
+        header(HEADER_NONCE),
+        header(HEADER_SIGNATURE),
+        now,
+    )
+    .map_err(|e| PortalError::from(e).into_response())?;
+    let declared = header(CONTENT_LENGTH.as_str());
+    if !declared.is_empty() && declared.parse::<usize>().map_or(true, |n| n > MAX_BODY) {
+        return Err(too_large());
+    }
+    let body = to_bytes(body, MAX_BODY).await.map_err(|_| too_large())?;
     let path = parts
         .uri
         .path_and_query()
@@ -93,13 +125,28 @@ async fn checked(state: &AppState, request: Request) -> Result<Request> {
         signature: header(HEADER_SIGNATURE),
         body: &body,
     };
-    if signed.signature.is_empty() {
-        return Err(SignatureError::Missing.into());
-    }
-    let now = now();
-    state.sync_key.verify(&signed, now)?;
-    remember_nonce(state, signed.nonce, now).await?;
+    let verified = match state.sync_key.verify(&signed, now) {
+        Ok(()) => remember_nonce(state, signed.nonce, now).await,
+        Err(e) => Err(e.into()),
+    };
+    verified.map_err(IntoResponse::into_response)?;
     Ok(Request::from_parts(parts, Body::from(body)))
+}
+
+/// Signs the answer to a genuine request over its status, the request's
+/// nonce and the body, so the bridge can tell it came from us.
+async fn sign_answer(key: &SyncKey, nonce: &str, response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(body) = to_bytes(body, MAX_ANSWER).await else {
+        tracing::error!("an internal API answer could not be read to sign it");
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let signature = key.sign_response(parts.status.as_u16(), nonce, &body);
+    parts.headers.insert(
+        HEADER_RESPONSE_SIGNATURE,
+        HeaderValue::from_str(&signature).expect("hex is a valid header value"),
+    );
+    Response::from_parts(parts, Body::from(body))
 }
 
 /// A nonce seen within the freshness window is a replay.

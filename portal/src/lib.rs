@@ -8,6 +8,7 @@ pub mod email_codes;
 pub mod error;
 pub mod family;
 pub mod internal_api;
+pub mod internal_tls;
 pub mod invitations;
 pub mod outbox;
 pub mod pages;
@@ -57,6 +58,8 @@ pub struct Portal {
     pub state: AppState,
     pub public: Router,
     pub internal: Router,
+    /// When set, the internal listener speaks only HTTPS.
+    pub internal_tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 pub async fn open_db(url: &str) -> Result<Db, content::db::DbError> {
@@ -93,14 +96,21 @@ impl Portal {
             ),
             sealer: Arc::new(content::seal::Sealer::load_or_create(&config.key_file)?),
         };
-        let public = content::web::harden(content::public_host::only(
-            pages::router(&state)
-                .merge(content::web::common_routes())
-                .fallback(pages::not_found)
-                .with_state(state.clone())
-                .layer(content::web::trace_layer(content::web::whole_path)),
-            &state.origin,
-        ));
+        let internal_tls = match (&config.internal_tls_cert, &config.internal_tls_key) {
+            (Some(cert), Some(key)) => Some(internal_tls::server_config(cert, key)?),
+            _ => None,
+        };
+        let public = content::web::harden_for(
+            &config.public_url,
+            content::public_host::only(
+                pages::router(&state)
+                    .merge(content::web::common_routes())
+                    .fallback(pages::not_found)
+                    .with_state(state.clone())
+                    .layer(content::web::trace_layer(content::web::whole_path)),
+                &state.origin,
+            ),
+        );
         let internal = content::web::harden(
             internal_api::router(state.clone())
                 .layer(content::web::trace_layer(content::web::whole_path)),
@@ -109,6 +119,7 @@ impl Portal {
             state,
             public,
             internal,
+            internal_tls,
         })
     }
 
@@ -133,9 +144,23 @@ impl Portal {
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(wait(stop_rx.clone()));
-        let internal_server =
-            axum::serve(internal, self.internal).with_graceful_shutdown(wait(stop_rx));
-        tokio::try_join!(public_server.into_future(), internal_server.into_future())?;
+        let internal_server = match self.internal_tls {
+            Some(tls) => Box::pin(
+                axum::serve(
+                    internal_tls::TlsListener::new(internal, tls)?,
+                    self.internal,
+                )
+                .with_graceful_shutdown(wait(stop_rx))
+                .into_future(),
+            )
+                as std::pin::Pin<Box<dyn Future<Output = std::io::Result<()>> + Send>>,
+            None => Box::pin(
+                axum::serve(internal, self.internal)
+                    .with_graceful_shutdown(wait(stop_rx))
+                    .into_future(),
+            ),
+        };
+        tokio::try_join!(public_server.into_future(), internal_server)?;
         Ok(())
     }
 }

@@ -17,8 +17,14 @@ pub struct BridgeConfig {
     /// (imported documents, drafts, the push queue); created with mode 0600
     /// on first start. Keep it off the database's disk and back it up.
     pub key_file: std::path::PathBuf,
-    /// The portal's internal API, e.g. `http://10.0.0.5:8090`.
+    /// The portal's internal API, e.g. `https://portal-internal.council.internal:8090`.
+    /// `http://` only to a loopback address (the demo, a portal on this machine).
     pub portal_internal_url: String,
+    /// The CA certificate(s) (PEM) that issued the portal's internal
+    /// certificate, normally the council's internal CA: the only roots the
+    /// sync trusts. Needed with an `https://` `portal_internal_url`.
+    #[serde(default)]
+    pub portal_ca_file: Option<std::path::PathBuf>,
     /// Shared with the portal; at least 32 characters.
     pub sync_secret: String,
     /// Bearer token the case system uses for `POST /api/v1/cases`; when unset,
@@ -101,14 +107,7 @@ impl BridgeConfig {
         content::db::Backend::of_url(&self.database_url)
             .map_err(|e| SettingsError::invalid("database_url", e.to_string()))?;
         self.sync_key()?;
-        if !(self.portal_internal_url.starts_with("http://")
-            || self.portal_internal_url.starts_with("https://"))
-        {
-            return Err(SettingsError::invalid(
-                "portal_internal_url",
-                "must start with http:// or https://",
-            ));
-        }
+        self.check_portal_transport()?;
         if let Some(token) = &self.import_token {
             if token.len() < MIN_TOKEN_LEN {
                 return Err(SettingsError::invalid(
@@ -185,6 +184,37 @@ impl BridgeConfig {
 }
 
 impl BridgeConfig {
+    /// Names, record text and invitation hashes cross the sync: over the
+    /// network only with TLS and a CA to check the portal against.
+    fn check_portal_transport(&self) -> Result<(), SettingsError> {
+        let key = "portal_internal_url";
+        let url = url::Url::parse(&self.portal_internal_url)
+            .map_err(|e| SettingsError::invalid(key, format!("is not a URL: {e}")))?;
+        match (url.scheme(), &self.portal_ca_file) {
+            ("https", Some(_)) => Ok(()),
+            ("https", None) => Err(SettingsError::invalid(
+                "portal_ca_file",
+                "is needed with an https:// portal_internal_url: the PEM file of the CA \
+                 that issued the portal's internal certificate",
+            )),
+            ("http", None) if is_loopback(&url) => Ok(()),
+            ("http", Some(_)) => Err(SettingsError::invalid(
+                key,
+                "is http:// but portal_ca_file is set: use https://",
+            )),
+            ("http", None) => Err(SettingsError::invalid(
+                key,
+                format!(
+                    "is http:// to {}, which is not this machine: the sync would cross \
+                     the network unencrypted. Use https:// with portal_ca_file \
+                     (http:// is accepted only for 127.0.0.1, ::1 or localhost)",
+                    url.host_str().unwrap_or("?")
+                ),
+            )),
+            _ => Err(SettingsError::invalid(key, "must start with https://")),
+        }
+    }
+
     pub fn public_url(&self) -> url::Url {
         url::Url::parse(&self.public_url).expect("validated at load")
     }
@@ -192,6 +222,15 @@ impl BridgeConfig {
     /// The origin every form must come from, e.g. `https://host`.
     pub fn origin(&self) -> String {
         self.public_url().origin().ascii_serialization()
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
     }
 }
 
@@ -223,5 +262,61 @@ mod tests {
         assert_eq!(config.invitation_days, 14);
         assert_eq!(config.approval_kinds, default_approval_kinds());
         assert_eq!(config.approval_kinds.len(), 6, "every kind needs approval");
+    }
+
+    fn load_with(internal: &str, ca: Option<&str>) -> Result<BridgeConfig, SettingsError> {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bridge.toml");
+        let ca = ca.map_or(String::new(), |ca| format!("portal_ca_file = {ca:?}\n"));
+        std::fs::write(
+            &file,
+            format!(
+                "database_url = \"sqlite://{0}/bridge.db?mode=rwc\"\n\
+                 key_file = \"{0}/bridge.key\"\n\
+                 portal_internal_url = {internal:?}\n{ca}\
+                 sync_secret = \"0123456789abcdef0123456789abcdef\"\n\
+                 public_url = \"https://familystory-staff.council.example\"\n\
+                 portal_public_url = \"https://familystory.council.example\"\n",
+                dir.path().display(),
+            ),
+        )
+        .unwrap();
+        BridgeConfig::load(Some(&file))
+    }
+
+    #[test]
+    fn plain_http_to_the_portal_is_refused_unless_it_is_on_this_machine() {
+        for internal in [
+            "http://10.0.0.5:8090",
+            "http://portal-internal.council.example:8090",
+            "http://[2001:db8::5]:8090",
+        ] {
+            let error = load_with(internal, None).unwrap_err().to_string();
+            assert!(
+                error.contains("portal_internal_url")
+                    && error.contains("unencrypted")
+                    && error.contains("https://"),
+                "{internal}: {error}"
+            );
+        }
+        for internal in [
+            "http://127.0.0.1:8090",
+            "http://[::1]:8090",
+            "http://localhost:8090",
+        ] {
+            assert!(load_with(internal, None).is_ok(), "{internal}");
+        }
+    }
+
+    #[test]
+    fn https_needs_the_ca_to_check_the_portal_against() {
+        let url = "https://portal-internal.council.example:8090";
+        let error = load_with(url, None).unwrap_err().to_string();
+        assert!(error.contains("portal_ca_file"), "{error}");
+        assert!(load_with(url, Some("/etc/familystory/internal-ca.pem")).is_ok());
+        let error = load_with("ftp://portal.example", None)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("https://"), "{error}");
     }
 }

@@ -115,23 +115,30 @@ impl Bridge {
                 Duration::from_secs(config.rate_limit_seconds),
             ),
         };
-        let router = content::web::harden(content::public_host::only(
-            pages::router()
-                .merge(auth::public_routes(&state))
-                .merge(auth::staff_routes())
-                .merge(invitations::routes(&state))
-                .merge(admin::routes())
-                .merge(publishing::routes(publishing::Settings {
-                    approval_kinds: config.approval_kinds.clone(),
-                }))
-                .merge(api::router())
-                .merge(content::web::common_routes())
-                .fallback(pages::not_found)
-                .with_state(state.clone())
-                .layer(content::web::trace_layer(loggable_path)),
+        let router = content::web::harden_for(
             &config.public_url,
-        ));
-        let client = sync::PortalClient::new(&config.portal_internal_url, config.sync_key()?);
+            content::public_host::only(
+                pages::router()
+                    .merge(auth::public_routes(&state))
+                    .merge(auth::staff_routes())
+                    .merge(invitations::routes(&state))
+                    .merge(admin::routes())
+                    .merge(publishing::routes(publishing::Settings {
+                        approval_kinds: config.approval_kinds.clone(),
+                    }))
+                    .merge(api::router())
+                    .merge(content::web::common_routes())
+                    .fallback(pages::not_found)
+                    .with_state(state.clone())
+                    .layer(content::web::trace_layer(loggable_path)),
+                &config.public_url,
+            ),
+        );
+        let client = sync::PortalClient::connect(
+            &config.portal_internal_url,
+            config.sync_key()?,
+            config.portal_ca_file.as_deref(),
+        )?;
         Ok(Bridge {
             state,
             router,

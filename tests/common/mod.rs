@@ -98,12 +98,15 @@ impl Services {
             rate_limit_seconds: 1,
             key_file: keys.path().join("portal.key"),
             mail: None,
+            internal_tls_cert: None,
+            internal_tls_key: None,
         };
         let mut bridge_config = staff_bridge::BridgeConfig {
             addr: bridge_listener.local_addr().unwrap(),
             database_url: bridge_scratch.url.clone(),
             key_file: keys.path().join("bridge.key"),
             portal_internal_url: format!("http://{internal_addr}"),
+            portal_ca_file: None,
             sync_secret: SECRET.into(),
             import_token: Some(IMPORT_TOKEN.into()),
             sync_interval_ms: 3_600_000,
