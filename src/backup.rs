@@ -27,18 +27,23 @@ async fn open(target: &Target, url: &str) -> anyhow::Result<Db> {
 
 /// Copies a key file to a new place, readable by its owner only.
 fn copy_key(from: &Path, to: &Path) -> anyhow::Result<()> {
-    if to.exists() {
-        bail!(
-            "{} already exists: a key file is never overwritten",
-            to.display()
-        );
+    let key =
+        std::fs::read(from).with_context(|| format!("reading the key file {}", from.display()))?;
+    if let Some(dir) = to.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
     }
-    std::fs::copy(from, to).with_context(|| format!("copying the key file {}", from.display()))?;
+    let mut options = std::fs::OpenOptions::new();
+    // create_new: a key file is never overwritten.
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o600))?;
-    }
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(to).with_context(|| {
+        format!(
+            "writing the key file {} (it must not exist yet)",
+            to.display()
+        )
+    })?;
+    std::io::Write::write_all(&mut file, &key)?;
     Ok(())
 }
 
