@@ -14,8 +14,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::family::{activate, in_two_weeks, invite, Browser};
-use common::smtp::{code_in, Smtp};
+use common::family::{activate, add_email, in_two_weeks, invite, Browser};
+use common::smtp::Smtp;
 use common::Services;
 use content::db::Backend;
 
@@ -42,22 +42,7 @@ async fn main() {
     let (_, _, code) = invite(&s, "Sarah", "Carter", "1989-11-21", in_two_weeks()).await;
     let mut browser = Browser::default();
     activate(&s, &mut browser, &code, "Sarah", ("21", "11", "1989")).await;
-    let csrf = browser.csrf(&s, "/account").await;
-    browser
-        .post(
-            &s,
-            "/account/email",
-            &[("csrf", &csrf), ("email", "sarah.carter@example.com")],
-        )
-        .await;
-    let verify = code_in(&smtp.wait_for(1).await.text, 6).unwrap();
-    browser
-        .post(
-            &s,
-            "/account/email/confirm",
-            &[("csrf", &csrf), ("code", &verify)],
-        )
-        .await;
+    add_email(&s, &smtp, &mut browser, "sarah.carter@example.com").await;
 
     let mut known = Vec::with_capacity(ROUNDS);
     let mut unknown = Vec::with_capacity(ROUNDS);

@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::family::{self, activate, in_two_weeks, invite, invite_again, Browser, PhonePasskey};
+use common::family::{
+    self, activate, add_email, in_two_weeks, invite, invite_again, Browser, PhonePasskey,
+};
 use common::smtp::{code_in, Smtp};
 use common::{backends, count, Services};
 use content::db::now;
@@ -278,25 +280,6 @@ async fn wrong_details_and_dead_invitations_are_refused_in_the_same_words() {
 
 /// Adds and verifies an email address from the account page, reading the code
 /// from the SMTP server.
-async fn add_email(s: &Services, smtp: &Smtp, browser: &mut Browser, email: &str) {
-    let csrf = browser.csrf(s, "/account").await;
-    let before = smtp.count();
-    let (status, page, _) = browser
-        .post(s, "/account/email", &[("csrf", &csrf), ("email", email)])
-        .await;
-    assert_eq!(status, 200);
-    assert!(page.contains("Check your email"));
-    let mail = smtp.wait_for(before + 1).await;
-    let code = code_in(&mail.text, 6).expect("a 6-digit code in the email");
-    let (status, _, location) = browser
-        .post(
-            s,
-            "/account/email/confirm",
-            &[("csrf", &csrf), ("code", &code)],
-        )
-        .await;
-    assert_eq!((status, location.as_deref()), (303, Some("/account")));
-}
 
 #[tokio::test]
 async fn email_codes_and_links_through_a_real_smtp_server() {

@@ -7,9 +7,9 @@
 
 mod common;
 
-use common::family::{self, activate, Browser, PhonePasskey};
+use common::family::{self, activate, add_email, Browser, PhonePasskey};
 use common::smtp::{code_in, Smtp};
-use common::staff::{member, Member};
+use common::staff::{code_on, member, Member};
 use common::{backends, demo_family, Services};
 use content::db::now;
 use serde_json::Value;
@@ -47,16 +47,6 @@ async fn case_person(s: &Services, source_id: &str) -> (i64, String) {
         .unwrap()
 }
 
-fn code_on(page: &str) -> String {
-    let at = page
-        .find("class=\"invitation-code\"")
-        .expect("the code is on the letter");
-    let rest = &page[at..];
-    let start = rest.find('>').unwrap() + 1;
-    let end = rest[start..].find('<').unwrap();
-    rest[start..start + end].to_string()
-}
-
 /// Priya invites a family member with a printed letter; the code on it.
 async fn invite_by_letter(s: &Services, priya: &mut Member, person: i64) -> String {
     let csrf = priya.desk.csrf(s, "/cases/DEMO-0001").await;
@@ -70,25 +60,6 @@ async fn invite_by_letter(s: &Services, priya: &mut Member, person: i64) -> Stri
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
     code_on(&page.body)
-}
-
-/// Adds a verified email from the account page, as a person does.
-async fn add_email(s: &Services, smtp: &Smtp, browser: &mut Browser, email: &str) {
-    let csrf = browser.csrf(s, "/account").await;
-    let before = smtp.count();
-    let (status, _, _) = browser
-        .post(s, "/account/email", &[("csrf", &csrf), ("email", email)])
-        .await;
-    assert_eq!(status, 200);
-    let code = code_in(&smtp.wait_for(before + 1).await.text, 6).unwrap();
-    let (status, _, location) = browser
-        .post(
-            s,
-            "/account/email/confirm",
-            &[("csrf", &csrf), ("code", &code)],
-        )
-        .await;
-    assert_eq!((status, location.as_deref()), (303, Some("/account")));
 }
 
 async fn last_ledger(s: &Services, kind: &str) -> (Option<String>, Option<String>, Value) {

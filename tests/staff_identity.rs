@@ -10,7 +10,7 @@ mod common;
 
 use common::smtp::Smtp;
 use common::staff::{
-    csrf_in, enrol, member, origin, sign_in, sign_in_options, Desk, Member, COOKIE,
+    code_on, csrf_in, enrol, member, origin, sign_in, sign_in_options, Desk, Member, COOKIE,
 };
 use common::{backends, count, Services};
 use content::db::{now, Backend, Db};
@@ -1292,16 +1292,6 @@ fn quoted_printable(text: &str) -> String {
         i += 1;
     }
     String::from_utf8_lossy(&out).into_owned()
-}
-
-fn code_on(page: &str) -> String {
-    let at = page
-        .find("class=\"invitation-code\"")
-        .expect("the code is on the letter");
-    let rest = &page[at..];
-    let start = rest.find('>').unwrap() + 1;
-    let end = rest[start..].find('<').unwrap();
-    rest[start..start + end].to_string()
 }
 
 #[tokio::test]

@@ -419,10 +419,19 @@ async fn both_services_send_hsts_when_their_public_address_is_https() {
             }
         })
         .await;
-        for url in [&s.portal_url, &s.bridge_url] {
+        let hosts = [
+            (&s.portal_url, &s.portal_config.public_url),
+            (&s.bridge_url, &s.bridge_config.public_url),
+        ];
+        for (url, public) in hosts {
+            // As a TLS-terminating proxy forwards it: asked for at the public name.
             let response = s
                 .http
                 .get(format!("{url}/accessibility"))
+                .header(
+                    "x-forwarded-host",
+                    content::public_host::host_of(public).unwrap(),
+                )
                 .send()
                 .await
                 .unwrap();

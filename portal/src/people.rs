@@ -99,6 +99,33 @@ pub async fn find_for_email_sign_in(db: &Db, email: &str) -> sqlx::Result<Option
     Ok(row.and_then(from_row))
 }
 
+/// How a person stops being able to get in, in the caller's transaction:
+/// one of the `UPDATE people` statements below, then their sessions end,
+/// their passkeys go and unspent email codes are spent.
+async fn shut_out(
+    conn: &mut sqlx::AnyConnection,
+    mark: &str,
+    id: &str,
+    at: i64,
+) -> sqlx::Result<()> {
+    for sql in [
+        mark,
+        "UPDATE sessions SET ended_at = $1 WHERE subject = $2 AND ended_at IS NULL",
+        "UPDATE email_codes SET spent_at = $1 WHERE person_id = $2 AND spent_at IS NULL",
+    ] {
+        sqlx::query(sql)
+            .bind(at)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("DELETE FROM passkeys WHERE person_id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Removal from the case: the person sees nothing from now on. Their
 /// sessions end, passkeys go, unspent email codes and live invitations are
 /// spent, all in one transaction. The row stays, so a later invitation (after
@@ -106,25 +133,13 @@ pub async fn find_for_email_sign_in(db: &Db, email: &str) -> sqlx::Result<Option
 pub async fn end_access(db: &Db, id: Uuid, at: i64) -> sqlx::Result<()> {
     let id = id.to_string();
     let mut tx = db.pool.begin().await?;
-    sqlx::query("UPDATE people SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL")
-        .bind(at)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE sessions SET ended_at = $1 WHERE subject = $2 AND ended_at IS NULL")
-        .bind(at)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("DELETE FROM passkeys WHERE person_id = $1")
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE email_codes SET spent_at = $1 WHERE person_id = $2 AND spent_at IS NULL")
-        .bind(at)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
+    shut_out(
+        &mut tx,
+        "UPDATE people SET removed_at = $1 WHERE id = $2 AND removed_at IS NULL",
+        &id,
+        at,
+    )
+    .await?;
     sqlx::query(
         "UPDATE invitations SET revoked_at = $1 WHERE person_id = $2 AND revoked_at IS NULL AND used_at IS NULL",
     )
@@ -141,26 +156,12 @@ pub async fn end_access(db: &Db, id: Uuid, at: i64) -> sqlx::Result<()> {
 pub async fn lost_phone(db: &Db, id: Uuid, at: i64) -> sqlx::Result<()> {
     let id = id.to_string();
     let mut tx = db.pool.begin().await?;
-    sqlx::query("DELETE FROM passkeys WHERE person_id = $1")
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE sessions SET ended_at = $1 WHERE subject = $2 AND ended_at IS NULL")
-        .bind(at)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE email_codes SET spent_at = $1 WHERE person_id = $2 AND spent_at IS NULL")
-        .bind(at)
-        .bind(&id)
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query(
+    shut_out(
+        &mut tx,
         "UPDATE people SET email_sign_in_stopped_at = $1 WHERE id = $2 AND email_sign_in_stopped_at IS NULL",
+        &id,
+        at,
     )
-    .bind(at)
-    .bind(&id)
-    .execute(&mut *tx)
     .await?;
     tx.commit().await
 }

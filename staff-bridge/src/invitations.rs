@@ -458,6 +458,42 @@ async fn revoke_invitation(
     Ok(Redirect::to(&format!("{}?done=revoked", case_href(&case.reference))).into_response())
 }
 
+/// What a staff action on a person's sign-in does besides its own change,
+/// in the same transaction: the push to the portal and the ledger entry
+/// (who, from where, which case).
+async fn push_and_record(
+    tx: &mut sqlx::AnyConnection,
+    state: &AppState,
+    action: (&Actor<'_>, &Case, &Person),
+    push: Push,
+    kind: &str,
+    now: i64,
+) -> Result<()> {
+    let (who, case, person) = action;
+    outgoing::enqueue(tx, state.db.sealer(), &push, now).await?;
+    let mut data = who.client.json();
+    data["case"] = json!(case.reference);
+    ledger::append(
+        tx,
+        state.db.backend,
+        &NewEntry {
+            kind,
+            actor: Some(&who.user.staff.id),
+            subject: Some(&person.portal_id.to_string()),
+            data,
+        },
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// The staff member acting, and from where.
+struct Actor<'a> {
+    user: &'a StaffUser,
+    client: &'a Client,
+}
+
 async fn revoke_passkeys(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -478,24 +514,16 @@ async fn revoke_passkeys(
     .bind(person.id)
     .execute(&mut *tx)
     .await?;
-    outgoing::enqueue(
+    let who = Actor {
+        user: &user,
+        client: &client,
+    };
+    push_and_record(
         &mut tx,
-        state.db.sealer(),
-        &Push::PasskeyRevocation(person.portal_id, PasskeyRevocation { revoked_at: now }),
-        now,
-    )
-    .await?;
-    let mut data = client.json();
-    data["case"] = json!(case.reference);
-    ledger::append(
-        &mut tx,
-        state.db.backend,
-        &NewEntry {
-            kind: kinds::FAMILY_PASSKEYS_REVOKED,
-            actor: Some(&user.staff.id),
-            subject: Some(&person.portal_id.to_string()),
-            data,
-        },
+        &state,
+        (&who, &case, &person),
+        Push::PasskeyRevocation(person.portal_id, PasskeyRevocation { revoked_at: now }),
+        kinds::FAMILY_PASSKEYS_REVOKED,
         now,
     )
     .await?;
@@ -529,24 +557,16 @@ async fn restore_email_sign_in(
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 1 {
-        outgoing::enqueue(
+        let who = Actor {
+            user: &user,
+            client: &client,
+        };
+        push_and_record(
             &mut tx,
-            state.db.sealer(),
-            &Push::EmailSignInRestored(person.portal_id, EmailSignInRestored { restored_at: now }),
-            now,
-        )
-        .await?;
-        let mut data = client.json();
-        data["case"] = json!(case.reference);
-        ledger::append(
-            &mut tx,
-            state.db.backend,
-            &NewEntry {
-                kind: kinds::FAMILY_EMAIL_SIGN_IN_RESTORED,
-                actor: Some(&user.staff.id),
-                subject: Some(&person.portal_id.to_string()),
-                data,
-            },
+            &state,
+            (&who, &case, &person),
+            Push::EmailSignInRestored(person.portal_id, EmailSignInRestored { restored_at: now }),
+            kinds::FAMILY_EMAIL_SIGN_IN_RESTORED,
             now,
         )
         .await?;

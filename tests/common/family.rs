@@ -310,3 +310,23 @@ pub async fn activate(
         )
         .await
 }
+
+/// Adds a verified email from the account page, as a person does: the code
+/// from the email that arrives at the test's SMTP server, typed in.
+pub async fn add_email(s: &Services, smtp: &super::smtp::Smtp, browser: &mut Browser, email: &str) {
+    let csrf = browser.csrf(s, "/account").await;
+    let before = smtp.count();
+    let (status, _, _) = browser
+        .post(s, "/account/email", &[("csrf", &csrf), ("email", email)])
+        .await;
+    assert_eq!(status, 200);
+    let code = super::smtp::code_in(&smtp.wait_for(before + 1).await.text, 6).unwrap();
+    let (status, _, location) = browser
+        .post(
+            s,
+            "/account/email/confirm",
+            &[("csrf", &csrf), ("code", &code)],
+        )
+        .await;
+    assert_eq!((status, location.as_deref()), (303, Some("/account")));
+}

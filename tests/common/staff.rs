@@ -235,3 +235,14 @@ pub async fn sign_in(
     )
     .await
 }
+
+/// The invitation code printed on a letter page.
+pub fn code_on(page: &str) -> String {
+    let at = page
+        .find("class=\"invitation-code\"")
+        .expect("the code is on the letter");
+    let rest = &page[at..];
+    let start = rest.find('>').unwrap() + 1;
+    let end = rest[start..].find('<').unwrap();
+    rest[start..start + end].to_string()
+}
