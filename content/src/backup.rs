@@ -47,23 +47,11 @@ pub async fn snapshot(db: &Db, to: &Path) -> Result<(), BackupError> {
     Ok(())
 }
 
-/// The file a `sqlite://` URL names.
-pub fn sqlite_file(url: &str) -> Result<PathBuf, BackupError> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .ok_or_else(|| BackupError::NotAFile(url.to_string()))?;
-    let path = rest.split('?').next().unwrap_or(rest);
-    if path.is_empty() || path == ":memory:" {
-        return Err(BackupError::NotAFile(url.to_string()));
-    }
-    Ok(PathBuf::from(path))
-}
-
 /// Puts a backup back as the database `to_url` names, which must not exist
 /// yet (restore into a fresh folder, then point the service at it).
 pub fn restore(from: &Path, to_url: &str) -> Result<PathBuf, BackupError> {
-    let to = sqlite_file(to_url)?;
+    let to =
+        crate::db::sqlite_file(to_url).ok_or_else(|| BackupError::NotAFile(to_url.to_string()))?;
     if to.exists() {
         return Err(BackupError::Exists(to));
     }
@@ -72,23 +60,4 @@ pub fn restore(from: &Path, to_url: &str) -> Result<PathBuf, BackupError> {
     }
     std::fs::copy(from, &to)?;
     Ok(to)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_urls_name_their_file() {
-        assert_eq!(
-            sqlite_file("sqlite:///var/lib/familystory/portal.db?mode=rwc").unwrap(),
-            PathBuf::from("/var/lib/familystory/portal.db")
-        );
-        assert_eq!(
-            sqlite_file("sqlite:data/bridge.db").unwrap(),
-            PathBuf::from("data/bridge.db")
-        );
-        assert!(sqlite_file("postgres://localhost/x").is_err());
-        assert!(sqlite_file("sqlite::memory:").is_err());
-    }
 }

@@ -96,6 +96,34 @@ pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
+/// The file a `sqlite://` (or `sqlite:`) URL names, without its options;
+/// None for another engine or an in-memory database.
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
+    (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        let file = |url| sqlite_file(url).map(|p| p.display().to_string());
+        assert_eq!(
+            file("sqlite:///var/lib/familystory/portal.db?mode=rwc").as_deref(),
+            Some("/var/lib/familystory/portal.db")
+        );
+        assert_eq!(file("sqlite://x.db").as_deref(), Some("x.db"));
+        assert_eq!(file("sqlite:x.db?mode=ro").as_deref(), Some("x.db"));
+        assert_eq!(file("postgres://localhost/x"), None);
+        assert_eq!(file("sqlite::memory:"), None);
+    }
+}
+
 /// Opens the pool and brings the schema up to date.
 pub async fn connect(url: &str, migrations: &Migrations) -> Result<Db, DbError> {
     sqlx::any::install_default_drivers();

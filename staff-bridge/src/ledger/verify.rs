@@ -66,7 +66,8 @@ pub async fn verify_against(db: &Db, anchor: Option<&Anchor>) -> Result<VerifyRe
 pub async fn verify_database(url: &str, anchor: Option<&Anchor>) -> anyhow::Result<VerifyReport> {
     let report = match Backend::of_url(url)? {
         Backend::Sqlite => {
-            let path = sqlite_path(url).to_owned();
+            let path = content::db::sqlite_file(url)
+                .ok_or_else(|| anyhow::anyhow!("{url} does not name a SQLite file"))?;
             let anchor = anchor.cloned();
             tokio::task::spawn_blocking(move || verify_sqlite_file(&path, anchor.as_ref()))
                 .await??
@@ -88,7 +89,10 @@ pub async fn verify_database(url: &str, anchor: Option<&Anchor>) -> anyhow::Resu
 
 /// Verifies a SQLite file through rusqlite: one read transaction (its
 /// snapshot), each row's text borrowed from SQLite's own buffers.
-fn verify_sqlite_file(path: &str, anchor: Option<&Anchor>) -> anyhow::Result<VerifyReport> {
+fn verify_sqlite_file(
+    path: &std::path::Path,
+    anchor: Option<&Anchor>,
+) -> anyhow::Result<VerifyReport> {
     use rusqlite::{OpenFlags, OptionalExtension};
     let conn = rusqlite::Connection::open_with_flags(
         path,
@@ -127,14 +131,6 @@ fn verify_sqlite_file(path: &str, anchor: Option<&Anchor>) -> anyhow::Result<Ver
 }
 
 /// The file a `sqlite:` URL names (`sqlite://PATH?options` or `sqlite:PATH`).
-fn sqlite_path(url: &str) -> &str {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    rest.split_once('?').map_or(rest, |(path, _)| path)
-}
-
 const NO_LEDGER: &str =
     "this database has no ledger: is it the staff bridge's database, migrated by version 0.1 or later?";
 
@@ -174,19 +170,4 @@ where
         prev_hash: row.try_get(6)?,
         hash: row.try_get(7)?,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_paths_drop_the_scheme_and_options() {
-        assert_eq!(
-            sqlite_path("sqlite:///d/bridge.db?mode=rwc"),
-            "/d/bridge.db"
-        );
-        assert_eq!(sqlite_path("sqlite://x.db"), "x.db");
-        assert_eq!(sqlite_path("sqlite:x.db?mode=ro"), "x.db");
-    }
 }
