@@ -23,18 +23,30 @@ const KEY_NAME: &str = "invitation_code_key";
 
 /// The key invitation codes are stored under: made the first time it is
 /// needed (any instance may be first; the database keeps one), sealed.
+/// Read first, so the usual check writes nothing.
 async fn code_key(db: &Db, sealer: &Sealer) -> sqlx::Result<String> {
-    let mut key = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut key);
-    sqlx::query("INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
-        .bind(KEY_NAME)
-        .bind(sealer.seal(&hex::encode(key)))
-        .execute(&db.pool)
-        .await?;
-    let sealed: String = sqlx::query_scalar("SELECT value FROM secrets WHERE name = $1")
-        .bind(KEY_NAME)
-        .fetch_one(&db.pool)
-        .await?;
+    let read = || async {
+        sqlx::query_scalar::<_, String>("SELECT value FROM secrets WHERE name = $1")
+            .bind(KEY_NAME)
+            .fetch_optional(&db.pool)
+            .await
+    };
+    let sealed = match read().await? {
+        Some(sealed) => sealed,
+        None => {
+            let mut key = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut key);
+            sqlx::query(
+                "INSERT INTO secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(KEY_NAME)
+            .bind(sealer.seal(&hex::encode(key)))
+            .execute(&db.pool)
+            .await?;
+            // Another instance may have been first: theirs is the key.
+            read().await?.ok_or(sqlx::Error::RowNotFound)?
+        }
+    };
     sealer
         .open(&sealed)
         .map_err(|e| sqlx::Error::Decode(format!("the invitation key does not open: {e}").into()))
