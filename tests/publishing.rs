@@ -10,7 +10,7 @@
 mod common;
 
 use common::family::{activate, in_two_weeks, invite_again, send, Browser};
-use common::{backends, demo_family, Services};
+use common::{backends, demo_family, sync, Services};
 use content::db::now;
 use content::sync::{FamilyRole, PersonPush};
 use staff_bridge::ledger;
@@ -318,29 +318,6 @@ async fn publications_in_ledger(s: &Services, publication: Uuid) -> Vec<ledger::
     .into_iter()
     .filter(|e| e.kind == "publication")
     .collect()
-}
-
-/// Pushes and pulls now. The bridge's own worker, woken by the staff
-/// action, may be sending the same entries at this moment, so this waits
-/// until the queue is empty as well as running a sync itself.
-async fn sync(s: &Services) {
-    let mut last = None;
-    for _ in 0..20 {
-        match staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client).await {
-            Ok(_)
-                if staff_bridge::outgoing::pending_count(&s.bridge_db)
-                    .await
-                    .unwrap()
-                    == 0 =>
-            {
-                return
-            }
-            Ok(_) => {}
-            Err(e) => last = Some(e),
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("sync did not finish: {last:?}");
 }
 
 /// Writes, checks, sends and approves one document; returns the draft id

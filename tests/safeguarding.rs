@@ -10,34 +10,11 @@ mod common;
 use common::family::{self, activate, add_email, Browser, PhonePasskey};
 use common::smtp::{code_in, Smtp};
 use common::staff::{code_on, member, Member};
-use common::{backends, demo_family, Services};
-use content::db::now;
+use common::{backends, demo_family, import, last_ledger, sync, Services};
 use serde_json::Value;
 use staff_bridge::staff::Role;
 
 const SARAH_DOB: (&str, &str, &str) = ("21", "11", "1989");
-
-/// Pushes the bridge's queue until it is empty (the bridge's own worker may
-/// be sending at the same moment) and pulls the portal's outbox.
-async fn sync(s: &Services) {
-    for _ in 0..50 {
-        let ran = staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client).await;
-        let pending = staff_bridge::outgoing::pending_count(&s.bridge_db)
-            .await
-            .unwrap();
-        if ran.is_ok() && pending == 0 {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    panic!("the sync did not finish");
-}
-
-async fn import(s: &Services, case: &Value) -> staff_bridge::import::Outcome {
-    staff_bridge::import::import(&s.bridge_db, &case.to_string(), now())
-        .await
-        .unwrap()
-}
 
 async fn case_person(s: &Services, source_id: &str) -> (i64, String) {
     sqlx::query_as("SELECT id, portal_id FROM case_people WHERE source_id = $1")
@@ -60,17 +37,6 @@ async fn invite_by_letter(s: &Services, priya: &mut Member, person: i64) -> Stri
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
     code_on(&page.body)
-}
-
-async fn last_ledger(s: &Services, kind: &str) -> (Option<String>, Option<String>, Value) {
-    let (actor, subject, data): (Option<String>, Option<String>, String) = sqlx::query_as(
-        "SELECT actor, subject, data FROM ledger WHERE kind = $1 ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(kind)
-    .fetch_one(&s.bridge_db.pool)
-    .await
-    .unwrap_or_else(|_| panic!("no {kind} entry in the ledger"));
-    (actor, subject, serde_json::from_str(&data).unwrap())
 }
 
 /// Sarah, invited by Priya through the bridge, started on the portal with a
@@ -148,7 +114,7 @@ async fn removal_from_the_case_ends_portal_access_at_once() {
                 sarah.portal_id
             )]
         );
-        let (actor, subject, data) = last_ledger(&s, "family_access_ended").await;
+        let (actor, subject, data) = last_ledger(&s.bridge_db, "family_access_ended").await;
         assert_eq!(
             (actor, subject.as_deref()),
             (None, Some(sarah.portal_id.as_str()))
@@ -215,7 +181,7 @@ async fn removal_from_the_case_ends_portal_access_at_once() {
             }
         }
         assert_eq!(import(&s, &case).await.removed, 1);
-        let (_, subject, data) = last_ledger(&s, "family_access_ended").await;
+        let (_, subject, data) = last_ledger(&s.bridge_db, "family_access_ended").await;
         assert_eq!(subject.as_deref(), Some(daniel_portal.as_str()));
         assert_eq!(data["reason"], "left_case");
         let removed: Option<i64> =
@@ -281,7 +247,7 @@ async fn a_lost_phone_stops_email_sign_in_until_staff_turn_it_back_on() {
             )
             .await;
         assert_eq!(page.status, 303);
-        let (actor, subject, _) = last_ledger(&s, "family_email_sign_in_restored").await;
+        let (actor, subject, _) = last_ledger(&s.bridge_db, "family_email_sign_in_restored").await;
         assert_eq!(actor.as_deref(), Some(priya.id.as_str()));
         assert_eq!(subject.as_deref(), Some(sarah.portal_id.as_str()));
         sync(&s).await;
@@ -390,11 +356,11 @@ async fn a_borrowed_session_cannot_take_the_account_over() {
             .text
             .contains("email address for signing in was changed"));
         sync(&s).await;
-        let (actor, _, data) = last_ledger(&s, "family_email_verified").await;
+        let (actor, _, data) = last_ledger(&s.bridge_db, "family_email_verified").await;
         assert_eq!(actor.as_deref(), Some(sarah.portal_id.as_str()));
         assert_eq!(data["changed"], true);
         assert!(!data.to_string().contains("sarah.new"));
-        let (actor, _, _) = last_ledger(&s, "family_passkey_added").await;
+        let (actor, _, _) = last_ledger(&s.bridge_db, "family_passkey_added").await;
         assert_eq!(actor.as_deref(), Some(sarah.portal_id.as_str()));
         s.finish().await;
     }

@@ -12,7 +12,7 @@ use common::smtp::Smtp;
 use common::staff::{
     code_on, csrf_in, enrol, member, origin, sign_in, sign_in_options, Desk, Member, COOKIE,
 };
-use common::{backends, count, Services};
+use common::{backends, count, import, last_ledger, Services};
 use content::db::{now, Backend, Db};
 use serde_json::{json, Value};
 use staff_bridge::staff::{self, Delivery, NewStaff, Role};
@@ -55,23 +55,6 @@ async fn ledger_count(db: &Db, kind: &str) -> i64 {
         .fetch_one(&db.pool)
         .await
         .unwrap()
-}
-
-async fn last_ledger(db: &Db, kind: &str) -> (Option<String>, Option<String>, Value) {
-    let (actor, subject, data): (Option<String>, Option<String>, String) = sqlx::query_as(
-        "SELECT actor, subject, data FROM ledger WHERE kind = $1 ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(kind)
-    .fetch_one(&db.pool)
-    .await
-    .unwrap_or_else(|_| panic!("no {kind} entry in the ledger"));
-    (actor, subject, serde_json::from_str(&data).unwrap())
-}
-
-async fn import(s: &Services, case: &Value) {
-    staff_bridge::import::import(&s.bridge_db, &case.to_string(), now())
-        .await
-        .unwrap();
 }
 
 /// A second family on another team, with another worker.

@@ -227,6 +227,51 @@ pub fn demo_family() -> serde_json::Value {
     family
 }
 
+/// Imports a case as the case system would send it.
+pub async fn import(s: &Services, case: &serde_json::Value) -> staff_bridge::import::Outcome {
+    staff_bridge::import::import(&s.bridge_db, &case.to_string(), content::db::now())
+        .await
+        .unwrap()
+}
+
+/// The newest ledger entry of a kind: actor, subject and data.
+pub async fn last_ledger(
+    db: &Db,
+    kind: &str,
+) -> (Option<String>, Option<String>, serde_json::Value) {
+    let (actor, subject, data): (Option<String>, Option<String>, String) = sqlx::query_as(
+        "SELECT actor, subject, data FROM ledger WHERE kind = $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(kind)
+    .fetch_one(&db.pool)
+    .await
+    .unwrap_or_else(|_| panic!("no {kind} entry in the ledger"));
+    (actor, subject, serde_json::from_str(&data).unwrap())
+}
+
+/// Pushes and pulls now. The bridge's own worker, woken by a staff action,
+/// may be sending the same entries at this moment, so this waits until the
+/// queue is empty as well as running a sync itself.
+pub async fn sync(s: &Services) {
+    let mut last = None;
+    for _ in 0..20 {
+        match staff_bridge::sync::run_once(&s.bridge_db, &s.bridge_client).await {
+            Ok(_)
+                if staff_bridge::outgoing::pending_count(&s.bridge_db)
+                    .await
+                    .unwrap()
+                    == 0 =>
+            {
+                return
+            }
+            Ok(_) => {}
+            Err(e) => last = Some(e),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("sync did not finish: {last:?}");
+}
+
 pub async fn count(db: &Db, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&db.pool).await.unwrap()
 }
