@@ -72,6 +72,7 @@ async fn publish(s: &Services, person: Uuid, n: usize) -> Uuid {
         published_at: now(),
         audience: vec![person],
         meeting_at: None,
+        in_reply_to: None,
     };
     family::send(s, &format!("/internal/v1/publications/{id}"), &push).await;
     id

@@ -688,6 +688,7 @@ async fn a_person_sees_only_their_own_items() {
                 audience: vec![reader],
                 published_at: now(),
                 meeting_at: None,
+                in_reply_to: None,
             };
             family::send(&s, &format!("/internal/v1/publications/{id}"), &push).await;
         }

@@ -28,6 +28,7 @@ fn publication(version: i64, audience: Vec<Uuid>, body: &str) -> PublicationPush
         audience,
         published_at: now(),
         meeting_at: None,
+        in_reply_to: None,
     }
 }
 

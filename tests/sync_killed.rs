@@ -110,6 +110,7 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing() {
                 audience: vec![reader],
                 published_at: now(),
                 meeting_at: None,
+                in_reply_to: None,
             };
             outgoing::enqueue(
                 &mut tx,

@@ -6,14 +6,14 @@ use maud::{html, Markup};
 /// One problem with one field; `field` is the id of the input to focus.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldError {
-    pub field: &'static str,
+    pub field: String,
     pub message: String,
 }
 
 impl FieldError {
-    pub fn new(field: &'static str, message: impl Into<String>) -> FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
         FieldError {
-            field,
+            field: field.into(),
             message: message.into(),
         }
     }

@@ -298,6 +298,10 @@ pub struct PublicationPush {
     /// epoch), so the reader's home page can show it as their next meeting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub meeting_at: Option<i64>,
+    /// A "you said, we did" reply: the contribution it answers, so the
+    /// portal shows it beside what the person wrote.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_reply_to: Option<Uuid>,
 }
 
 /// `PUT /internal/v1/publications/{id}/withdrawal`.
@@ -317,6 +321,33 @@ pub struct OutboxEvent {
     pub person_id: Option<Uuid>,
     pub data: serde_json::Value,
     pub occurred_at: i64,
+}
+
+/// What a family member wrote, as it crosses in a `contribution_sent` event's
+/// `body`: each question as they were asked it, and their answer. It never
+/// rests in either outbox or the bridge's event log in the clear.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContributionBody {
+    pub answers: Vec<Answer>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Answer {
+    pub question: String,
+    pub answer: String,
+}
+
+/// `PUT /internal/v1/contributions/{id}/status`: what became of a
+/// contribution, for the person who sent it (a correction request's
+/// decision, or that it is being looked at).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContributionStatusPush {
+    /// `being_looked_at`, `corrected` or `not_changed`.
+    pub status: String,
+    /// Why it was not changed, in words for the person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    pub at: i64,
 }
 
 /// `GET /internal/v1/outbox?after=SEQ&limit=N`.

@@ -237,6 +237,7 @@ proptest! {
             audience: audience.into_iter().map(uuid::Uuid::from_u128).collect(),
             published_at,
             meeting_at,
+            in_reply_to: None,
         };
         let back: PublicationPush = serde_json::from_slice(&serde_json::to_vec(&push).unwrap()).unwrap();
         prop_assert_eq!(back, push);

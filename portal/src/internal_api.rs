@@ -58,6 +58,10 @@ pub fn router(state: AppState) -> Router {
             "/internal/v1/invitations/{id}/revocation",
             put(put_invitation_revocation),
         )
+        .route(
+            "/internal/v1/contributions/{id}/status",
+            put(put_contribution_status),
+        )
         .route("/internal/v1/outbox", get(get_outbox))
         .route("/internal/v1/outbox/ack", put(put_ack))
         .route_layer(middleware::from_fn_with_state(
@@ -277,6 +281,27 @@ async fn put_email_sign_in(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// What became of a contribution; 404 for one the portal never held.
+async fn put_contribution_status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: content::sync::ContributionStatusPush = parse_json(&body)?;
+    if crate::voice::Status::parse(&push.status).is_none() {
+        return Err(PortalError::BadRequest(format!(
+            "unknown contribution status {:?}",
+            push.status
+        )));
+    }
+    if crate::voice::set_status(&state.db, &state.sealer, id, &push).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(PortalError::NotFound)
+    }
+}
+
 #[derive(Deserialize)]
 struct OutboxQuery {
     #[serde(default)]
@@ -293,7 +318,7 @@ async fn get_outbox(
     State(state): State<AppState>,
     Query(query): Query<OutboxQuery>,
 ) -> Result<Json<OutboxPage>> {
-    let events = outbox::page(&state.db, query.after, query.limit).await?;
+    let events = outbox::page(&state.db, &state.sealer, query.after, query.limit).await?;
     Ok(Json(OutboxPage { events }))
 }
 

@@ -17,6 +17,7 @@ pub mod people;
 pub mod publications;
 pub mod sign_in;
 pub mod story;
+pub mod voice;
 
 use std::future::{Future, IntoFuture};
 use std::net::SocketAddr;

@@ -58,7 +58,14 @@ pub async fn record_now(
 
 type Row = (i64, String, String, Option<String>, String, i64);
 
-pub async fn page(db: &Db, after: i64, limit: i64) -> sqlx::Result<Vec<OutboxEvent>> {
+/// A page of events for the bridge. A sent contribution's answers rest
+/// sealed in its event and are opened here, to cross the signed sync.
+pub async fn page(
+    db: &Db,
+    sealer: &content::seal::Sealer,
+    after: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<OutboxEvent>> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT seq, event_id, kind, person_id, data, occurred_at FROM outbox
          WHERE seq > $1 ORDER BY seq LIMIT $2",
@@ -70,12 +77,16 @@ pub async fn page(db: &Db, after: i64, limit: i64) -> sqlx::Result<Vec<OutboxEve
     Ok(rows
         .into_iter()
         .filter_map(|(seq, event_id, kind, person_id, data, occurred_at)| {
+            let mut data: serde_json::Value = serde_json::from_str(&data).ok()?;
+            if kind == crate::voice::SENT_EVENT {
+                crate::voice::open_for_sync(sealer, &mut data);
+            }
             Some(OutboxEvent {
                 seq,
                 event_id: event_id.parse().ok()?,
                 kind,
                 person_id: person_id.and_then(|p| p.parse().ok()),
-                data: serde_json::from_str(&data).ok()?,
+                data,
                 occurred_at,
             })
         })

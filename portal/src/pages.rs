@@ -27,12 +27,21 @@ pub static CHROME: Chrome = Chrome {
     }),
 };
 
-const NAV: &[NavLink<'static>] = &[NavLink {
-    href: "/help",
-    label: "Help",
-}];
+/// "I don't feel safe" is in every page's header, signed in or not: calm,
+/// always in the same place.
+const NAV: &[NavLink<'static>] = &[
+    NavLink {
+        href: "/help",
+        label: "Help",
+    },
+    NavLink {
+        href: "/safe",
+        label: "I don't feel safe",
+    },
+];
 
 pub fn router(state: &AppState) -> Router<AppState> {
+    use crate::voice::{pages as voice, safe};
     use crate::{account, activation, sign_in, story};
     let (burst, replenish) = state.rate_limit;
     // Every endpoint that checks a code, an invitation or a passkey, or sends an email.
@@ -62,6 +71,26 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/exit", get(sign_in::quick_exit).post(sign_in::quick_exit))
         .route("/home", get(story::home))
         .route("/items/{id}", get(story::item))
+        .route(
+            "/items/{id}/views",
+            get(voice::views_form).post(voice::views_submit),
+        )
+        .route(
+            "/items/{id}/respond",
+            get(voice::respond_form).post(voice::respond_submit),
+        )
+        .route(
+            "/items/{id}/correction",
+            get(voice::correction_form).post(voice::correction_submit),
+        )
+        .route(
+            "/feedback",
+            get(voice::feedback_form).post(voice::feedback_submit),
+        )
+        .route("/contributions", get(voice::list))
+        .route("/contributions/{id}", get(voice::show_one))
+        .route("/contributions/{id}/send", post(voice::send))
+        .route("/safe", get(safe::show).post(safe::submit))
         .route("/account", get(account::show))
         .route("/account/setup", get(account::setup))
         .route("/account/passkeys/start", post(account::passkey_start))

@@ -44,6 +44,10 @@ fn push_hash(push: &PublicationPush) -> String {
         hasher.update(b"meeting_at");
         hasher.update(at.to_be_bytes());
     }
+    if let Some(reply_to) = push.in_reply_to {
+        hasher.update(b"in_reply_to");
+        hasher.update(reply_to.as_bytes());
+    }
     hex::encode(hasher.finalize())
 }
 
@@ -88,8 +92,8 @@ async fn try_store_version(
     }
     sqlx::query(
         "INSERT INTO publication_versions
-             (publication_id, version, kind, title, body_markdown, content_hash, published_at, received_at, meeting_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             (publication_id, version, kind, title, body_markdown, content_hash, published_at, received_at, meeting_at, in_reply_to)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(id.to_string())
     .bind(push.version)
@@ -100,6 +104,7 @@ async fn try_store_version(
     .bind(push.published_at)
     .bind(now)
     .bind(push.meeting_at)
+    .bind(push.in_reply_to.map(|c| c.to_string()))
     .execute(&mut *tx)
     .await?;
     let mut audience = push.audience.clone();
@@ -150,15 +155,26 @@ pub struct Visible {
     pub body_markdown: String,
     pub published_at: i64,
     pub meeting_at: Option<i64>,
+    /// The contribution this answers ("you said, we did").
+    pub in_reply_to: Option<Uuid>,
 }
 
-type VisibleRow = (String, i64, String, String, String, i64, Option<i64>);
+type VisibleRow = (
+    String,
+    i64,
+    String,
+    String,
+    String,
+    i64,
+    Option<i64>,
+    Option<String>,
+);
 
 /// Everything currently published to `person`: the newest version of each
 /// item whose newest version names them, and nothing withdrawn.
 pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<Vec<Visible>> {
     let rows: Vec<VisibleRow> = sqlx::query_as(
-        "SELECT v.publication_id, v.version, v.kind, v.title, v.body_markdown, v.published_at, v.meeting_at
+        "SELECT v.publication_id, v.version, v.kind, v.title, v.body_markdown, v.published_at, v.meeting_at, v.in_reply_to
          FROM publication_versions v
          JOIN publication_audience a ON a.publication_id = v.publication_id AND a.version = v.version
          WHERE a.person_id = $1
@@ -172,7 +188,7 @@ pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<
     Ok(rows
         .into_iter()
         .filter_map(
-            |(id, version, kind, title, body_markdown, published_at, meeting_at)| {
+            |(id, version, kind, title, body_markdown, published_at, meeting_at, in_reply_to)| {
                 let (Ok(title), Ok(body_markdown)) =
                     (sealer.open(&title), sealer.open(&body_markdown))
                 else {
@@ -187,6 +203,7 @@ pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<
                     body_markdown,
                     published_at,
                     meeting_at,
+                    in_reply_to: in_reply_to.and_then(|c| c.parse().ok()),
                 })
             },
         )

@@ -108,6 +108,7 @@ pub async fn home(State(state): State<AppState>, family: Family) -> Result<Respo
                     h2 id="meeting-heading" { "Your next meeting" }
                     p class="when" { strong { (content::when::meeting(meeting.meeting_at.unwrap_or_default())) } }
                     p { a href={ "/items/" (meeting.id) } { (meeting.title) } }
+                    p { a href={ "/items/" (meeting.id) "/views" } { "Tell us what you think before the meeting" } }
                 }
             }
             @if let Some(worker) = home.worker {
@@ -125,6 +126,11 @@ pub async fn home(State(state): State<AppState>, family: Family) -> Result<Respo
                     h3 { (heading) }
                     ul class="items" { @for item in list { (item_line(item, last_visit)) } }
                 }
+            }
+            h2 { "Tell us what you think" }
+            ul {
+                li { a href="/contributions" { "What you have told us" } }
+                li { a href="/feedback" { "Tell us about the service" } }
             }
             p { a href="/account" { "Your account and signing out" } }
         },
@@ -151,10 +157,30 @@ pub async fn item(
         version: item.version,
         meeting_at: item.meeting_at,
     };
+    let shared = if item.kind == "meeting_invitation" {
+        crate::voice::shared_for_meeting(&state.db, &state.sealer, item.id, family.person.id)
+            .await?
+    } else {
+        Vec::new()
+    };
     Ok(page(
         &item.title,
         html! {
             (content::item::article(&view, 1))
+            @if let Some(reply_to) = item.in_reply_to {
+                p class="inset" { "This answers " a href={ "/contributions/" (reply_to) } { "what you told us" } "." }
+            }
+            (crate::voice::shared::views_for_meeting(&shared))
+            h2 { "What you can do" }
+            ul {
+                @if item.kind == "meeting_invitation" {
+                    li { a href={ "/items/" (item.id) "/views" } { "Tell us what you think before the meeting" } }
+                }
+                @if item.kind == "plan" {
+                    li { a href={ "/items/" (item.id) "/respond" } { "Tell us what you think of your plan" } }
+                }
+                li { a href={ "/items/" (item.id) "/correction" } { "Ask for something to be corrected" } }
+            }
             p { a href="/home" { "Back to my story" } }
         },
     ))
@@ -174,6 +200,7 @@ mod tests {
             body_markdown: String::new(),
             published_at,
             meeting_at,
+            in_reply_to: None,
         }
     }
 

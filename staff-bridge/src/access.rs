@@ -9,6 +9,8 @@
 //! - A **manager** or **IG officer** sees every case, read-only on these pages
 //!   (approving and the disclosure log are their own pages). Holding the
 //!   practitioner role as well, they act on their own allocated cases.
+//! - A **duty worker** sees every case, read-only here, and records what was
+//!   done about what families sent (`voice`).
 //! - An **admin** manages staff; the role alone shows no case.
 
 use std::collections::HashSet;
@@ -49,7 +51,7 @@ async fn allocated(db: &Db, staff: &StaffMember) -> sqlx::Result<HashSet<i64>> {
 }
 
 fn sees_all(staff: &StaffMember) -> bool {
-    staff.has(Role::Manager) || staff.has(Role::IgOfficer)
+    staff.has(Role::Manager) || staff.has(Role::IgOfficer) || staff.has(Role::Duty)
 }
 
 /// Every case this member may see, by reference.

@@ -1,9 +1,9 @@
 //! The bridge's machine API: case import for the case system, authenticated by
 //! a bearer token from the settings.
 
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use content::db::now;
 use sha2::{Digest, Sha256};
@@ -14,7 +14,12 @@ use crate::import::{self, Outcome};
 use crate::AppState;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/cases", post(import_case))
+    Router::new()
+        .route("/api/v1/cases", post(import_case))
+        .route(
+            "/api/v1/cases/{reference}/contributions",
+            get(export_contributions),
+        )
 }
 
 fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
@@ -48,4 +53,20 @@ async fn import_case(
         StatusCode::OK
     };
     Ok((status, Json(outcome)))
+}
+
+/// What the family sent, for the case system to store in the child's record
+/// (docs/contributions-export.md).
+async fn export_contributions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(reference): Path<String>,
+) -> Result<Json<crate::voice::export::Export>> {
+    if !authorised(&state, &headers) {
+        return Err(BridgeError::Unauthorised);
+    }
+    let export = crate::voice::export::case(&state.db, &reference)
+        .await?
+        .ok_or(BridgeError::NotFound)?;
+    Ok(Json(export))
 }

@@ -259,6 +259,7 @@ pub(crate) async fn case_view(
             .bind(case.id)
             .fetch_all(&state.db.pool)
             .await?;
+    let contributions = crate::voice::pages::case_section(state, case).await?;
     let notice = match done {
         "revoked" => Some("The invitation has been revoked. Its code no longer works."),
         "passkeys" => Some("Their passkeys are being revoked on FamilyStory and email sign-in is stopped. They can be invited again to set up a new one."),
@@ -287,6 +288,7 @@ pub(crate) async fn case_view(
             @if access == Access::Read {
                 p class="inset" { "You can read this case but not act on it: it is not allocated to you." }
             }
+            (contributions)
             h2 { "Family" }
             @for (p, status, invitations) in &family {
                 section class="person" id={ "person-" (p.id) } {

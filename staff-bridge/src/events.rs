@@ -25,9 +25,12 @@ pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Resu
     let Some(last) = events.iter().map(|e| e.seq).max() else {
         return Ok(());
     };
+    // A contribution's answers are kept sealed with it, never in the event.
+    let mut events = events.to_vec();
+    let bodies: Vec<_> = events.iter_mut().map(crate::voice::take_body).collect();
     let mut tx = db.pool.begin().await?;
     let mut new_events = Vec::with_capacity(events.len());
-    for event in events {
+    for (event, body) in events.iter().zip(&bodies) {
         // RETURNING answers only for an event not stored before.
         let new: Option<String> = sqlx::query_scalar(
             "INSERT INTO family_events (event_id, portal_seq, kind, person_id, data, occurred_at, received_at)
@@ -43,6 +46,9 @@ pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Resu
         .fetch_optional(&mut *tx)
         .await?;
         if new.is_some() {
+            if let Some(body) = body {
+                crate::voice::store(&mut tx, db.sealer(), event, body, now).await?;
+            }
             new_events.push(event);
         }
     }
@@ -98,6 +104,7 @@ const PORTAL_KINDS: &[(&str, &str)] = &[
     ("passkey_removed", "family_passkey_removed"),
     ("invitation_used", "family_invitation_used"),
     ("invitation_check_failed", "family_invitation_check_failed"),
+    (crate::voice::SENT_EVENT, crate::voice::LEDGER_KIND),
 ];
 
 /// The ledger kind of a portal event whose kind is not in [`PORTAL_KINDS`].

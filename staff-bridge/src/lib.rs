@@ -18,6 +18,7 @@ pub mod publishing;
 pub mod staff;
 pub mod sync;
 pub mod views;
+pub mod voice;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -123,6 +124,7 @@ impl Bridge {
                     .merge(auth::staff_routes())
                     .merge(invitations::routes(&state))
                     .merge(admin::routes())
+                    .merge(voice::pages::routes())
                     .merge(publishing::routes(publishing::Settings {
                         approval_kinds: config.approval_kinds.clone(),
                     }))

@@ -29,6 +29,8 @@ pub enum Push {
     AccessEnded(Uuid, AccessEnded),
     /// Email sign-in back on after a lost phone: the person's portal id.
     EmailSignInRestored(Uuid, EmailSignInRestored),
+    /// What became of a contribution (a correction request's decision).
+    ContributionStatus(Uuid, content::sync::ContributionStatusPush),
 }
 
 impl Push {
@@ -46,6 +48,7 @@ impl Push {
             }
             Push::AccessEnded(id, _) => format!("/internal/v1/people/{id}/access-ended"),
             Push::EmailSignInRestored(id, _) => format!("/internal/v1/people/{id}/email-sign-in"),
+            Push::ContributionStatus(id, _) => format!("/internal/v1/contributions/{id}/status"),
         }
     }
 
@@ -59,6 +62,7 @@ impl Push {
             Push::PasskeyRevocation(_, p) => serde_json::to_string(p),
             Push::AccessEnded(_, p) => serde_json::to_string(p),
             Push::EmailSignInRestored(_, p) => serde_json::to_string(p),
+            Push::ContributionStatus(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }

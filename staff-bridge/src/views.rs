@@ -171,6 +171,12 @@ pub fn page_with_status(
             label: "Approvals",
         });
     }
+    if user.staff.has(Role::Duty) {
+        nav.push(NavLink {
+            href: "/duty",
+            label: "Duty",
+        });
+    }
     nav.push(NavLink {
         href: "/account",
         label: "Your account",
@@ -185,7 +191,31 @@ pub fn page_with_status(
         href: "/sign-out",
         label: "Sign out",
     });
+    let main = html! {
+        @if let Some((count, oldest)) = user.urgent {
+            div class="urgent-banner" role="alert" {
+                p {
+                    strong { (count) " urgent: " @if count == 1 { "a family member does" } @else { "family members do" } " not feel safe." }
+                    " The oldest arrived " (content::when::day_and_time(oldest)) " (" (waited(content::db::now() - oldest)) " ago). "
+                    a href="/duty" { "See them now" }
+                }
+            }
+        }
+        (main)
+    };
     (status, CHROME.page(title, &nav, main)).into_response()
+}
+
+/// How long something has waited, in words.
+pub fn waited(seconds: i64) -> String {
+    let minutes = seconds.max(0) / 60;
+    match minutes {
+        0 => "less than a minute".into(),
+        1 => "1 minute".into(),
+        2..=119 => format!("{minutes} minutes"),
+        _ if minutes < 48 * 60 => format!("{} hours", minutes / 60),
+        _ => format!("{} days", minutes / (24 * 60)),
+    }
 }
 
 /// A page for someone not signed in.

@@ -100,6 +100,9 @@ pub fn staff_routes() -> Router<AppState> {
 pub struct StaffUser {
     pub session: Session,
     pub staff: StaffMember,
+    /// For a duty worker: how many "I don't feel safe" messages wait for
+    /// someone to act, and when the oldest arrived. Every page shows them.
+    pub urgent: Option<(i64, i64)>,
 }
 
 impl FromRequestParts<AppState> for StaffUser {
@@ -119,7 +122,20 @@ impl FromRequestParts<AppState> for StaffUser {
             return Err(to_sign_in(state));
         };
         match staff::find_by_id(&state.db, &session.subject).await {
-            Ok(Some(staff)) if staff.disabled_at.is_none() => Ok(StaffUser { session, staff }),
+            Ok(Some(staff)) if staff.disabled_at.is_none() => {
+                let urgent = if staff.has(crate::staff::Role::Duty) {
+                    crate::voice::urgent_summary(&state.db)
+                        .await
+                        .map_err(|e| BridgeError::from(e).into_response())?
+                } else {
+                    None
+                };
+                Ok(StaffUser {
+                    session,
+                    staff,
+                    urgent,
+                })
+            }
             Ok(_) => {
                 let _ = session::end_by_id(&state.db, &session.id, now).await;
                 Err(to_sign_in(state))

@@ -106,6 +106,7 @@ pub(super) async fn publish_on(
         return Err(FlowError::Changed);
     }
     let meeting_at = meeting.as_ref().and_then(StoredMeeting::starts);
+    let in_reply_to = crate::voice::reply_of(conn, &draft.id).await?;
     let publication = draft.publication_id.to_string();
     let seq = ledger::append(
         conn,
@@ -132,6 +133,7 @@ pub(super) async fn publish_on(
                 "held_until": draft.publish_at,
                 "meeting": meeting.as_ref().map(|m| json!({ "source_id": m.source_id, "starts_at": meeting_at })),
                 "redactions": decisions,
+                "in_reply_to": in_reply_to,
             }),
         },
         now,
@@ -150,6 +152,7 @@ pub(super) async fn publish_on(
                 audience,
                 published_at: now,
                 meeting_at,
+                in_reply_to,
             },
         ),
         now,

@@ -54,14 +54,19 @@ pub enum Role {
     IgOfficer,
     /// Adds staff, changes roles, disables accounts, grants cases.
     Admin,
+    /// On the duty rota: sees every case, what families sent and not yet
+    /// answered, and the urgent "I don't feel safe" messages at the top of
+    /// every page.
+    Duty,
 }
 
 impl Role {
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 5] = [
         Role::Practitioner,
         Role::Manager,
         Role::IgOfficer,
         Role::Admin,
+        Role::Duty,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +75,7 @@ impl Role {
             Role::Manager => "manager",
             Role::IgOfficer => "ig_officer",
             Role::Admin => "admin",
+            Role::Duty => "duty",
         }
     }
 
@@ -79,6 +85,7 @@ impl Role {
             Role::Manager => "Manager",
             Role::IgOfficer => "Information governance officer",
             Role::Admin => "Administrator",
+            Role::Duty => "Duty worker",
         }
     }
 
