@@ -83,10 +83,30 @@ enum Command {
         #[arg(long)]
         key_from: Option<PathBuf>,
     },
+    /// Data for the case system (see docs/contributions-export.md).
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
     /// The disclosure ledger (see docs/ledger.md).
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// What the family sent on the portal for one case, as JSON on stdout.
+    Contributions {
+        /// The case's reference in the case system.
+        #[arg(long = "case")]
+        reference: String,
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// A demo data folder instead of a settings file.
+        #[arg(long, conflicts_with = "config")]
+        data_dir: Option<PathBuf>,
     },
 }
 
@@ -255,6 +275,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
         Command::Audit { command } => Ok(audit(command).await),
+        Command::Export {
+            command:
+                ExportCommand::Contributions {
+                    reference,
+                    config,
+                    data_dir,
+                },
+        } => export_contributions(&reference, config.as_deref(), data_dir.as_deref()).await,
+    }
+}
+
+async fn export_contributions(
+    reference: &str,
+    config: Option<&Path>,
+    data_dir: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let (url, key_file) = match data_dir {
+        Some(dir) => (
+            content::db::sqlite_url(&dir.join("bridge.db")),
+            dir.join("bridge.key"),
+        ),
+        None => {
+            let config = staff_bridge::BridgeConfig::load(config)?;
+            (config.database_url, config.key_file)
+        }
+    };
+    let db = staff_bridge::open_sealed_db(&url, &key_file).await?;
+    match staff_bridge::voice::export::case(&db, reference).await? {
+        Some(export) => {
+            println!("{}", serde_json::to_string_pretty(&export)?);
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            eprintln!("There is no case {reference} on this bridge.");
+            Ok(ExitCode::from(1))
+        }
     }
 }
 

@@ -1164,7 +1164,7 @@ async fn the_demo_publishes_through_the_flow_once() {
             staff_bridge::publishing::demo::seed(&s.bridge_db, now())
                 .await
                 .unwrap(),
-            5
+            6
         );
         assert_eq!(
             staff_bridge::publishing::demo::seed(&s.bridge_db, now())
@@ -1179,7 +1179,7 @@ async fn the_demo_publishes_through_the_flow_once() {
                 "SELECT COUNT(*) FROM ledger WHERE kind = 'publication'"
             )
             .await,
-            5
+            6
         );
         sync(s).await;
         let mut daniel = reader(s, c.daniel, "Daniel", DANIEL).await;

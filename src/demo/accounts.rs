@@ -13,7 +13,11 @@ const STAFF: &[(&str, &str, &[Role])] = &[
         "priya.shah@council.example",
         &[Role::Practitioner],
     ),
-    ("Tom Okafor", "tom.okafor@council.example", &[Role::Manager]),
+    (
+        "Tom Okafor",
+        "tom.okafor@council.example",
+        &[Role::Manager, Role::Duty],
+    ),
     (
         "Grace Lee",
         "grace.lee@council.example",

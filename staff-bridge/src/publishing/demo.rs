@@ -137,6 +137,16 @@ You are invited to the review child protection conference about Ellie and Noah.
 At the meeting we will look at how the plan is going and what should happen next. You can bring someone to support you. If you cannot come, tell Priya Shah and she will share your views.
 ";
 
+const ELLIE_INVITATION: &str = "\
+Ellie, there is a meeting about you and your plan.
+
+- Where: Riverside Family Centre, Room 2
+
+We will talk about how things are going at home and at school. Your mum and dad will be there, and Priya.
+
+You can tell us what you think before the meeting. Press the link below. You can say what worries you, what is going well and what you would like to happen.
+";
+
 const FAMILY_TIME_LETTER: &str = "\
 Dear Sarah,
 
@@ -239,6 +249,15 @@ const PIECES: &[Piece] = &[
         readers: &["Sarah Carter", "Daniel Brooks"],
         reader_age: None,
         body: INVITATION,
+        decide: for_parents,
+        stage: Stage::Published,
+    },
+    Piece {
+        kind: Kind::MeetingInvitation,
+        title: "Your review meeting, Ellie",
+        readers: &["Ellie Carter"],
+        reader_age: Some(10),
+        body: ELLIE_INVITATION,
         decide: for_parents,
         stage: Stage::Published,
     },
