@@ -8,7 +8,14 @@ use portal::voice::{self, questions, About, Answers, Audience, Kind};
 use uuid::Uuid;
 
 /// (case-system id, kind, title of the item it is about, answers)
-const SENT: &[(&str, Kind, &str, &[(&str, &str)])] = &[
+type Sent = (
+    &'static str,
+    Kind,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
+
+const SENT: &[Sent] = &[
     (
         "P-101",
         Kind::Views,
@@ -110,10 +117,12 @@ pub async fn seed(
             portal,
             sealer,
             id,
-            *kind,
-            about,
-            Audience::Worker,
-            &answers,
+            &voice::Writing {
+                kind: *kind,
+                about,
+                audience: Audience::Worker,
+                answers: &answers,
+            },
             now(),
         )
         .await?;

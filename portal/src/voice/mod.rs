@@ -295,6 +295,15 @@ pub async fn list_own(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<Ve
         .collect())
 }
 
+/// What a person is writing: its kind, what about, for whom, and the words.
+#[derive(Clone, Copy, Debug)]
+pub struct Writing<'a> {
+    pub kind: Kind,
+    pub about: Option<About>,
+    pub audience: Audience,
+    pub answers: &'a Answers,
+}
+
 /// Keeps what the person has typed so far. Returns the contribution's id.
 /// Changing a sent one-per-item contribution makes it a draft again until
 /// it is sent once more.
@@ -302,12 +311,15 @@ pub async fn save(
     db: &Db,
     sealer: &Sealer,
     person: Uuid,
-    kind: Kind,
-    about: Option<About>,
-    audience: Audience,
-    answers: &Answers,
+    writing: &Writing<'_>,
     now: i64,
 ) -> sqlx::Result<Uuid> {
+    let Writing {
+        kind,
+        about,
+        audience,
+        answers,
+    } = *writing;
     let sealed = sealer.seal(&serde_json::to_string(answers).unwrap_or_default());
     let slot = draft_slot(kind, about);
     let updated: Option<String> = sqlx::query_scalar(
@@ -422,6 +434,23 @@ pub async fn set_status(
     Ok(known.is_some())
 }
 
+/// A contribution's row and its writer's first name.
+type SharedRow = (
+    String,
+    String,
+    Option<String>,
+    Option<i64>,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    i64,
+    Option<i64>,
+    String,
+);
+
 /// Views for a meeting that their writers chose to share with everyone at
 /// it, other than `reader`'s own, with the writer's first name. Callers
 /// have already checked the reader may see the meeting.
@@ -431,21 +460,7 @@ pub async fn shared_for_meeting(
     meeting: Uuid,
     reader: Uuid,
 ) -> sqlx::Result<Vec<(String, Contribution)>> {
-    let rows: Vec<(
-        String,
-        String,
-        Option<String>,
-        Option<i64>,
-        String,
-        String,
-        String,
-        i64,
-        String,
-        Option<String>,
-        i64,
-        Option<i64>,
-        String,
-    )> = sqlx::query_as(&format!(
+    let rows: Vec<SharedRow> = sqlx::query_as(&format!(
         "SELECT c.{}, p.first_name FROM contributions c JOIN people p ON p.id = c.person_id
              WHERE c.publication_id = $1 AND c.kind = 'views' AND c.audience = 'meeting'
                AND c.state = 'sent' AND c.person_id <> $2 AND p.removed_at IS NULL

@@ -280,10 +280,12 @@ async fn submit(
         &state.db,
         &state.sealer,
         family.person.id,
-        kind,
-        setup.about(),
-        audience,
-        &answers,
+        &super::Writing {
+            kind,
+            about: setup.about(),
+            audience,
+            answers: &answers,
+        },
         now(),
     )
     .await?;

@@ -99,10 +99,12 @@ pub async fn submit(
         &state.db,
         &state.sealer,
         family.person.id,
-        Kind::Unsafe,
-        None,
-        Audience::Worker,
-        &answers,
+        &super::Writing {
+            kind: Kind::Unsafe,
+            about: None,
+            audience: Audience::Worker,
+            answers: &answers,
+        },
         now,
     )
     .await?;
