@@ -504,6 +504,15 @@ async fn a_correction_request_gets_its_decision_back_and_complaints_say_what_nex
         sync(s).await;
         let page = w.priya.desk.get(s, &contribution_path(&id)).await;
         assert!(page.body.contains("Decision due") && page.body.contains("one month"));
+        let duty = w.tom.desk.get(s, "/duty").await;
+        assert!(
+            duty.body
+                .contains("Correction requests waiting for a decision")
+                && duty.body.contains(&contribution_path(&id)),
+            "the IG officers' and duty view lists it"
+        );
+        let mine_to_do = w.priya.desk.get(s, "/my-cases").await;
+        assert!(mine_to_do.body.contains("1 from the family to act on"));
         let refused = staff_post(
             &mut w.priya,
             s,

@@ -12,6 +12,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub const STYLESHEET: &str = include_str!("../static/site.css");
 pub const QUICK_EXIT_JS: &str = include_str!("../static/exit.js");
 pub const PASSKEY_JS: &str = include_str!("../static/passkey.js");
+pub const AUTOSAVE_JS: &str = include_str!("../static/autosave.js");
 pub const ACCESSIBILITY_STATEMENT: &str = include_str!("../../accessibility/statement.md");
 pub const PRIVACY_NOTICE: &str = include_str!("../../docs/privacy-notice.md");
 
@@ -134,6 +135,10 @@ pub fn common_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/static/passkey.js",
             get(|| async { static_asset("text/javascript; charset=utf-8", PASSKEY_JS) }),
+        )
+        .route(
+            "/static/autosave.js",
+            get(|| async { static_asset("text/javascript; charset=utf-8", AUTOSAVE_JS) }),
         )
         .route("/healthz", get(|| async { "ok" }))
 }

@@ -171,7 +171,10 @@ pub fn page_with_status(
             label: "Approvals",
         });
     }
-    if user.staff.has(Role::Duty) {
+    if [Role::Duty, Role::Manager, Role::IgOfficer]
+        .iter()
+        .any(|r| user.staff.has(*r))
+    {
         nav.push(NavLink {
             href: "/duty",
             label: "Duty",

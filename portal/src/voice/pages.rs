@@ -213,6 +213,7 @@ fn form_page(
             }
         }
         p { a href="/contributions" { "What you have told us" } }
+        script src="/static/autosave.js" defer {}
     };
     (status, page(&forms::title(&title, errors), body)).into_response()
 }

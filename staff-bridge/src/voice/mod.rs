@@ -210,16 +210,37 @@ pub async fn urgent_open(db: &Db) -> sqlx::Result<Vec<(String, Received)>> {
     ))
     .fetch_all(&db.pool)
     .await?;
-    let mut open = Vec::new();
-    for r in rows.iter().filter_map(|r| from_row(db, r)) {
+    with_reference(db, rows.iter().filter_map(|r| from_row(db, r))).await
+}
+
+/// Everything not urgent that nobody has yet acted on (no outcome recorded
+/// and no decision), oldest first, with its case's reference.
+pub async fn waiting(db: &Db) -> sqlx::Result<Vec<(String, Received)>> {
+    let rows: Vec<AnyRow> = sqlx::query(&format!(
+        "{SELECT} AND c.urgent = 0
+           AND NOT EXISTS (SELECT 1 FROM contribution_outcomes o WHERE o.contribution_id = c.id)
+           AND NOT EXISTS (SELECT 1 FROM contribution_decisions x WHERE x.contribution_id = c.id)
+         ORDER BY c.received_at, c.id"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
+    with_reference(db, rows.iter().filter_map(|r| from_row(db, r))).await
+}
+
+async fn with_reference(
+    db: &Db,
+    received: impl Iterator<Item = Received>,
+) -> sqlx::Result<Vec<(String, Received)>> {
+    let mut out = Vec::new();
+    for r in received {
         let reference: Option<String> =
             sqlx::query_scalar("SELECT reference FROM cases WHERE id = $1")
                 .bind(r.case_id)
                 .fetch_optional(&db.pool)
                 .await?;
-        open.push((reference.unwrap_or_default(), r));
+        out.push((reference.unwrap_or_default(), r));
     }
-    Ok(open)
+    Ok(out)
 }
 
 /// How many urgent messages wait, and when the oldest arrived: for the

@@ -437,10 +437,22 @@ fn age_of(date_of_birth: &str) -> Option<u32> {
 /// The duty page: urgent messages first, then what families sent that
 /// nobody has yet recorded action on, across every case.
 async fn duty(State(state): State<AppState>, user: StaffUser) -> Result<Response> {
-    if !user.staff.has(Role::Duty) && !user.staff.has(Role::Manager) {
+    if ![Role::Duty, Role::Manager, Role::IgOfficer]
+        .iter()
+        .any(|r| user.staff.has(*r))
+    {
         return Err(BridgeError::Forbidden);
     }
     let urgent = super::urgent_open(&state.db).await?;
+    let waiting = super::waiting(&state.db).await?;
+    let corrections: Vec<_> = waiting
+        .iter()
+        .filter(|(_, r)| r.kind == "correction")
+        .collect();
+    let others: Vec<_> = waiting
+        .iter()
+        .filter(|(_, r)| r.kind != "correction")
+        .collect();
     let now = now();
     Ok(views::page(
         &user,
@@ -462,6 +474,33 @@ async fn duty(State(state): State<AppState>, user: StaffUser) -> Result<Response
                 }
             }
             p { "A message stays here, and at the top of every duty worker's pages, until someone records what was done." }
+            h2 { "Correction requests waiting for a decision" }
+            @if corrections.is_empty() { p { "None." } } @else {
+                (waiting_table("Correction requests waiting for a decision, oldest first", &corrections, now))
+            }
+            h2 { "Not yet acted on" }
+            @if others.is_empty() { p { "Nothing is waiting." } } @else {
+                (waiting_table("What families sent that nobody has acted on yet, oldest first", &others, now))
+            }
         },
     ))
+}
+
+fn waiting_table(caption: &str, rows: &[&(String, Received)], now: i64) -> Markup {
+    html! {
+        table class="table" {
+            caption class="visually-hidden" { (caption) }
+            thead { tr { th scope="col" { "What" } th scope="col" { "From" } th scope="col" { "Case" } th scope="col" { "Status" } } }
+            tbody {
+                @for (reference, r) in rows {
+                    tr {
+                        td { a href=(href(reference, &r.id)) { (r.kind_label()) } }
+                        td { (r.person_name) }
+                        td { (reference) }
+                        td { (state_of(r, now)) }
+                    }
+                }
+            }
+        }
+    }
 }

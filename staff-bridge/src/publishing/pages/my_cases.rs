@@ -26,6 +26,11 @@ pub(super) async fn my_cases(State(state): State<AppState>, user: StaffUser) -> 
         let events = events_of_case(&state, case.id).await?;
         let seen = seen_seq(&state, &user.staff.id, case.id).await?;
         let unread = events.iter().filter(|e| e.seq > seen).count();
+        let told = crate::voice::of_case(&state.db, case.id).await?;
+        let to_act: Vec<_> = told
+            .iter()
+            .filter(|r| r.handled_at.is_none() && r.decision.is_none())
+            .collect();
         let mut access = Vec::new();
         for person in crate::cases::people(&state, case).await? {
             let status = crate::cases::portal_access(&state, &person, now).await?;
@@ -38,6 +43,13 @@ pub(super) async fn my_cases(State(state): State<AppState>, user: StaffUser) -> 
                 p {
                     @if unread > 0 { strong { (unread) " new from the family" } " – " }
                     a href={ (case_href(&case.reference)) "/publishing" } { "Drafts, publications and what came back" }
+                }
+                @if !to_act.is_empty() {
+                    p {
+                        strong { (to_act.len()) " from the family to act on" }
+                        " (newest: " (to_act[0].kind_label()) ", " (views::when(to_act[0].received_at)) ") – "
+                        a href={ (case_href(&case.reference)) "#contributions" } { "What the family told us" }
+                    }
                 }
                 table class="table" {
                     caption { "Who has FamilyStory" }
