@@ -140,4 +140,44 @@ async fn the_demo_runs_and_runs_again_on_the_same_data() {
     assert_eq!(sign_in.status(), 200);
     stop(second);
     assert_eq!(publications(dir.path()).await, published);
+
+    // What the demo family sent, once each, exported for the case system.
+    let export = Command::new(env!("CARGO_BIN_EXE_familystory"))
+        .args([
+            "export",
+            "contributions",
+            "--case",
+            "DEMO-0001",
+            "--data-dir",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        export.status.success(),
+        "{}",
+        String::from_utf8_lossy(&export.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&export.stdout).unwrap();
+    assert_eq!(json["format"], "familystory.contributions.v1");
+    let kinds: Vec<&str> = json["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["kind"].as_str().unwrap())
+        .collect();
+    for kind in ["views", "plan_response", "correction", "feedback", "unsafe"] {
+        assert_eq!(
+            kinds.iter().filter(|k| **k == kind).count(),
+            1,
+            "one {kind}, not sent again by the second run: {kinds:?}"
+        );
+    }
+    let missing = Command::new(env!("CARGO_BIN_EXE_familystory"))
+        .args(["export", "contributions", "--case", "NO-SUCH", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("There is no case NO-SUCH"));
 }

@@ -477,6 +477,27 @@ async fn a_plan_response_can_be_changed_until_the_plan_is_replaced() {
                 .await
                 .unwrap();
         assert_eq!(refused.status(), 401, "the export needs the machine token");
+
+        // The plan is replaced: the old response can no longer be changed,
+        // and the new version gets a response of its own.
+        let replaced = PublicationPush {
+            version: 2,
+            kind: "plan".into(),
+            title: "Ellie and Noah’s child protection plan".into(),
+            body_markdown: "## What will happen now\n\nA new plan.".into(),
+            audience: vec![portal_id(s, "P-103").await],
+            published_at: now(),
+            meeting_at: None,
+            in_reply_to: None,
+        };
+        send(s, &format!("/internal/v1/publications/{plan}"), &replaced).await;
+        let (_, old, _) = sarah.get(s, &format!("/contributions/{id}")).await;
+        assert!(old.contains("can no longer be changed") && !old.contains("Change your answers"));
+        let (_, form, _) = sarah.get(s, &respond).await;
+        assert!(
+            form.contains("What will happen now") && !form.contains("Not on Tuesdays"),
+            "a new, empty response"
+        );
         w.s.finish().await;
     }
 }

@@ -15,6 +15,17 @@ use base64::Engine;
 pub struct Sealer {
     identity: age::x25519::Identity,
     recipient: age::x25519::Recipient,
+    /// Text opened recently, by the SHA-256 of its sealed form: see
+    /// [`Sealer::open_cached`].
+    opened: std::sync::Arc<std::sync::Mutex<OpenedCache>>,
+}
+
+/// The most opened text kept in memory, in bytes.
+const OPENED_CACHE_BYTES: usize = 32 * 1024 * 1024;
+
+struct OpenedCache {
+    entries: hashlink::LruCache<[u8; 32], std::sync::Arc<str>>,
+    bytes: usize,
 }
 
 impl std::fmt::Debug for Sealer {
@@ -68,6 +79,10 @@ impl Sealer {
         Ok(Sealer {
             identity,
             recipient,
+            opened: std::sync::Arc::new(std::sync::Mutex::new(OpenedCache {
+                entries: hashlink::LruCache::new_unbounded(),
+                bytes: 0,
+            })),
         })
     }
 
@@ -82,6 +97,36 @@ impl Sealer {
         let bytes = STANDARD.decode(sealed).map_err(|_| SealError::Open)?;
         let plain = age::decrypt(&self.identity, &bytes).map_err(|_| SealError::Open)?;
         String::from_utf8(plain).map_err(|_| SealError::Open)
+    }
+
+    /// As [`Sealer::open`], remembering the result (up to 32 MiB, least
+    /// recently used first out): for text read on every page, such as
+    /// publications, which otherwise cost an X25519 agreement each time.
+    /// The plain text is then in this process's memory for a while; so is
+    /// the key that opens every row, so a memory compromise loses nothing
+    /// more (docs/architecture.md, "Data at rest").
+    pub fn open_cached(&self, sealed: &str) -> Result<std::sync::Arc<str>, SealError> {
+        use sha2::{Digest, Sha256};
+        let key: [u8; 32] = Sha256::digest(sealed.as_bytes()).into();
+        if let Ok(mut cache) = self.opened.lock() {
+            if let Some(hit) = cache.entries.get(&key) {
+                return Ok(hit.clone());
+            }
+        }
+        let plain: std::sync::Arc<str> = self.open(sealed)?.into();
+        if let Ok(mut cache) = self.opened.lock() {
+            if plain.len() <= OPENED_CACHE_BYTES / 64 && cache.entries.get(&key).is_none() {
+                cache.bytes += plain.len();
+                cache.entries.insert(key, plain.clone());
+                while cache.bytes > OPENED_CACHE_BYTES {
+                    match cache.entries.remove_lru() {
+                        Some((_, gone)) => cache.bytes -= gone.len(),
+                        None => break,
+                    }
+                }
+            }
+        }
+        Ok(plain)
     }
 }
 

@@ -14,6 +14,9 @@ use subtle::ConstantTimeEq;
 
 use crate::db::Db;
 
+/// How stale a session's `last_seen_at` may get before a request writes it.
+pub const TOUCH_SECONDS: i64 = 60;
+
 /// How long sessions last and what their cookie is called.
 #[derive(Clone, Debug)]
 pub struct Policy {
@@ -62,7 +65,8 @@ impl Policy {
         Ok((token, session))
     }
 
-    /// The live session a request's cookie names, if any, and marks it used.
+    /// The live session a request's cookie names, if any, and marks it used
+    /// (at most every [`TOUCH_SECONDS`]).
     /// A session idle too long or past its absolute limit is ended.
     pub async fn load(
         &self,
@@ -87,11 +91,16 @@ impl Policy {
             end_by_id(db, &id, now).await?;
             return Ok(None);
         }
-        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(&id)
-            .execute(&db.pool)
-            .await?;
+        // At most once a minute, so reading pages does not queue every
+        // request behind the one SQLite writer. The idle limit is counted
+        // from the last touch, so it may end a session up to a minute early.
+        if now - last_seen_at >= TOUCH_SECONDS {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(&id)
+                .execute(&db.pool)
+                .await?;
+        }
         Ok(Some(Session {
             id,
             subject,

@@ -189,9 +189,10 @@ pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<
         .into_iter()
         .filter_map(
             |(id, version, kind, title, body_markdown, published_at, meeting_at, in_reply_to)| {
-                let (Ok(title), Ok(body_markdown)) =
-                    (sealer.open(&title), sealer.open(&body_markdown))
-                else {
+                let (Ok(title), Ok(body_markdown)) = (
+                    sealer.open_cached(&title),
+                    sealer.open_cached(&body_markdown),
+                ) else {
                     tracing::error!("a publication could not be unsealed with this portal's key");
                     return None;
                 };
@@ -199,8 +200,8 @@ pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<
                     id: id.parse().ok()?,
                     version,
                     kind,
-                    title,
-                    body_markdown,
+                    title: title.to_string(),
+                    body_markdown: body_markdown.to_string(),
                     published_at,
                     meeting_at,
                     in_reply_to: in_reply_to.and_then(|c| c.parse().ok()),

@@ -88,7 +88,10 @@ fn item_line(item: &publications::Visible, last_visit: Option<i64>) -> maud::Mar
 pub async fn home(State(state): State<AppState>, family: Family) -> Result<Response> {
     let items = publications::visible_to(&state.db, &state.sealer, family.person.id).await?;
     let last_visit = family.person.last_visit_at;
-    crate::people::visited(&state.db, family.person.id, family.session.created_at).await?;
+    // Written once a visit, not on every page: reading writes nothing.
+    if last_visit != Some(family.session.created_at) {
+        crate::people::visited(&state.db, family.person.id, family.session.created_at).await?;
+    }
     let home = arrange(&items, last_visit, now());
     Ok(page(
         "My story",
