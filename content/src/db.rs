@@ -25,16 +25,27 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Connections for reads that need no transaction (on SQLite, several
+    /// read-only connections beside the one writer, which WAL allows; on
+    /// PostgreSQL, the same pool).
+    reader: AnyPool,
     sealer: Option<Arc<Sealer>>,
 }
 
 impl Db {
     pub fn new(pool: AnyPool, backend: Backend) -> Db {
         Db {
+            reader: pool.clone(),
             pool,
             backend,
             sealer: None,
         }
+    }
+
+    /// The pool for a hot read outside any transaction: it sees everything
+    /// committed before it starts, and never waits for the writer.
+    pub fn reader(&self) -> &AnyPool {
+        &self.reader
     }
 
     /// This database with the key its record text is sealed to.
@@ -156,8 +167,27 @@ pub async fn connect(url: &str, migrations: &Migrations) -> Result<Db, DbError> 
         Backend::Postgres => migrations.postgres,
     };
     migrator.run(&pool).await.map_err(DbError::Migrate)?;
-    Ok(Db::new(pool, backend))
+    let mut db = Db::new(pool, backend);
+    if backend == Backend::Sqlite {
+        let options = AnyConnectOptions::from_str(url).map_err(DbError::Connect)?;
+        db.reader = AnyPoolOptions::new()
+            .max_connections(READERS)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA query_only = ON").await?;
+                    conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await
+            .map_err(DbError::Connect)?;
+    }
+    Ok(db)
 }
+
+/// Read-only SQLite connections beside the writer.
+const READERS: u32 = 4;
 
 /// Seconds since the Unix epoch: every timestamp in both schemas is stored so,
 /// which keeps SQL identical on SQLite and PostgreSQL.

@@ -82,7 +82,7 @@ impl Policy {
             "SELECT subject, csrf, created_at, last_seen_at, expires_at FROM sessions WHERE id = $1 AND ended_at IS NULL",
         )
         .bind(&id)
-        .fetch_optional(&db.pool)
+        .fetch_optional(db.reader())
         .await?;
         let Some((subject, csrf, created_at, last_seen_at, expires_at)) = row else {
             return Ok(None);

@@ -80,7 +80,7 @@ pub async fn find_active(db: &Db, id: Uuid) -> sqlx::Result<Option<Person>> {
         "SELECT {COLUMNS} FROM people WHERE id = $1 AND removed_at IS NULL"
     ))
     .bind(id.to_string())
-    .fetch_optional(&db.pool)
+    .fetch_optional(db.reader())
     .await?;
     Ok(row.and_then(from_row))
 }

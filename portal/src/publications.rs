@@ -183,7 +183,7 @@ pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<
          ORDER BY v.published_at DESC, v.publication_id",
     )
     .bind(person.to_string())
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     Ok(rows
         .into_iter()
@@ -213,6 +213,18 @@ pub async fn visible_to(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<
 
 /// The first view of each version by each reader goes to the bridge, once.
 pub async fn record_view(db: &Db, person: Uuid, item: &Visible, now: i64) -> sqlx::Result<()> {
+    // Seen before: nothing to write, so reading again does not wait for the writer.
+    let seen: Option<i64> = sqlx::query_scalar(
+        "SELECT version FROM first_views WHERE person_id = $1 AND publication_id = $2 AND version = $3",
+    )
+    .bind(person.to_string())
+    .bind(item.id.to_string())
+    .bind(item.version)
+    .fetch_optional(db.reader())
+    .await?;
+    if seen.is_some() {
+        return Ok(());
+    }
     let mut tx = db.pool.begin().await?;
     // RETURNING answers a row only when this was the first view.
     let first: Option<String> = sqlx::query_scalar(

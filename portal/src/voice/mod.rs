@@ -287,7 +287,7 @@ pub async fn list_own(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<Ve
         "SELECT {COLUMNS} FROM contributions WHERE person_id = $1 ORDER BY updated_at DESC, id"
     ))
     .bind(person.to_string())
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     Ok(rows
         .into_iter()
@@ -469,7 +469,7 @@ pub async fn shared_for_meeting(
     ))
     .bind(meeting.to_string())
     .bind(reader.to_string())
-    .fetch_all(&db.pool)
+    .fetch_all(db.reader())
     .await?;
     Ok(rows
         .into_iter()
