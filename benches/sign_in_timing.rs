@@ -9,7 +9,7 @@
 //! Run: `cargo bench --bench sign_in_timing`
 
 #[allow(unused_imports)]
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/integration/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

@@ -1,0 +1,6 @@
+//! The staff bridge's own tests that need its public API from outside: the
+//! disclosure ledger on both backends, and the case import's parser against
+//! arbitrary input. One binary, so the bridge is linked once.
+
+mod ledger;
+mod proptest_import;
