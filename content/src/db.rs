@@ -45,6 +45,7 @@ impl Db {
 
     /// The sealing key. Code that stores record text only runs on a database
     /// opened with one, so its absence is a programming error, not bad input.
+    #[allow(clippy::expect_used)] // a programming error, as above
     pub fn sealer(&self) -> &Sealer {
         self.sealer
             .as_deref()

@@ -7,6 +7,9 @@
 //! Backend)`, and `backend_tests!(name)` makes it two tests, `name::sqlite`
 //! and `name::postgres`, so a failure names its engine.
 
+// A test or benchmark may unwrap: a panic here is a failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 mod audit_verify;

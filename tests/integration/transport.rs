@@ -171,10 +171,12 @@ async fn the_real_portal_signs_its_answers_refusals_included(backend: Backend) {
     assert_eq!(answer.status.as_u16(), 200, "{backend:?}");
     // The same portal, asked through a client with another secret,
     // gives it nothing it can believe.
-    let stranger = PortalClient::new(
+    let stranger = PortalClient::connect(
         &s.internal_url,
         SyncKey::new("a different secret that is also long enough").unwrap(),
-    );
+        None,
+    )
+    .unwrap();
     let error = stranger
         .send("GET", "/internal/v1/outbox?after=0&limit=10", Vec::new())
         .await
@@ -288,7 +290,8 @@ async fn the_sync_runs_over_tls_checked_against_the_councils_ca(backend: Backend
         .is_none());
 
     // Plain HTTP to the TLS listener gets nowhere either.
-    let plain = PortalClient::new(&format!("http://{}", s.internal_addr), s.key());
+    let plain =
+        PortalClient::connect(&format!("http://{}", s.internal_addr), s.key(), None).unwrap();
     assert!(sync::push_pending(&s.bridge_db, &plain).await.is_err());
     assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 1);
 

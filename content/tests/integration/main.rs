@@ -2,6 +2,9 @@
 //! rendering, reading age and explainers. One binary, so the library and its
 //! dependencies are linked once.
 
+// A test or benchmark may unwrap: a panic here is a failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[path = "../support/names_eval.rs"]
 mod names_eval;
 

@@ -174,6 +174,9 @@ pub(super) async fn sign_in_start(
         let passkeys: Vec<_> = keys.iter().map(|k| k.passkey.clone()).collect();
         state.webauthn.start_passkey_authentication(&passkeys).ok()
     };
+    // webauthn-rs's options are made to be sent as JSON; serde_json fails only
+    // on maps with non-string keys, which they have none of.
+    #[allow(clippy::expect_used)]
     let (options, sign_in) = match real {
         Some((rcr, auth)) => (
             serde_json::to_value(rcr).expect("options serialise"),
