@@ -375,13 +375,6 @@ pub async fn confirm_email(
     Ok(Redirect::to("/account").into_response())
 }
 
-fn csrf_header(headers: &HeaderMap) -> &str {
-    headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
 pub async fn passkey_start(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -391,7 +384,7 @@ pub async fn passkey_start(
         &headers,
         &state.origin,
         &family.session.csrf,
-        csrf_header(&headers),
+        content::forms::csrf_header(&headers),
     )
     .is_err()
     {
@@ -456,7 +449,7 @@ pub async fn passkey_finish(
         &headers,
         &state.origin,
         &family.session.csrf,
-        csrf_header(&headers),
+        content::forms::csrf_header(&headers),
     )
     .is_err()
     {

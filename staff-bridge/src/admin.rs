@@ -19,6 +19,8 @@ use serde::Deserialize;
 use crate::auth::{check_csrf, StaffUser};
 use crate::error::{BridgeError, Result};
 use crate::staff::{self, AddError, AddOrSendError, Delivery, NewStaff, Role, StaffMember};
+use content::forms::Fields;
+
 use crate::views::{self, FieldError, Input};
 use crate::AppState;
 
@@ -40,24 +42,10 @@ fn admin_only(user: &StaffUser) -> Result<()> {
     }
 }
 
-/// A form with repeated `role` fields, which serde_urlencoded cannot collect.
-fn parse_form(body: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect()
-}
-
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-fn roles_of(form: &[(String, String)]) -> Vec<Role> {
-    form.iter()
-        .filter(|(k, _)| k == "role")
-        .filter_map(|(_, v)| Role::parse(v))
+fn roles_of(form: &Fields) -> Vec<Role> {
+    form.all("role")
+        .into_iter()
+        .filter_map(Role::parse)
         .collect()
 }
 
@@ -171,12 +159,12 @@ async fn add_staff(
     user: StaffUser,
     body: String,
 ) -> Result<Response> {
-    let form = parse_form(&body);
-    check_csrf(&state, &headers, &user, field(&form, "csrf"))?;
+    let form = Fields::parse(body.as_bytes());
+    check_csrf(&state, &headers, &user, form.get("csrf"))?;
     admin_only(&user)?;
     let values = AddValues {
-        email: field(&form, "email").to_string(),
-        name: field(&form, "name").to_string(),
+        email: form.get("email").to_string(),
+        name: form.get("name").to_string(),
         roles: roles_of(&form),
     };
     let mut errors = Vec::new();
@@ -252,8 +240,8 @@ async fn change_roles(
     Path(id): Path<String>,
     body: String,
 ) -> Result<Response> {
-    let form = parse_form(&body);
-    check_csrf(&state, &headers, &user, field(&form, "csrf"))?;
+    let form = Fields::parse(body.as_bytes());
+    check_csrf(&state, &headers, &user, form.get("csrf"))?;
     admin_only(&user)?;
     let member = member_of(&state, &id).await?;
     let roles = roles_of(&form);

@@ -4,7 +4,7 @@
 //! family member have portal access" ([`portal_access`]) that every staff
 //! page shows.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -18,6 +18,7 @@ use crate::access::{self, case_href, Access, Case};
 use crate::auth::StaffUser;
 use crate::error::{BridgeError, Result};
 use crate::invitations::invitations_of;
+use crate::scope::CaseScope;
 use crate::views;
 use crate::AppState;
 
@@ -164,16 +165,6 @@ pub(crate) async fn portal_access(
     )
 }
 
-pub(crate) async fn find_case(
-    state: &AppState,
-    user: &StaffUser,
-    reference: &str,
-) -> Result<(Case, Access)> {
-    access::case_for(&state.db, &user.staff, reference)
-        .await?
-        .ok_or(BridgeError::NotFound)
-}
-
 async fn cases(State(state): State<AppState>, user: StaffUser) -> Result<Response> {
     let now = now();
     let visible = access::visible_cases(&state.db, &user.staff).await?;
@@ -231,11 +222,9 @@ struct Done {
 
 async fn case_page(
     State(state): State<AppState>,
-    user: StaffUser,
-    Path(reference): Path<String>,
+    CaseScope { user, case, access }: CaseScope,
     Query(done): Query<Done>,
 ) -> Result<Response> {
-    let (case, access) = find_case(&state, &user, &reference).await?;
     case_view(&state, &user, &case, access, &done.done, &[]).await
 }
 
@@ -372,12 +361,4 @@ pub(crate) async fn case_view(
             }
         },
     ))
-}
-
-pub(crate) async fn act_on(state: &AppState, user: &StaffUser, reference: &str) -> Result<Case> {
-    let (case, access) = find_case(state, user, reference).await?;
-    if access != Access::Act {
-        return Err(BridgeError::Forbidden);
-    }
-    Ok(case)
 }

@@ -27,10 +27,11 @@ use uuid::Uuid;
 
 use crate::access::{case_href, Access, Case};
 use crate::auth::{check_csrf, Client, StaffUser};
-use crate::cases::{act_on, case_view, person_of, Person};
+use crate::cases::{case_view, person_of, Person};
 use crate::error::{BridgeError, Result};
 use crate::ledger::{self, NewEntry};
 use crate::outgoing::{self, Push};
+use crate::scope::ActOnCase;
 use crate::staff::kinds;
 use crate::views;
 use crate::AppState;
@@ -116,13 +117,12 @@ fn family_role(role: &str) -> FamilyRole {
 async fn invite(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
+    ActOnCase { user, case }: ActOnCase,
     client: Client,
-    Path((reference, person_id)): Path<(String, i64)>,
+    Path((_, person_id)): Path<(String, i64)>,
     Form(form): Form<InviteForm>,
 ) -> Result<Response> {
     check_csrf(&state, &headers, &user, &form.csrf)?;
-    let case = act_on(&state, &user, &reference).await?;
     let person = person_of(&state, &case, person_id).await?;
     if person.removed_at.is_some() {
         return Err(BridgeError::Forbidden);
@@ -424,12 +424,11 @@ struct CsrfForm {
 async fn revoke_invitation(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    ActOnCase { user, case }: ActOnCase,
+    Path((_, id)): Path<(String, String)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response> {
     check_csrf(&state, &headers, &user, &form.csrf)?;
-    let case = act_on(&state, &user, &reference).await?;
     let person_id: Option<i64> = sqlx::query_scalar(
         "SELECT i.case_person_id FROM invitations i JOIN case_people p ON p.id = i.case_person_id
          WHERE i.id = $1 AND p.case_id = $2",
@@ -497,13 +496,12 @@ struct Actor<'a> {
 async fn revoke_passkeys(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
+    ActOnCase { user, case }: ActOnCase,
     client: Client,
-    Path((reference, person_id)): Path<(String, i64)>,
+    Path((_, person_id)): Path<(String, i64)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response> {
     check_csrf(&state, &headers, &user, &form.csrf)?;
-    let case = act_on(&state, &user, &reference).await?;
     let person = person_of(&state, &case, person_id).await?;
     let now = now();
     let mut tx = state.db.pool.begin().await?;
@@ -537,13 +535,12 @@ async fn revoke_passkeys(
 async fn restore_email_sign_in(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
+    ActOnCase { user, case }: ActOnCase,
     client: Client,
-    Path((reference, person_id)): Path<(String, i64)>,
+    Path((_, person_id)): Path<(String, i64)>,
     Form(form): Form<CsrfForm>,
 ) -> Result<Response> {
     check_csrf(&state, &headers, &user, &form.csrf)?;
-    let case = act_on(&state, &user, &reference).await?;
     let person = person_of(&state, &case, person_id).await?;
     if person.removed_at.is_some() {
         return Err(BridgeError::Forbidden);

@@ -80,19 +80,19 @@ pub(super) async fn account_page(
     ))
 }
 
-pub(super) fn csrf_header(headers: &HeaderMap) -> &str {
-    headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-}
-
 pub(super) async fn add_passkey_start(
     State(state): State<AppState>,
     headers: HeaderMap,
     user: StaffUser,
 ) -> Result<Response> {
-    if check_csrf(&state, &headers, &user, csrf_header(&headers)).is_err() {
+    if check_csrf(
+        &state,
+        &headers,
+        &user,
+        content::forms::csrf_header(&headers),
+    )
+    .is_err()
+    {
         return Ok(json_error(
             StatusCode::FORBIDDEN,
             "Refresh the page and try again.",
@@ -107,7 +107,14 @@ pub(super) async fn add_passkey_finish(
     user: StaffUser,
     body: Bytes,
 ) -> Result<Response> {
-    if check_csrf(&state, &headers, &user, csrf_header(&headers)).is_err() {
+    if check_csrf(
+        &state,
+        &headers,
+        &user,
+        content::forms::csrf_header(&headers),
+    )
+    .is_err()
+    {
         return Ok(json_error(
             StatusCode::FORBIDDEN,
             "Refresh the page and try again.",

@@ -264,7 +264,7 @@ pub(super) async fn approve(
                 draft_href(&case, &draft.id)
             )))
         }
-        Err(e) => flow_refusal(e),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -289,6 +289,6 @@ pub(super) async fn return_draft(
             )];
             approval_view(&state, &user, &case, &draft, &errors).await
         }
-        Err(e) => flow_refusal(e),
+        Err(e) => Err(e.into()),
     }
 }

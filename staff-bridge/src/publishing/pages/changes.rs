@@ -5,13 +5,11 @@ use super::*;
 pub(super) async fn save(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    ActOnDraft { user, case, draft }: ActOnDraft,
     body: Bytes,
 ) -> Result<Response> {
     let form = Fields::parse(&body);
     csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
     let mut errors = Vec::new();
     let content = content_of(&form, &mut errors);
     let family = family(&state, case.id).await?;
@@ -50,13 +48,11 @@ pub(super) async fn save(
 pub(super) async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    ActOnDraft { user, case, draft }: ActOnDraft,
     body: Bytes,
 ) -> Result<Response> {
     let form = Fields::parse(&body);
     csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
     let checked = crate::publishing::check(&state.db, &draft).await?;
     let Some(index) = checked.items.iter().position(|i| i.key == form.get("key")) else {
         return Ok(refused(
@@ -117,13 +113,11 @@ pub(super) fn no_longer_changeable() -> Response {
 pub(super) async fn decide_person(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    ActOnDraft { user, case, draft }: ActOnDraft,
     body: Bytes,
 ) -> Result<Response> {
     let form = Fields::parse(&body);
     csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
     let person: i64 = form
         .get("person")
         .parse()
@@ -153,35 +147,17 @@ pub(super) async fn decide_person(
     )))
 }
 
-pub(super) fn flow_refusal(error: FlowError) -> Result<Response> {
-    match error {
-        FlowError::Database(e) => Err(e.into()),
-        FlowError::Approve(rules::ApproveError::NotManager) => Err(BridgeError::Forbidden),
-        FlowError::Approve(e @ rules::ApproveError::OwnDraft) => Ok(refused(
-            StatusCode::FORBIDDEN,
-            "You cannot approve this",
-            &e.to_string(),
-        )),
-        other => Ok(refused(
-            StatusCode::CONFLICT,
-            "That could not be done",
-            &other.to_string(),
-        )),
-    }
-}
-
 pub(super) async fn submit(
     State(state): State<AppState>,
-    Extension(settings): Extension<Settings>,
     headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    ActOnDraft { user, case, draft }: ActOnDraft,
     body: Bytes,
 ) -> Result<Response> {
     let form = Fields::parse(&body);
     csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
-    match crate::publishing::submit(&state.db, &draft, &user.staff.id, &settings, now()).await {
+    match crate::publishing::submit(&state.db, &draft, &user.staff.id, &state.publishing, now())
+        .await
+    {
         Ok(sent) => {
             let done = match sent {
                 Sent::ForApproval => "submitted",
@@ -200,41 +176,33 @@ pub(super) async fn submit(
             let errors = vec![FieldError::new("findings", e.to_string())];
             editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "").await
         }
-        Err(e) => flow_refusal(e),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub(super) async fn reopen(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    ActOnDraft { user, case, draft }: ActOnDraft,
     body: Bytes,
 ) -> Result<Response> {
     let form = Fields::parse(&body);
     csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
-    match crate::publishing::reopen(&state.db, &draft, &user.staff.id, now()).await {
-        Ok(()) => Ok(see_other(&format!(
-            "{}?done=reopened",
-            draft_href(&case, &draft.id)
-        ))),
-        Err(e) => flow_refusal(e),
-    }
+    crate::publishing::reopen(&state.db, &draft, &user.staff.id, now()).await?;
+    Ok(see_other(&format!(
+        "{}?done=reopened",
+        draft_href(&case, &draft.id)
+    )))
 }
 
 pub(super) async fn new_version(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    ActOnDraft { user, case, draft }: ActOnDraft,
     body: Bytes,
 ) -> Result<Response> {
     let form = Fields::parse(&body);
     csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
-    match crate::publishing::new_version(&state.db, &draft, &user.staff.id, now()).await {
-        Ok(new) => Ok(see_other(&draft_href(&case, &new))),
-        Err(e) => flow_refusal(e),
-    }
+    let new = crate::publishing::new_version(&state.db, &draft, &user.staff.id, now()).await?;
+    Ok(see_other(&draft_href(&case, &new)))
 }

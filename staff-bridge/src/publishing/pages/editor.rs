@@ -4,11 +4,14 @@ use super::*;
 
 pub(super) async fn editor(
     State(state): State<AppState>,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    DraftScope {
+        user,
+        case,
+        access,
+        draft,
+    }: DraftScope,
     Query(done): Query<Done>,
 ) -> Result<Response> {
-    let (case, access, draft) = find_draft(&state, &user, &reference, &id).await?;
     editor_view(&state, &user, &case, access, &draft, None, &[], &done.done).await
 }
 

@@ -83,14 +83,12 @@ pub(super) fn text_input(
 
 pub(super) async fn new_draft_page(
     State(state): State<AppState>,
-    user: StaffUser,
-    Path(reference): Path<String>,
+    CaseScope { user, case, access }: CaseScope,
 ) -> Result<Response> {
-    let (case, access) = find_case(&state, &user, &reference).await?;
     if access != Access::Act {
         return Err(BridgeError::Forbidden);
     }
-    new_draft_form(&state, &user, &case, &Fields(Vec::new()), &[]).await
+    new_draft_form(&state, &user, &case, &Fields::parse(b""), &[]).await
 }
 
 pub(super) async fn new_draft_form(
@@ -201,13 +199,11 @@ pub(super) fn content_of(form: &Fields, errors: &mut Vec<FieldError>) -> Content
 pub(super) async fn create_draft(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
-    Path(reference): Path<String>,
+    CaseScope { user, case, access }: CaseScope,
     body: Bytes,
 ) -> Result<Response> {
     let form = Fields::parse(&body);
     csrf_ok(&state, &headers, &user, &form)?;
-    let (case, access) = find_case(&state, &user, &reference).await?;
     if access != Access::Act {
         return Err(BridgeError::Forbidden);
     }

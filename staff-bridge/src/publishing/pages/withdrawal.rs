@@ -3,11 +3,13 @@
 use super::*;
 
 pub(super) async fn withdraw_page(
-    State(state): State<AppState>,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    DraftScope {
+        user,
+        case,
+        access: _,
+        draft,
+    }: DraftScope,
 ) -> Result<Response> {
-    let (case, _, draft) = find_draft(&state, &user, &reference, &id).await?;
     if !rules::can_withdraw(&user.staff, &draft.author_id) {
         return Err(BridgeError::Forbidden);
     }
@@ -53,13 +55,16 @@ pub(super) fn withdraw_form(
 pub(super) async fn withdraw(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    DraftScope {
+        user,
+        case,
+        access: _,
+        draft,
+    }: DraftScope,
     body: Bytes,
 ) -> Result<Response> {
     let form = Fields::parse(&body);
     csrf_ok(&state, &headers, &user, &form)?;
-    let (case, _, draft) = find_draft(&state, &user, &reference, &id).await?;
     if !rules::can_withdraw(&user.staff, &draft.author_id) {
         return Err(BridgeError::Forbidden);
     }
@@ -82,6 +87,6 @@ pub(super) async fn withdraw(
                 "Give the reason for withdrawing it (500 characters at most)",
             )],
         )),
-        Err(e) => flow_refusal(e),
+        Err(e) => Err(e.into()),
     }
 }
