@@ -220,13 +220,13 @@ async fn save(
     body: &str,
 ) -> Answer {
     let audience: Vec<String> = audience.iter().map(|a| a.to_string()).collect();
-    // The editor shows the draft's meeting already chosen, so it is sent back.
-    let meeting = draft(s, id)
-        .await
-        .meeting_id
-        .map(|m| m.to_string())
-        .unwrap_or_default();
+    // The editor shows the draft's meeting already chosen and carries the
+    // revision it showed, so both are sent back.
+    let shown = draft(s, id).await;
+    let meeting = shown.meeting_id.map(|m| m.to_string()).unwrap_or_default();
+    let revision = shown.revision.to_string();
     let mut form = vec![
+        ("revision", revision.as_str()),
         ("kind", kind),
         ("title", title),
         ("reader_age", reader_age),
@@ -708,6 +708,98 @@ async fn nobody_who_edited_or_decided_on_a_draft_approves_it(backend: Backend) {
         assert_eq!(draft(s, id).await.status.as_str(), "submitted");
         assert_eq!(approve(&c.tom, s, id).await.status, 303);
     }
+    c.s.finish().await;
+}
+
+async fn post_fields(
+    desk: &Desk,
+    s: &Services,
+    path: &str,
+    fields: Vec<(String, String)>,
+) -> Answer {
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    desk.post(s, path, &fields).await
+}
+
+backend_tests!(two_people_saving_one_draft_at_once_lose_nothing);
+/// Priya and Kim open the same draft's editor; Priya saves first. Kim's save
+/// is refused, naming Priya, with Kim's words kept in the form and Priya's in
+/// the draft; saving again from that page, Kim's words are saved.
+async fn two_people_saving_one_draft_at_once_lose_nothing(backend: Backend) {
+    let c = start(backend).await;
+    let s = &c.s;
+    let kim = Desk::new(
+        s,
+        "Kim Reyes",
+        "kim.reyes@council.example",
+        &[Role::Practitioner],
+    )
+    .await;
+    staff::grant_case(&s.bridge_db, &kim.member.id, CASE, &c.tom.member.id, now())
+        .await
+        .unwrap();
+    let id = new_draft(&c.priya, s, "letter", "A letter", &[c.sarah], "").await;
+    let editor = case_path(&format!("/drafts/{id}"));
+    let revision_on = |page: &str| {
+        attribute_after(page, "name=\"revision\" value=\"")
+            .expect("the editor carries its revision")
+    };
+    let priya_saw = revision_on(&c.priya.get(s, &editor).await.body);
+    let kim_saw = revision_on(&kim.get(s, &editor).await.body);
+    let form = |revision: &str, body: &str| -> Vec<(String, String)> {
+        [
+            ("revision", revision),
+            ("kind", "letter"),
+            ("title", "A letter"),
+            ("reader_age", ""),
+            ("body", body),
+            ("publish_at", ""),
+            ("meeting", ""),
+            ("audience", &c.sarah.to_string()),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+    };
+    let priya = post_fields(
+        &c.priya,
+        s,
+        &editor,
+        form(&priya_saw, "Dear Sarah, see you on Monday."),
+    )
+    .await;
+    assert_eq!(priya.status, 303, "{backend:?}: {}", priya.body);
+    let kim_words = "Dear Sarah, the meeting moved to Tuesday.";
+    let refused = post_fields(&kim, s, &editor, form(&kim_saw, kim_words)).await;
+    assert_eq!(refused.status, 409, "{backend:?}: {}", refused.body);
+    assert!(
+        refused.body.contains("Priya Shah saved this draft at"),
+        "{backend:?}: the refusal names who saved first: {}",
+        refused.body
+    );
+    assert!(
+        refused.body.contains(kim_words),
+        "{backend:?}: Kim's words are still on the page"
+    );
+    assert_eq!(
+        draft(s, &id).await.body,
+        "Dear Sarah, see you on Monday.",
+        "{backend:?}: Priya's save stands"
+    );
+
+    // Saving again from the page the refusal showed: Kim has now seen Priya's.
+    let again = post_fields(
+        &kim,
+        s,
+        &editor,
+        form(&revision_on(&refused.body), kim_words),
+    )
+    .await;
+    assert_eq!(again.status, 303, "{backend:?}: {}", again.body);
+    assert_eq!(draft(s, &id).await.body, kim_words, "{backend:?}");
     c.s.finish().await;
 }
 

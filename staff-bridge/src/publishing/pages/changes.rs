@@ -36,13 +36,65 @@ pub(super) async fn save(
         )
         .await;
     }
-    if !crate::publishing::save(&state.db, &draft.id, &user.staff.id, &content, now()).await? {
-        return Ok(refused(StatusCode::CONFLICT, "This draft can no longer be changed", "It has been sent for approval or published. Take it back from approval, or write a new version."));
+    // Missing or not a number: not the editor's form.
+    let seen: i64 = form
+        .get("revision")
+        .parse()
+        .map_err(|_| BridgeError::NotFound)?;
+    let saved =
+        crate::publishing::save(&state.db, &draft.id, seen, &user.staff.id, &content, now())
+            .await?;
+    match saved {
+        Saved::Saved => Ok(see_other(&format!(
+            "{}?done=saved",
+            draft_href(&case, &draft.id)
+        ))),
+        Saved::NotEditable => Ok(refused(StatusCode::CONFLICT, "This draft can no longer be changed", "It has been sent for approval or published. Take it back from approval, or write a new version.")),
+        Saved::Meanwhile { by, at } => {
+            saved_meanwhile(&state, &user, &case, &draft.id, &content, by, at).await
+        }
     }
-    Ok(see_other(&format!(
-        "{}?done=saved",
-        draft_href(&case, &draft.id)
-    )))
+}
+
+/// Someone saved the draft after this editor was opened: their text stays,
+/// and this person's is shown again in the form, unsaved, with the draft as
+/// it now is (the preview shows the other text), so nothing typed is lost.
+async fn saved_meanwhile(
+    state: &AppState,
+    user: &StaffUser,
+    case: &Case,
+    draft_id: &str,
+    typed: &Content,
+    by: Option<String>,
+    at: i64,
+) -> Result<Response> {
+    let who = match by {
+        Some(id) if id == user.staff.id => "You".to_string(),
+        Some(id) => staff_name(state, &id).await?,
+        None => "Someone".to_string(),
+    };
+    let message = format!(
+        "{who} saved this draft at {}, after you opened it, so your changes are not saved yet. \
+         Your text is below and the preview shows the saved one: bring across what you need, then save again.",
+        views::when(at)
+    );
+    let draft = crate::publishing::load_in_case(&state.db, case.id, draft_id)
+        .await?
+        .ok_or(BridgeError::NotFound)?;
+    let errors = [FieldError::new("body", message)];
+    let mut page = editor_view(
+        state,
+        user,
+        case,
+        Access::Act,
+        &draft,
+        Some(typed),
+        &errors,
+        "",
+    )
+    .await?;
+    *page.status_mut() = StatusCode::CONFLICT;
+    Ok(page)
 }
 
 pub(super) async fn decide(

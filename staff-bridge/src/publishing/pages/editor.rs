@@ -118,6 +118,7 @@ pub(super) async fn editor_view(
                 h2 { "Edit" }
                 form method="post" action=(href) {
                     (views::csrf(user))
+                    input type="hidden" name="revision" value=(draft.revision);
                     (kind_select(shown.kind, errors))
                     (text_input("title", "Title the reader will see", None, &shown.title, errors))
                     (audience_boxes(&checked.family, &shown.audience, errors))

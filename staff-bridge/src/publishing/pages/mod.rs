@@ -16,7 +16,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::rules::{self, Decision, FamilyMember, Item, Kind, Status};
-use super::{Checked, Content, Draft, FlowError, Sent};
+use super::{Checked, Content, Draft, FlowError, Saved, Sent};
 use crate::access::{self, case_href, Access, Case};
 use crate::auth::{check_csrf, StaffUser};
 use crate::error::{BridgeError, Result};
