@@ -60,10 +60,13 @@ pub fn csrf_header(headers: &HeaderMap) -> &str {
         .unwrap_or("")
 }
 
-/// A one-button form that posts to `action` with the CSRF token.
-pub fn post_button(csrf_token: &str, action: &str, label: &str, class: &str) -> Markup {
+/// A one-button form that posts to `action` with the CSRF token. `name` is
+/// the form's accessible name, distinct from the page's other forms ("Revoke
+/// Sarah Carter's passkeys"), so a screen reader's list of forms tells them
+/// apart.
+pub fn post_button(csrf_token: &str, action: &str, name: &str, label: &str, class: &str) -> Markup {
     html! {
-        form method="post" action=(action) class="inline-form" {
+        form method="post" action=(action) class="inline-form" aria-label=(name) {
             (csrf(csrf_token))
             button class=(class) type="submit" { (label) }
         }

@@ -154,13 +154,18 @@ async fn account_page(
             h1 { "Your account" }
             h2 { "Passkeys" }
             @if keys.is_empty() { p { "You have no passkeys." } }
-            @for key in &keys {
+            @for (i, key) in keys.iter().enumerate() {
                 div class="card" {
                     p { strong { (key.name) } }
                     form method="post" action={ "/account/passkeys/" (key.credential_id) "/rename" } aria-label={ "Rename " (key.name) } {
                         (forms::csrf(&family.session.csrf))
-                        (Input { id: "name", label: "New name", hint: None, value: &key.name, kind: "text",
-                            autocomplete: "off", numeric: false }.render(&[]))
+                        // An id of its own: the add-a-passkey form's field is
+                        // "name", and one id may have one label only.
+                        @let id = format!("rename-{}", i + 1);
+                        div class="field" {
+                            label for=(id) { "New name" }
+                            input id=(id) name="name" type="text" value=(key.name) autocomplete="off" spellcheck="false";
+                        }
                         button type="submit" class="secondary" { "Rename" span class="visually-hidden" { " " (key.name) } }
                     }
                     form method="post" action={ "/account/passkeys/" (key.credential_id) "/remove" } aria-label={ "Remove " (key.name) } {

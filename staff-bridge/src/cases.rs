@@ -290,7 +290,7 @@ pub(crate) async fn case_view(
                             a href={ (href) "/publishing" } { "Drafts and publications" } "." }
                     }
                     @if access == Access::Act && p.removed_at.is_none() {
-                        form method="post" action={ (href) "/people/" (p.id) "/invitations" } {
+                        form method="post" action={ (href) "/people/" (p.id) "/invitations" } aria-label={ "Invite " (p.name) } {
                             (views::csrf(user))
                             @let field = format!("delivery-{}", p.id);
                             @let error = views::error_for(errors, &field);
@@ -332,7 +332,7 @@ pub(crate) async fn case_view(
                                         }
                                         td {
                                             @if access == Access::Act && i.revoked_at.is_none() && i.expires_at > now {
-                                                (views::post_button(user, &format!("{href}/invitations/{}/revoke", i.id), "Revoke", "button button-secondary"))
+                                                (views::post_button(user, &format!("{href}/invitations/{}/revoke", i.id), &format!("Revoke {}’s invitation of {}", p.name, views::when(i.created_at)), "Revoke", "button button-secondary"))
                                             }
                                         }
                                     }
@@ -344,13 +344,13 @@ pub(crate) async fn case_view(
                         @if let Some(at) = p.email_sign_in_stopped_at {
                             div class="inset" {
                                 p { "Email sign-in has been stopped for " (p.name) " since " (views::day(at)) ", when their passkeys were revoked. A new invitation turns it back on. Or, once you have checked with " (p.name) " that nobody else can read their email, turn it back on now." }
-                                (views::post_button(user, &format!("{href}/people/{}/restore-email-sign-in", p.id), "Turn email sign-in back on", "button button-secondary"))
+                                (views::post_button(user, &format!("{href}/people/{}/restore-email-sign-in", p.id), &format!("Turn email sign-in back on for {}", p.name), "Turn email sign-in back on", "button button-secondary"))
                             }
                         }
                         details class="details" {
                             summary { "Lost phone? Revoke " (p.name) "’s passkeys" }
                             p { "This removes every passkey " (p.name) " has set up, signs them out everywhere and stops sign-in by email too (whoever has the phone can usually read their email). They can then be sent a new invitation." }
-                            (views::post_button(user, &format!("{href}/people/{}/revoke-passkeys", p.id), "Revoke their passkeys", "button button-warning"))
+                            (views::post_button(user, &format!("{href}/people/{}/revoke-passkeys", p.id), &format!("Revoke {}’s passkeys", p.name), "Revoke their passkeys", "button button-warning"))
                         }
                     }
                 }

@@ -26,7 +26,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::{case_href, Access, Case};
-use crate::auth::{check_csrf, Client, StaffUser};
+use crate::auth::{check_csrf, Client, Posted, StaffUser};
 use crate::cases::{case_view, person_of, Person};
 use crate::error::{BridgeError, Result};
 use crate::ledger::{self, NewEntry};
@@ -415,20 +415,12 @@ async fn revoke_in(
     Ok(true)
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn revoke_invitation(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ActOnCase { user, case }: ActOnCase,
     Path((_, id)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
     let person_id: Option<i64> = sqlx::query_scalar(
         "SELECT i.case_person_id FROM invitations i JOIN case_people p ON p.id = i.case_person_id
          WHERE i.id = $1 AND p.case_id = $2",
@@ -495,13 +487,11 @@ struct Actor<'a> {
 
 async fn revoke_passkeys(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ActOnCase { user, case }: ActOnCase,
     client: Client,
     Path((_, person_id)): Path<(String, i64)>,
-    Form(form): Form<CsrfForm>,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
     let person = person_of(&state, &case, person_id).await?;
     let now = now();
     let mut tx = state.db.pool.begin().await?;
@@ -534,13 +524,11 @@ async fn revoke_passkeys(
 /// theirs alone: email sign-in works again.
 async fn restore_email_sign_in(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ActOnCase { user, case }: ActOnCase,
     client: Client,
     Path((_, person_id)): Path<(String, i64)>,
-    Form(form): Form<CsrfForm>,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
     let person = person_of(&state, &case, person_id).await?;
     if person.removed_at.is_some() {
         return Err(BridgeError::Forbidden);

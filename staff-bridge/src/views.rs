@@ -91,9 +91,10 @@ pub fn csrf(user: &StaffUser) -> Markup {
     content::forms::csrf(&user.session.csrf)
 }
 
-/// A one-button form that posts to `action` with the CSRF token.
-pub fn post_button(user: &StaffUser, action: &str, label: &str, class: &str) -> Markup {
-    content::forms::post_button(&user.session.csrf, action, label, class)
+/// A one-button form that posts to `action` with the CSRF token; `name`
+/// tells it apart from the page's other forms (see `content::forms`).
+pub fn post_button(user: &StaffUser, action: &str, name: &str, label: &str, class: &str) -> Markup {
+    content::forms::post_button(&user.session.csrf, action, name, label, class)
 }
 
 /// A staff page for a signed-in member, with the navigation their roles allow.

@@ -48,8 +48,11 @@ use crate::AppState;
 
 mod account;
 mod enrolment;
+mod posted;
 mod sign_in;
 mod sign_out;
+
+pub use posted::Posted;
 
 use account::*;
 use enrolment::*;
@@ -109,6 +112,10 @@ impl FromRequestParts<AppState> for StaffUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> std::result::Result<Self, Self::Rejection> {
+        // Loaded once a request: `Posted` and the scope extractors ask too.
+        if let Some(user) = parts.extensions.get::<StaffUser>() {
+            return Ok(user.clone());
+        }
         let now = now();
         let loaded = state
             .sessions
@@ -119,7 +126,11 @@ impl FromRequestParts<AppState> for StaffUser {
             return Err(to_sign_in(state));
         };
         match staff::find_by_id(&state.db, &session.subject).await {
-            Ok(Some(staff)) if staff.disabled_at.is_none() => Ok(StaffUser { session, staff }),
+            Ok(Some(staff)) if staff.disabled_at.is_none() => {
+                let user = StaffUser { session, staff };
+                parts.extensions.insert(user.clone());
+                Ok(user)
+            }
             Ok(_) => {
                 let _ = session::end_by_id(&state.db, &session.id, now).await;
                 Err(to_sign_in(state))

@@ -188,9 +188,14 @@ pub async fn of_case(db: &Db, case_id: i64) -> sqlx::Result<Vec<Draft>> {
     .bind(case_id)
     .fetch_all(&db.pool)
     .await?;
+    drafts_of(db, &rows).await
+}
+
+/// The drafts of fetched rows, opened, each with its audience.
+async fn drafts_of(db: &Db, rows: &[AnyRow]) -> sqlx::Result<Vec<Draft>> {
     let mut conn = db.pool.acquire().await?;
     let mut out = Vec::new();
-    for row in &rows {
+    for row in rows {
         if let Some(d) = draft_of(row, db.sealer())? {
             out.push(with_audience(&mut conn, d).await?);
         }
@@ -206,14 +211,7 @@ pub async fn with_status(db: &Db, status: Status) -> sqlx::Result<Vec<Draft>> {
     .bind(status.as_str())
     .fetch_all(&db.pool)
     .await?;
-    let mut conn = db.pool.acquire().await?;
-    let mut out = Vec::new();
-    for row in &rows {
-        if let Some(d) = draft_of(row, db.sealer())? {
-            out.push(with_audience(&mut conn, d).await?);
-        }
-    }
-    Ok(out)
+    drafts_of(db, &rows).await
 }
 
 /// The family members of a case.

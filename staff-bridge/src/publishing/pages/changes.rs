@@ -4,12 +4,9 @@ use super::*;
 
 pub(super) async fn save(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ActOnDraft { user, case, draft }: ActOnDraft,
-    body: Bytes,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
     let mut errors = Vec::new();
     let content = content_of(&form, &mut errors);
     let family = family(&state, case.id).await?;
@@ -99,12 +96,9 @@ async fn saved_meanwhile(
 
 pub(super) async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ActOnDraft { user, case, draft }: ActOnDraft,
-    body: Bytes,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
     let checked = crate::publishing::check(&state.db, &draft).await?;
     let Some(index) = checked.items.iter().position(|i| i.key == form.get("key")) else {
         return Ok(refused(
@@ -164,12 +158,9 @@ pub(super) fn no_longer_changeable() -> Response {
 /// One decision for every open finding about one person of the family.
 pub(super) async fn decide_person(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ActOnDraft { user, case, draft }: ActOnDraft,
-    body: Bytes,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
     let person: i64 = form
         .get("person")
         .parse()
@@ -201,12 +192,9 @@ pub(super) async fn decide_person(
 
 pub(super) async fn submit(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ActOnDraft { user, case, draft }: ActOnDraft,
-    body: Bytes,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
     match crate::publishing::submit(&state.db, &draft, &user.staff.id, &state.publishing, now())
         .await
     {
@@ -234,12 +222,9 @@ pub(super) async fn submit(
 
 pub(super) async fn reopen(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ActOnDraft { user, case, draft }: ActOnDraft,
-    body: Bytes,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
     crate::publishing::reopen(&state.db, &draft, &user.staff.id, now()).await?;
     Ok(see_other(&format!(
         "{}?done=reopened",
@@ -249,12 +234,9 @@ pub(super) async fn reopen(
 
 pub(super) async fn new_version(
     State(state): State<AppState>,
-    headers: HeaderMap,
     ActOnDraft { user, case, draft }: ActOnDraft,
-    body: Bytes,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
     let new = crate::publishing::new_version(&state.db, &draft, &user.staff.id, now()).await?;
     Ok(see_other(&draft_href(&case, &new)))
 }

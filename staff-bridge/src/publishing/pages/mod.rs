@@ -4,9 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
@@ -18,7 +17,7 @@ use serde::Deserialize;
 use super::rules::{self, Decision, FamilyMember, Item, Kind, Status};
 use super::{Checked, Content, Draft, FlowError, Saved, Sent};
 use crate::access::{self, case_href, Access, Case};
-use crate::auth::{check_csrf, StaffUser};
+use crate::auth::{Posted, StaffUser};
 use crate::error::{BridgeError, Result};
 use crate::import::StoredMeeting;
 use crate::scope::{ActOnDraft, CaseScope, DraftScope};
@@ -98,10 +97,6 @@ fn styles() -> Markup {
 }
 
 // --- forms --------------------------------------------------------------------
-
-fn csrf_ok(state: &AppState, headers: &HeaderMap, user: &StaffUser, fields: &Fields) -> Result<()> {
-    check_csrf(state, headers, user, fields.get("csrf"))
-}
 
 fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()

@@ -119,7 +119,7 @@ pub(super) async fn new_draft_form(
         html! {
             (views::error_summary(errors))
             h1 { "New draft for case " (case.reference) }
-            form method="post" action={ (case_href(&case.reference)) "/drafts" } {
+            form method="post" action={ (case_href(&case.reference)) "/drafts" } aria-label="New draft" {
                 (views::csrf(user))
                 div class="form-group" {
                     fieldset class="fieldset" {
@@ -198,12 +198,9 @@ pub(super) fn content_of(form: &Fields, errors: &mut Vec<FieldError>) -> Content
 
 pub(super) async fn create_draft(
     State(state): State<AppState>,
-    headers: HeaderMap,
     CaseScope { user, case, access }: CaseScope,
-    body: Bytes,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
     if access != Access::Act {
         return Err(BridgeError::Forbidden);
     }

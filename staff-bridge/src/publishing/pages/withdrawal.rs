@@ -37,7 +37,7 @@ pub(super) fn withdraw_form(
             h1 { "Withdraw “" (draft.title) "”" }
             p { @if draft.status == Status::Approved { "It has not been published yet: withdrawing it means it never will be." }
                 @else { "The family will stop seeing it at once. The disclosure log keeps a record of what was shown, who withdrew it and why." } }
-            form method="post" action={ (draft_href(case, &draft.id)) "/withdraw" } {
+            form method="post" action={ (draft_href(case, &draft.id)) "/withdraw" } aria-label="Withdraw it" {
                 (views::csrf(user))
                 div class={ "form-group" @if error.is_some() { " form-group-error" } } {
                     label class="label" for="reason" { "Why are you withdrawing it?" }
@@ -54,17 +54,14 @@ pub(super) fn withdraw_form(
 
 pub(super) async fn withdraw(
     State(state): State<AppState>,
-    headers: HeaderMap,
     DraftScope {
         user,
         case,
         access: _,
         draft,
     }: DraftScope,
-    body: Bytes,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
     if !rules::can_withdraw(&user.staff, &draft.author_id) {
         return Err(BridgeError::Forbidden);
     }
