@@ -380,26 +380,28 @@ pub async fn confirm_email(
     Ok(Redirect::to("/account").into_response())
 }
 
+/// Why the passkey script's request is refused, as JSON it can show: not
+/// from this session's page, or a sign-in too old to add a passkey on.
+fn passkey_refused(state: &AppState, headers: &HeaderMap, family: &Family) -> Option<Response> {
+    let csrf = content::forms::csrf_header(headers);
+    if content::session::check_csrf(headers, &state.origin, &family.session.csrf, csrf).is_err() {
+        return Some(json_error(StatusCode::FORBIDDEN, "refused"));
+    }
+    (!fresh(family, now())).then(|| {
+        json_error(
+            StatusCode::FORBIDDEN,
+            "Please sign in again first, then add the passkey.",
+        )
+    })
+}
+
 pub async fn passkey_start(
     State(state): State<AppState>,
     headers: HeaderMap,
     family: Family,
 ) -> Result<Response> {
-    if content::session::check_csrf(
-        &headers,
-        &state.origin,
-        &family.session.csrf,
-        content::forms::csrf_header(&headers),
-    )
-    .is_err()
-    {
-        return Ok(json_error(StatusCode::FORBIDDEN, "refused"));
-    }
-    if !fresh(&family, now()) {
-        return Ok(json_error(
-            StatusCode::FORBIDDEN,
-            "Please sign in again first, then add the passkey.",
-        ));
+    if let Some(refused) = passkey_refused(&state, &headers, &family) {
+        return Ok(refused);
     }
     let existing = passkeys::of_person(&state.db, family.person.id).await?;
     let exclude = existing
@@ -450,21 +452,8 @@ pub async fn passkey_finish(
     family: Family,
     Json(finish): Json<PasskeyFinish>,
 ) -> Result<Response> {
-    if content::session::check_csrf(
-        &headers,
-        &state.origin,
-        &family.session.csrf,
-        content::forms::csrf_header(&headers),
-    )
-    .is_err()
-    {
-        return Ok(json_error(StatusCode::FORBIDDEN, "refused"));
-    }
-    if !fresh(&family, now()) {
-        return Ok(json_error(
-            StatusCode::FORBIDDEN,
-            "Please sign in again first, then add the passkey.",
-        ));
+    if let Some(refused) = passkey_refused(&state, &headers, &family) {
+        return Ok(refused);
     }
     let refused = || json_error(StatusCode::BAD_REQUEST, "That did not work.");
     let taken = content::passkeys::take_ceremony::<PasskeyRegistration>(

@@ -39,16 +39,7 @@ pub(super) async fn sign_out(
     session::end_by_id(&state.db, &user.session.id, now).await?;
     let mut data = client.json();
     data["scope"] = json!("this device");
-    ledger::append_now(
-        &state.db,
-        &NewEntry {
-            kind: kinds::STAFF_SIGN_OUT,
-            actor: Some(&user.staff.id),
-            subject: Some(&user.staff.id),
-            data,
-        },
-    )
-    .await?;
+    record_sign_out(&state, &user, data).await?;
     Ok(signed_out_page(
         &state,
         "You have signed out",
@@ -80,6 +71,16 @@ pub(super) async fn sign_out_everywhere(
     let mut data = client.json();
     data["scope"] = json!("all devices");
     data["sessions_ended"] = json!(ended);
+    record_sign_out(&state, &user, data).await?;
+    Ok(signed_out_page(
+        &state,
+        "You have signed out of all devices",
+        "Every session of your account has ended, on this device and any other.",
+    ))
+}
+
+/// Records a sign-out in the ledger (its scope and the client in `data`).
+async fn record_sign_out(state: &AppState, user: &StaffUser, data: Value) -> Result<()> {
     ledger::append_now(
         &state.db,
         &NewEntry {
@@ -90,9 +91,5 @@ pub(super) async fn sign_out_everywhere(
         },
     )
     .await?;
-    Ok(signed_out_page(
-        &state,
-        "You have signed out of all devices",
-        "Every session of your account has ended, on this device and any other.",
-    ))
+    Ok(())
 }
