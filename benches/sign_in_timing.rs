@@ -8,8 +8,11 @@
 //!
 //! Run: `cargo bench --bench sign_in_timing`
 
+// A test or benchmark may unwrap: a panic here is a failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(unused_imports)]
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/integration/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};

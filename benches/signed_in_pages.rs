@@ -9,8 +9,11 @@
 //! Run: `cargo bench --bench signed_in_pages` (`SECONDS=N` to change the
 //! length of each run; default 5).
 
+// A test or benchmark may unwrap: a panic here is a failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 #[allow(unused_imports)]
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/integration/common/mod.rs"]
 mod common;
 
 use std::sync::Arc;

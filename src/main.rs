@@ -15,7 +15,13 @@ fn main() -> std::process::ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Runtime::new().expect("a Tokio runtime");
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("familystory: could not start: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
     match runtime.block_on(cli::run(cli)) {
         Ok(code) => code,
         Err(error) => {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { launch, newContext } from '../lib/browser.mjs';
-import { autocompleteProblems, axeViolations, checkPage, keyboardProblems, reflowProblems, structureProblems } from '../lib/checks.mjs';
+import { aceViolations, autocompleteProblems, axeViolations, checkPage, keyboardProblems, reflowProblems, structureProblems } from '../lib/checks.mjs';
 import { errorPatternProblems } from '../lib/forms.mjs';
 
 const CSS = `
@@ -23,8 +23,7 @@ function doc(title, body, css = CSS) {
 
 const GOOD = doc(
   'Sign in – Test service',
-  `<a class="skip" href="#main">Skip to main content</a>
-   <header><a href="/">Test service</a></header>
+  `<header><a class="skip" href="#main">Skip to main content</a><a href="/">Test service</a></header>
    <main id="main" tabindex="-1"><h1>Sign in</h1>
      <form method="post" action="/x"><label for="email">Email address</label>
        <input id="email" name="email" type="email" autocomplete="email">
@@ -64,6 +63,15 @@ const BAD_ERRORS = doc(
        <p class="error-message">Enter your email</p></div></form></main>`,
 );
 
+// Two forms, as on an account page, that a screen reader names alike.
+const SAME_FORMS = doc(
+  'Your account – Test service',
+  `<header><a class="skip" href="#main">Skip to main content</a></header>
+   <main id="main" tabindex="-1"><h1>Your account</h1>
+     <form method="post" action="/a"><button type="submit">Remove</button></form>
+     <form method="post" action="/b"><button type="submit">Remove</button></form></main>`,
+);
+
 let browser;
 let context;
 let page;
@@ -71,7 +79,7 @@ before(async () => {
   browser = await launch();
   context = await newContext(browser);
   page = await context.newPage();
-  const pages = { '/good': GOOD, '/good-errors': GOOD_ERRORS, '/bad': BAD, '/bad-errors': BAD_ERRORS };
+  const pages = { '/good': GOOD, '/good-errors': GOOD_ERRORS, '/bad': BAD, '/bad-errors': BAD_ERRORS, '/same-forms': SAME_FORMS };
   await page.route('http://checks.test/**', (route) => {
     const body = pages[new URL(route.request().url()).pathname];
     return route.fulfill({ status: body ? 200 : 404, contentType: 'text/html; charset=utf-8', body: body || 'no' });
@@ -104,6 +112,13 @@ test('a bad page fails each check', async () => {
   assert.match((await autocompleteProblems(page)).join('\n'), /#e has no autocomplete/);
   assert.match((await axeViolations(page)).join('\n'), /axe image-alt/);
   assert.match((await reflowProblems(page)).join('\n'), /at 320 CSS px wide: the page scrolls sideways .*div/);
+});
+
+test('two forms a screen reader would announce alike fail the Equal Access check', async () => {
+  await page.goto('http://checks.test/same-forms');
+  assert.match((await aceViolations(page)).join('\n'), /ace aria_form_label_unique/);
+  await page.goto('http://checks.test/good');
+  assert.deepEqual(await aceViolations(page), []);
 });
 
 test('a bad error page fails the error-pattern check', async () => {

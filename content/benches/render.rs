@@ -9,6 +9,9 @@
 //!
 //! No assertion on time: the numbers are printed for people to read.
 
+// A test or benchmark may unwrap: a panic here is a failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

@@ -56,6 +56,7 @@ impl Db {
 
     /// The sealing key. Code that stores record text only runs on a database
     /// opened with one, so its absence is a programming error, not bad input.
+    #[allow(clippy::expect_used)] // a programming error, as above
     pub fn sealer(&self) -> &Sealer {
         self.sealer
             .as_deref()
@@ -115,24 +116,6 @@ pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
         .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split_once('?').map_or(rest, |(path, _)| path);
     (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_urls_name_their_file() {
-        let file = |url| sqlite_file(url).map(|p| p.display().to_string());
-        assert_eq!(
-            file("sqlite:///var/lib/familystory/portal.db?mode=rwc").as_deref(),
-            Some("/var/lib/familystory/portal.db")
-        );
-        assert_eq!(file("sqlite://x.db").as_deref(), Some("x.db"));
-        assert_eq!(file("sqlite:x.db?mode=ro").as_deref(), Some("x.db"));
-        assert_eq!(file("postgres://localhost/x"), None);
-        assert_eq!(file("sqlite::memory:"), None);
-    }
 }
 
 /// Opens the pool and brings the schema up to date.
@@ -195,114 +178,20 @@ pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
 
-/// Throwaway databases for storage tests: a SQLite file in a temporary folder,
-/// or a fresh database on the PostgreSQL server that `DATABASE_URL` names.
-pub mod scratch {
+#[cfg(test)]
+mod tests {
     use super::*;
 
-    pub struct ScratchDb {
-        pub url: String,
-        admin_url: Option<String>,
-        name: Option<String>,
-        _dir: Option<tempfile::TempDir>,
-    }
-
-    /// The backends a storage test must pass on. PostgreSQL is required unless
-    /// FAMILYSTORY_SKIP_POSTGRES=1 says otherwise, so a missing server fails
-    /// loudly rather than silently testing less.
-    pub fn backends() -> Vec<Backend> {
-        let skip = std::env::var("FAMILYSTORY_SKIP_POSTGRES").is_ok_and(|v| v == "1");
-        if skip {
-            return vec![Backend::Sqlite];
-        }
-        assert!(
-            std::env::var("DATABASE_URL").is_ok(),
-            "storage tests need PostgreSQL: set DATABASE_URL (tests/all.sh does), \
-             or FAMILYSTORY_SKIP_POSTGRES=1 to test SQLite alone"
+    #[test]
+    fn sqlite_urls_name_their_file() {
+        let file = |url| sqlite_file(url).map(|p| p.display().to_string());
+        assert_eq!(
+            file("sqlite:///var/lib/familystory/portal.db?mode=rwc").as_deref(),
+            Some("/var/lib/familystory/portal.db")
         );
-        vec![Backend::Sqlite, Backend::Postgres]
-    }
-
-    pub async fn create(backend: Backend) -> ScratchDb {
-        match backend {
-            Backend::Sqlite => {
-                let dir = tempfile::tempdir().expect("temporary folder");
-                ScratchDb {
-                    url: sqlite_url(&dir.path().join("test.db")),
-                    admin_url: None,
-                    name: None,
-                    _dir: Some(dir),
-                }
-            }
-            Backend::Postgres => {
-                sqlx::any::install_default_drivers();
-                let admin_url = std::env::var("DATABASE_URL").expect("DATABASE_URL");
-                let name = format!("fs_test_{}", uuid::Uuid::new_v4().simple());
-                let admin = AnyPool::connect(&admin_url)
-                    .await
-                    .expect("connect to DATABASE_URL");
-                admin
-                    .execute(format!("CREATE DATABASE {name}").as_str())
-                    .await
-                    .expect("create scratch database");
-                admin.close().await;
-                ScratchDb {
-                    url: with_database(&admin_url, &name),
-                    admin_url: Some(admin_url),
-                    name: Some(name),
-                    _dir: None,
-                }
-            }
-        }
-    }
-
-    impl ScratchDb {
-        /// Drops a PostgreSQL scratch database (a SQLite one goes with its folder).
-        pub async fn cleanup(self) {
-            if let (Some(admin_url), Some(name)) = (&self.admin_url, &self.name) {
-                if let Ok(admin) = AnyPool::connect(admin_url).await {
-                    let _ = admin
-                        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
-                        .await;
-                    admin.close().await;
-                }
-            }
-        }
-    }
-
-    fn with_database(url: &str, name: &str) -> String {
-        let (base, query) = match url.split_once('?') {
-            Some((b, q)) => (b, Some(q)),
-            None => (url, None),
-        };
-        // postgres://user@host:port/db -> replace the path after the authority.
-        let after_scheme = base.find("://").map(|i| i + 3).unwrap_or(0);
-        let root = match base[after_scheme..].find('/') {
-            Some(i) => &base[..after_scheme + i],
-            None => base,
-        };
-        match query {
-            Some(q) => format!("{root}/{name}?{q}"),
-            None => format!("{root}/{name}"),
-        }
-    }
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn scratch_url_replaces_the_database_name() {
-            assert_eq!(
-                super::with_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
-                "postgres://postgres@127.0.0.1:5432/x"
-            );
-            assert_eq!(
-                super::with_database("postgres://u@h/db?sslmode=disable", "x"),
-                "postgres://u@h/x?sslmode=disable"
-            );
-            assert_eq!(
-                super::with_database("postgres://u@h", "x"),
-                "postgres://u@h/x"
-            );
-        }
+        assert_eq!(file("sqlite://x.db").as_deref(), Some("x.db"));
+        assert_eq!(file("sqlite:x.db?mode=ro").as_deref(), Some("x.db"));
+        assert_eq!(file("postgres://localhost/x"), None);
+        assert_eq!(file("sqlite::memory:"), None);
     }
 }

@@ -1,6 +1,10 @@
-//! Form parts in the GOV.UK Design System's patterns: an error summary at the
-//! top linking to each field, errors beside fields, hints, and input purposes.
+//! The form toolkit both services use, in the GOV.UK Design System's
+//! patterns: one `FieldError` and error summary (linking to each field), the
+//! error beside its field, the CSRF field and one-button forms, and a parser
+//! for forms with repeated fields. The portal's inputs are drawn here too;
+//! the bridge's (another stylesheet) in its `views`.
 
+use axum::http::HeaderMap;
 use maud::{html, Markup};
 
 /// One problem with one field; `field` is the id of the input to focus.
@@ -15,6 +19,56 @@ impl FieldError {
         FieldError {
             field: field.into(),
             message: message.into(),
+        }
+    }
+}
+
+/// A urlencoded form, kept as sent: serde_urlencoded cannot collect a field
+/// that repeats (checkboxes), and a missing field reads as empty.
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    pub fn parse(body: &[u8]) -> Fields {
+        Fields(url::form_urlencoded::parse(body).into_owned().collect())
+    }
+
+    /// The first value of `name`, or "" when the form has none.
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+
+    /// Every value of a repeated field, in the order sent.
+    pub fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    }
+}
+
+/// The CSRF token a script sends with a JSON request (the passkey forms),
+/// or "" when there is none.
+pub fn csrf_header(headers: &HeaderMap) -> &str {
+    headers
+        .get("x-csrf-token")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// A one-button form that posts to `action` with the CSRF token. `name` is
+/// the form's accessible name, distinct from the page's other forms ("Revoke
+/// Sarah Carter's passkeys"), so a screen reader's list of forms tells them
+/// apart.
+pub fn post_button(csrf_token: &str, action: &str, name: &str, label: &str, class: &str) -> Markup {
+    html! {
+        form method="post" action=(action) class="inline-form" aria-label=(name) {
+            (csrf(csrf_token))
+            button class=(class) type="submit" { (label) }
         }
     }
 }
@@ -42,7 +96,8 @@ pub fn title(base: &str, errors: &[FieldError]) -> String {
     }
 }
 
-fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
+/// The message for one field, if it has one.
+pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
     errors
         .iter()
         .find(|e| e.field == field)

@@ -93,6 +93,9 @@ pub fn rate_limit(
     burst: u32,
     chrome: &'static Chrome,
 ) -> GovernorLayer<TrustedProxies, NoOpMiddleware, Body> {
+    // The settings refuse a zero burst or period at load, the only ways
+    // this can fail, so failing here is a programming error.
+    #[allow(clippy::expect_used)]
     let config = GovernorConfigBuilder::default()
         .period(replenish)
         .burst_size(burst)

@@ -42,7 +42,7 @@ pub async fn save_ceremony<T: Serialize>(
     .bind(hash_token(&token))
     .bind(kind)
     .bind(subject)
-    .bind(serde_json::to_string(state).expect("ceremony state serialises"))
+    .bind(serde_json::to_string(state).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
     .bind(now + CEREMONY_SECONDS)
     .execute(&db.pool)
     .await?;

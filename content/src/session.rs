@@ -121,6 +121,8 @@ impl Policy {
             })
     }
 
+    // The cookie name is ours and the token hex: always a valid header value.
+    #[allow(clippy::expect_used)]
     pub fn set_cookie(&self, token: &str) -> HeaderValue {
         HeaderValue::from_str(&format!(
             "{}={token}; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age={}",
@@ -129,6 +131,7 @@ impl Policy {
         .expect("a token is a valid header value")
     }
 
+    #[allow(clippy::expect_used)] // as set_cookie
     pub fn clear_cookie(&self) -> HeaderValue {
         HeaderValue::from_str(&format!(
             "{}=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0",

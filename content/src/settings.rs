@@ -42,10 +42,12 @@ pub fn load<T: DeserializeOwned, D: Serialize>(
     figment = figment.merge(Env::prefixed(env_prefix));
     figment.extract().map_err(|errors| {
         // Report the first problem by the name a person would set.
-        let error = errors
-            .into_iter()
-            .next()
-            .expect("figment reports at least one error");
+        let Some(error) = errors.into_iter().next() else {
+            return SettingsError::Invalid {
+                key: "settings".into(),
+                message: "could not be read".into(),
+            };
+        };
         let key = match error.path.last() {
             Some(key) => key.clone(),
             None => match &error.kind {

@@ -61,8 +61,11 @@ impl Chrome {
                     }
                 }
                 body {
-                    a class="skip" href="#main" { "Skip to main content" }
+                    // The skip link inside the banner landmark, so that no
+                    // content stands outside a landmark (IBM Equal Access's
+                    // aria_content_in_landmark); still the first tab stop.
                     header class="top" {
+                        a class="skip" href="#main" { "Skip to main content" }
                         a class="name" href=(self.home_href) { (self.service_name) }
                         @if !nav.is_empty() {
                             nav aria-label="Main" {

@@ -7,6 +7,8 @@ use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
 
+// The zone data is compiled in (jiff's tzdb-bundle-always): it cannot be missing.
+#[allow(clippy::expect_used)]
 fn uk() -> TimeZone {
     TimeZone::get("Europe/London").expect("Europe/London is in the built-in zone data")
 }

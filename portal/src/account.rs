@@ -154,13 +154,18 @@ async fn account_page(
             h1 { "Your account" }
             h2 { "Passkeys" }
             @if keys.is_empty() { p { "You have no passkeys." } }
-            @for key in &keys {
+            @for (i, key) in keys.iter().enumerate() {
                 div class="card" {
                     p { strong { (key.name) } }
                     form method="post" action={ "/account/passkeys/" (key.credential_id) "/rename" } aria-label={ "Rename " (key.name) } {
                         (forms::csrf(&family.session.csrf))
-                        (Input { id: "name", label: "New name", hint: None, value: &key.name, kind: "text",
-                            autocomplete: "off", numeric: false }.render(&[]))
+                        // An id of its own: the add-a-passkey form's field is
+                        // "name", and one id may have one label only.
+                        @let id = format!("rename-{}", i + 1);
+                        div class="field" {
+                            label for=(id) { "New name" }
+                            input id=(id) name="name" type="text" value=(key.name) autocomplete="off" spellcheck="false";
+                        }
                         button type="submit" class="secondary" { "Rename" span class="visually-hidden" { " " (key.name) } }
                     }
                     form method="post" action={ "/account/passkeys/" (key.credential_id) "/remove" } aria-label={ "Remove " (key.name) } {
@@ -375,11 +380,19 @@ pub async fn confirm_email(
     Ok(Redirect::to("/account").into_response())
 }
 
-fn csrf_header(headers: &HeaderMap) -> &str {
-    headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+/// Why the passkey script's request is refused, as JSON it can show: not
+/// from this session's page, or a sign-in too old to add a passkey on.
+fn passkey_refused(state: &AppState, headers: &HeaderMap, family: &Family) -> Option<Response> {
+    let csrf = content::forms::csrf_header(headers);
+    if content::session::check_csrf(headers, &state.origin, &family.session.csrf, csrf).is_err() {
+        return Some(json_error(StatusCode::FORBIDDEN, "refused"));
+    }
+    (!fresh(family, now())).then(|| {
+        json_error(
+            StatusCode::FORBIDDEN,
+            "Please sign in again first, then add the passkey.",
+        )
+    })
 }
 
 pub async fn passkey_start(
@@ -387,21 +400,8 @@ pub async fn passkey_start(
     headers: HeaderMap,
     family: Family,
 ) -> Result<Response> {
-    if content::session::check_csrf(
-        &headers,
-        &state.origin,
-        &family.session.csrf,
-        csrf_header(&headers),
-    )
-    .is_err()
-    {
-        return Ok(json_error(StatusCode::FORBIDDEN, "refused"));
-    }
-    if !fresh(&family, now()) {
-        return Ok(json_error(
-            StatusCode::FORBIDDEN,
-            "Please sign in again first, then add the passkey.",
-        ));
+    if let Some(refused) = passkey_refused(&state, &headers, &family) {
+        return Ok(refused);
     }
     let existing = passkeys::of_person(&state.db, family.person.id).await?;
     let exclude = existing
@@ -452,21 +452,8 @@ pub async fn passkey_finish(
     family: Family,
     Json(finish): Json<PasskeyFinish>,
 ) -> Result<Response> {
-    if content::session::check_csrf(
-        &headers,
-        &state.origin,
-        &family.session.csrf,
-        csrf_header(&headers),
-    )
-    .is_err()
-    {
-        return Ok(json_error(StatusCode::FORBIDDEN, "refused"));
-    }
-    if !fresh(&family, now()) {
-        return Ok(json_error(
-            StatusCode::FORBIDDEN,
-            "Please sign in again first, then add the passkey.",
-        ));
+    if let Some(refused) = passkey_refused(&state, &headers, &family) {
+        return Ok(refused);
     }
     let refused = || json_error(StatusCode::BAD_REQUEST, "That did not work.");
     let taken = content::passkeys::take_ceremony::<PasskeyRegistration>(

@@ -33,7 +33,7 @@ pub async fn add(
     .bind(credential_key(passkey.cred_id().as_ref()))
     .bind(person.to_string())
     .bind(name)
-    .bind(serde_json::to_string(passkey).expect("passkeys serialise"))
+    .bind(serde_json::to_string(passkey).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
     .bind(now)
     .execute(&db.pool)
     .await?;
@@ -79,7 +79,7 @@ pub async fn find(db: &Db, person: Uuid, credential_id: &str) -> sqlx::Result<Op
 /// After a sign-in: the new signature counter and when.
 pub async fn used(db: &Db, person: Uuid, passkey: &Passkey, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE passkeys SET passkey = $1, last_used_at = $2 WHERE person_id = $3 AND credential_id = $4")
-        .bind(serde_json::to_string(passkey).expect("passkeys serialise"))
+        .bind(serde_json::to_string(passkey).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
         .bind(now)
         .bind(person.to_string())
         .bind(credential_key(passkey.cred_id().as_ref()))

@@ -10,6 +10,9 @@
 //! `cargo bench -p staff-bridge --bench ledger_verify` (a minute or two).
 //! Set LEDGER_BENCH_ENTRIES to change the larger size.
 
+// A test or benchmark may unwrap: a panic here is a failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use content::db::{sqlite_url, Db};

@@ -7,7 +7,8 @@
 //! (Cases answer 404 instead, because a case's existence is itself private.)
 //! Everyone not signed in is sent to sign in first.
 
-use axum::extract::{Path, State};
+use axum::extract::{FromRequestParts, Path, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -16,9 +17,11 @@ use content::db::now;
 use maud::html;
 use serde::Deserialize;
 
-use crate::auth::{check_csrf, StaffUser};
+use crate::auth::{check_csrf, Posted, StaffUser};
 use crate::error::{BridgeError, Result};
 use crate::staff::{self, AddError, AddOrSendError, Delivery, NewStaff, Role, StaffMember};
+use content::forms::Fields;
+
 use crate::views::{self, FieldError, Input};
 use crate::AppState;
 
@@ -40,24 +43,10 @@ fn admin_only(user: &StaffUser) -> Result<()> {
     }
 }
 
-/// A form with repeated `role` fields, which serde_urlencoded cannot collect.
-fn parse_form(body: &str) -> Vec<(String, String)> {
-    url::form_urlencoded::parse(body.as_bytes())
-        .into_owned()
-        .collect()
-}
-
-fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
-    form.iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
-fn roles_of(form: &[(String, String)]) -> Vec<Role> {
-    form.iter()
-        .filter(|(k, _)| k == "role")
-        .filter_map(|(_, v)| Role::parse(v))
+fn roles_of(form: &Fields) -> Vec<Role> {
+    form.all("role")
+        .into_iter()
+        .filter_map(Role::parse)
         .collect()
 }
 
@@ -98,7 +87,7 @@ async fn list_page(
             h1 { "Staff" }
             h2 { "Add a member of staff" }
             p { "They get a link, which works once for " (staff::ENROLMENT_HOURS) " hours, to set up a passkey." }
-            form method="post" action="/admin/staff" novalidate {
+            form method="post" action="/admin/staff" novalidate aria-label="Add a member of staff" {
                 (views::csrf(user))
                 (Input { id: "name", name: "name", label: "Full name", hint: None, value: &values.name,
                     kind: "text", autocomplete: "off" }.render(errors))
@@ -124,12 +113,12 @@ fn member_section(user: &StaffUser, m: &StaffMember, errors: &[FieldError]) -> m
             h3 { (m.name) }
             p { (m.email)
                 @if m.disabled_at.is_some() { " · " strong { "disabled" } } }
-            form method="post" action={ (base) "/roles" } {
+            form method="post" action={ (base) "/roles" } aria-label={ "Roles of " (m.name) } {
                 (views::csrf(user))
                 (views::role_checkboxes(&roles_id(m), &format!("Roles of {}", m.name), &m.roles, errors))
                 button class="button button-secondary" type="submit" { "Save roles " span class="visually-hidden" { "of " (m.name) } }
             }
-            form method="post" action={ (base) "/grants" } {
+            form method="post" action={ (base) "/grants" } aria-label={ "Give " (m.name) " access to a case" } {
                 (views::csrf(user))
                 (Input { id: &grant_id, name: "reference", label: &format!("Give {} access to a case", m.name),
                     hint: Some("The case reference, for a case they are not allocated to in the case system."),
@@ -138,12 +127,12 @@ fn member_section(user: &StaffUser, m: &StaffMember, errors: &[FieldError]) -> m
             }
             @if m.id != user.staff.id {
                 @if m.disabled_at.is_some() {
-                    (views::post_button(user, &format!("{base}/enable"), "Enable the account", "button button-secondary"))
+                    (views::post_button(user, &format!("{base}/enable"), &format!("Enable {}’s account", m.name), "Enable the account", "button button-secondary"))
                 } @else {
-                    (views::post_button(user, &format!("{base}/disable"), "Disable the account", "button button-warning"))
+                    (views::post_button(user, &format!("{base}/disable"), &format!("Disable {}’s account", m.name), "Disable the account", "button button-warning"))
                 }
             }
-            (views::post_button(user, &format!("{base}/enrolment"), "Send a new enrolment link", "button button-secondary"))
+            (views::post_button(user, &format!("{base}/enrolment"), &format!("Send {} a new enrolment link", m.name), "Send a new enrolment link", "button button-secondary"))
         }
     }
 }
@@ -167,16 +156,13 @@ fn delivered_notice(member: &StaffMember, delivery: &Delivery) -> maud::Markup {
 
 async fn add_staff(
     State(state): State<AppState>,
-    headers: HeaderMap,
     user: StaffUser,
-    body: String,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = parse_form(&body);
-    check_csrf(&state, &headers, &user, field(&form, "csrf"))?;
     admin_only(&user)?;
     let values = AddValues {
-        email: field(&form, "email").to_string(),
-        name: field(&form, "name").to_string(),
+        email: form.get("email").to_string(),
+        name: form.get("name").to_string(),
         roles: roles_of(&form),
     };
     let mut errors = Vec::new();
@@ -239,23 +225,38 @@ async fn add_staff(
     }
 }
 
-async fn member_of(state: &AppState, id: &str) -> Result<StaffMember> {
-    staff::find_by_id(&state.db, id)
-        .await?
-        .ok_or(BridgeError::NotFound)
+/// The member of staff an administrator manages, from the `{id}` in the
+/// path. Anyone but an administrator is refused; an unknown id is 404.
+struct Managed {
+    user: StaffUser,
+    member: StaffMember,
+}
+
+impl FromRequestParts<AppState> for Managed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> std::result::Result<Self, Response> {
+        let user = StaffUser::from_request_parts(parts, state).await?;
+        admin_only(&user).map_err(IntoResponse::into_response)?;
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| BridgeError::NotFound.into_response())?;
+        let member = staff::find_by_id(&state.db, &id)
+            .await
+            .map_err(|e| BridgeError::from(e).into_response())?
+            .ok_or_else(|| BridgeError::NotFound.into_response())?;
+        Ok(Managed { user, member })
+    }
 }
 
 async fn change_roles(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path(id): Path<String>,
-    body: String,
+    Managed { user, member }: Managed,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = parse_form(&body);
-    check_csrf(&state, &headers, &user, field(&form, "csrf"))?;
-    admin_only(&user)?;
-    let member = member_of(&state, &id).await?;
     let roles = roles_of(&form);
     if roles.is_empty() {
         let errors = [FieldError::new(
@@ -285,22 +286,11 @@ async fn change_roles(
     Ok(Redirect::to("/admin/staff").into_response())
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn disable(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path(id): Path<String>,
-    axum::Form(form): axum::Form<CsrfForm>,
+    Managed { user, member }: Managed,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
-    admin_only(&user)?;
-    let member = member_of(&state, &id).await?;
     if member.id == user.staff.id {
         return Err(BridgeError::Forbidden);
     }
@@ -310,28 +300,18 @@ async fn disable(
 
 async fn enable(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path(id): Path<String>,
-    axum::Form(form): axum::Form<CsrfForm>,
+    Managed { user, member }: Managed,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
-    admin_only(&user)?;
-    let member = member_of(&state, &id).await?;
     staff::set_disabled(&state.db, &member, false, &user.staff.id, now()).await?;
     Ok(Redirect::to("/admin/staff").into_response())
 }
 
 async fn new_link(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path(id): Path<String>,
-    axum::Form(form): axum::Form<CsrfForm>,
+    Managed { user, member }: Managed,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
-    admin_only(&user)?;
-    let member = member_of(&state, &id).await?;
     let token = staff::new_enrolment(&state.db, &member.id, &user.staff.id, now()).await?;
     let link = staff::enrolment_link(&state.public_url, &token);
     let notice = match staff::deliver_enrolment(state.mailer.as_ref(), &member, link).await {
@@ -355,13 +335,10 @@ struct GrantForm {
 async fn grant(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
-    Path(id): Path<String>,
+    Managed { user, member }: Managed,
     axum::Form(form): axum::Form<GrantForm>,
 ) -> Result<Response> {
     check_csrf(&state, &headers, &user, &form.csrf)?;
-    admin_only(&user)?;
-    let member = member_of(&state, &id).await?;
     let reference = form.reference.trim();
     if member.id == user.staff.id {
         let errors = [FieldError::new(

@@ -4,7 +4,7 @@
 //! family member have portal access" ([`portal_access`]) that every staff
 //! page shows.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -18,6 +18,7 @@ use crate::access::{self, case_href, Access, Case};
 use crate::auth::StaffUser;
 use crate::error::{BridgeError, Result};
 use crate::invitations::invitations_of;
+use crate::scope::CaseScope;
 use crate::views;
 use crate::AppState;
 
@@ -164,16 +165,6 @@ pub(crate) async fn portal_access(
     )
 }
 
-pub(crate) async fn find_case(
-    state: &AppState,
-    user: &StaffUser,
-    reference: &str,
-) -> Result<(Case, Access)> {
-    access::case_for(&state.db, &user.staff, reference)
-        .await?
-        .ok_or(BridgeError::NotFound)
-}
-
 async fn cases(State(state): State<AppState>, user: StaffUser) -> Result<Response> {
     let now = now();
     let visible = access::visible_cases(&state.db, &user.staff).await?;
@@ -231,11 +222,9 @@ struct Done {
 
 async fn case_page(
     State(state): State<AppState>,
-    user: StaffUser,
-    Path(reference): Path<String>,
+    CaseScope { user, case, access }: CaseScope,
     Query(done): Query<Done>,
 ) -> Result<Response> {
-    let (case, access) = find_case(&state, &user, &reference).await?;
     case_view(&state, &user, &case, access, &done.done, &[]).await
 }
 
@@ -303,7 +292,7 @@ pub(crate) async fn case_view(
                             a href={ (href) "/publishing" } { "Drafts and publications" } "." }
                     }
                     @if access == Access::Act && p.removed_at.is_none() {
-                        form method="post" action={ (href) "/people/" (p.id) "/invitations" } {
+                        form method="post" action={ (href) "/people/" (p.id) "/invitations" } aria-label={ "Invite " (p.name) } {
                             (views::csrf(user))
                             @let field = format!("delivery-{}", p.id);
                             @let error = views::error_for(errors, &field);
@@ -345,7 +334,7 @@ pub(crate) async fn case_view(
                                         }
                                         td {
                                             @if access == Access::Act && i.revoked_at.is_none() && i.expires_at > now {
-                                                (views::post_button(user, &format!("{href}/invitations/{}/revoke", i.id), "Revoke", "button button-secondary"))
+                                                (views::post_button(user, &format!("{href}/invitations/{}/revoke", i.id), &format!("Revoke {}’s invitation of {}", p.name, views::when(i.created_at)), "Revoke", "button button-secondary"))
                                             }
                                         }
                                     }
@@ -357,13 +346,13 @@ pub(crate) async fn case_view(
                         @if let Some(at) = p.email_sign_in_stopped_at {
                             div class="inset" {
                                 p { "Email sign-in has been stopped for " (p.name) " since " (views::day(at)) ", when their passkeys were revoked. A new invitation turns it back on. Or, once you have checked with " (p.name) " that nobody else can read their email, turn it back on now." }
-                                (views::post_button(user, &format!("{href}/people/{}/restore-email-sign-in", p.id), "Turn email sign-in back on", "button button-secondary"))
+                                (views::post_button(user, &format!("{href}/people/{}/restore-email-sign-in", p.id), &format!("Turn email sign-in back on for {}", p.name), "Turn email sign-in back on", "button button-secondary"))
                             }
                         }
                         details class="details" {
                             summary { "Lost phone? Revoke " (p.name) "’s passkeys" }
                             p { "This removes every passkey " (p.name) " has set up, signs them out everywhere and stops sign-in by email too (whoever has the phone can usually read their email). They can then be sent a new invitation." }
-                            (views::post_button(user, &format!("{href}/people/{}/revoke-passkeys", p.id), "Revoke their passkeys", "button button-warning"))
+                            (views::post_button(user, &format!("{href}/people/{}/revoke-passkeys", p.id), &format!("Revoke {}’s passkeys", p.name), "Revoke their passkeys", "button button-warning"))
                         }
                     }
                 }
@@ -374,12 +363,4 @@ pub(crate) async fn case_view(
             }
         },
     ))
-}
-
-pub(crate) async fn act_on(state: &AppState, user: &StaffUser, reference: &str) -> Result<Case> {
-    let (case, access) = find_case(state, user, reference).await?;
-    if access != Access::Act {
-        return Err(BridgeError::Forbidden);
-    }
-    Ok(case)
 }

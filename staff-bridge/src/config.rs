@@ -215,6 +215,8 @@ impl BridgeConfig {
         }
     }
 
+    // Loading the settings refuses a public_url that does not parse.
+    #[allow(clippy::expect_used)]
     pub fn public_url(&self) -> url::Url {
         url::Url::parse(&self.public_url).expect("validated at load")
     }

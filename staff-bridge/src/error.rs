@@ -6,6 +6,8 @@ use axum::Json;
 
 use crate::import::Problem;
 use crate::pages::CHROME;
+use crate::publishing::rules::ApproveError;
+use crate::publishing::FlowError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum BridgeError {
@@ -22,6 +24,14 @@ pub enum BridgeError {
     /// A signed-in member whose roles do not allow the page.
     #[error("forbidden")]
     Forbidden,
+    /// A step the rules refuse (a draft changed meanwhile, approving one's
+    /// own draft): a page saying why.
+    #[error("refused: {message}")]
+    Refused {
+        status: StatusCode,
+        title: &'static str,
+        message: String,
+    },
     /// A form without this session's CSRF token, or from another origin.
     #[error("refused form: {0}")]
     Csrf(content::session::CsrfError),
@@ -47,6 +57,11 @@ impl IntoResponse for BridgeError {
                 "You cannot use this page",
                 "Your roles do not include this. If you need it for your work, ask an administrator.",
             ),
+            BridgeError::Refused {
+                status,
+                title,
+                message,
+            } => CHROME.status_page(status, title, &message),
             BridgeError::Csrf(_) => CHROME.status_page(
                 StatusCode::FORBIDDEN,
                 "The form could not be sent",
@@ -61,3 +76,25 @@ impl IntoResponse for BridgeError {
 }
 
 pub type Result<T, E = BridgeError> = std::result::Result<T, E>;
+
+/// How the publishing flow's refusals are answered, in one place: a
+/// member without the role gets "forbidden", a rule's refusal a page with
+/// its reason.
+impl From<FlowError> for BridgeError {
+    fn from(error: FlowError) -> BridgeError {
+        match error {
+            FlowError::Database(e) => BridgeError::Database(e),
+            FlowError::Approve(ApproveError::NotManager) => BridgeError::Forbidden,
+            FlowError::Approve(e @ ApproveError::OwnDraft) => BridgeError::Refused {
+                status: StatusCode::FORBIDDEN,
+                title: "You cannot approve this",
+                message: e.to_string(),
+            },
+            other => BridgeError::Refused {
+                status: StatusCode::CONFLICT,
+                title: "That could not be done",
+                message: other.to_string(),
+            },
+        }
+    }
+}

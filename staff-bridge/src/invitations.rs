@@ -26,11 +26,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::access::{case_href, Access, Case};
-use crate::auth::{check_csrf, Client, StaffUser};
-use crate::cases::{act_on, case_view, person_of, Person};
+use crate::auth::{check_csrf, Client, Posted, StaffUser};
+use crate::cases::{case_view, person_of, Person};
 use crate::error::{BridgeError, Result};
 use crate::ledger::{self, NewEntry};
 use crate::outgoing::{self, Push};
+use crate::scope::ActOnCase;
 use crate::staff::kinds;
 use crate::views;
 use crate::AppState;
@@ -116,13 +117,12 @@ fn family_role(role: &str) -> FamilyRole {
 async fn invite(
     State(state): State<AppState>,
     headers: HeaderMap,
-    user: StaffUser,
+    ActOnCase { user, case }: ActOnCase,
     client: Client,
-    Path((reference, person_id)): Path<(String, i64)>,
+    Path((_, person_id)): Path<(String, i64)>,
     Form(form): Form<InviteForm>,
 ) -> Result<Response> {
     check_csrf(&state, &headers, &user, &form.csrf)?;
-    let case = act_on(&state, &user, &reference).await?;
     let person = person_of(&state, &case, person_id).await?;
     if person.removed_at.is_some() {
         return Err(BridgeError::Forbidden);
@@ -415,21 +415,12 @@ async fn revoke_in(
     Ok(true)
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
 async fn revoke_invitation(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
+    ActOnCase { user, case }: ActOnCase,
+    Path((_, id)): Path<(String, String)>,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
-    let case = act_on(&state, &user, &reference).await?;
     let person_id: Option<i64> = sqlx::query_scalar(
         "SELECT i.case_person_id FROM invitations i JOIN case_people p ON p.id = i.case_person_id
          WHERE i.id = $1 AND p.case_id = $2",
@@ -496,14 +487,11 @@ struct Actor<'a> {
 
 async fn revoke_passkeys(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
+    ActOnCase { user, case }: ActOnCase,
     client: Client,
-    Path((reference, person_id)): Path<(String, i64)>,
-    Form(form): Form<CsrfForm>,
+    Path((_, person_id)): Path<(String, i64)>,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
-    let case = act_on(&state, &user, &reference).await?;
     let person = person_of(&state, &case, person_id).await?;
     let now = now();
     let mut tx = state.db.pool.begin().await?;
@@ -536,14 +524,11 @@ async fn revoke_passkeys(
 /// theirs alone: email sign-in works again.
 async fn restore_email_sign_in(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
+    ActOnCase { user, case }: ActOnCase,
     client: Client,
-    Path((reference, person_id)): Path<(String, i64)>,
-    Form(form): Form<CsrfForm>,
+    Path((_, person_id)): Path<(String, i64)>,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
-    let case = act_on(&state, &user, &reference).await?;
     let person = person_of(&state, &case, person_id).await?;
     if person.removed_at.is_some() {
         return Err(BridgeError::Forbidden);

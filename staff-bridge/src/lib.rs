@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod outgoing;
 pub mod pages;
 pub mod publishing;
+pub mod scope;
 pub mod staff;
 pub mod sync;
 pub mod views;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub invitation_days: i64,
     pub proxies: TrustedProxies,
     pub rate_limit: (u32, Duration),
+    /// Which kinds need a manager's approval.
+    pub publishing: publishing::Settings,
 }
 
 /// A path as it may be logged: an enrolment link's token cut off.
@@ -115,6 +118,9 @@ impl Bridge {
                 config.rate_limit_burst,
                 Duration::from_secs(config.rate_limit_seconds),
             ),
+            publishing: publishing::Settings {
+                approval_kinds: config.approval_kinds.clone(),
+            },
         };
         let router = content::web::harden_for(
             &config.public_url,
@@ -125,9 +131,7 @@ impl Bridge {
                     .merge(invitations::routes(&state))
                     .merge(admin::routes())
                     .merge(voice::pages::routes())
-                    .merge(publishing::routes(publishing::Settings {
-                        approval_kinds: config.approval_kinds.clone(),
-                    }))
+                    .merge(publishing::routes())
                     .merge(api::router())
                     .merge(content::web::common_routes())
                     .fallback(pages::not_found)

@@ -12,50 +12,7 @@ use crate::auth::StaffUser;
 use crate::pages::CHROME;
 use crate::staff::Role;
 
-/// One problem with one field; `field` is the id of the input it is about.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: impl Into<String>, message: impl Into<String>) -> FieldError {
-        FieldError {
-            field: field.into(),
-            message: message.into(),
-        }
-    }
-}
-
-/// The title of a page that may have errors: "Error: " first when it has.
-pub fn title(base: &str, errors: &[FieldError]) -> String {
-    if errors.is_empty() {
-        base.to_string()
-    } else {
-        format!("Error: {base}")
-    }
-}
-
-pub fn error_summary(errors: &[FieldError]) -> Markup {
-    html! {
-        @if !errors.is_empty() {
-            div class="error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title" {
-                h2 id="error-summary-title" { "There is a problem" }
-                ul {
-                    @for e in errors { li { a href={ "#" (e.field) } { (e.message) } } }
-                }
-            }
-        }
-    }
-}
-
-pub fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.message.as_str())
-}
+pub use content::forms::{error_for, error_summary, title, FieldError};
 
 /// A labelled text input with an optional hint and its error.
 pub struct Input<'a> {
@@ -131,17 +88,13 @@ pub fn role_checkboxes(id: &str, legend: &str, chosen: &[Role], errors: &[FieldE
 
 /// A hidden CSRF field for a form of a signed-in page.
 pub fn csrf(user: &StaffUser) -> Markup {
-    html! { input type="hidden" name="csrf" value=(user.session.csrf); }
+    content::forms::csrf(&user.session.csrf)
 }
 
-/// A one-button form that posts to `action` with the CSRF token.
-pub fn post_button(user: &StaffUser, action: &str, label: &str, class: &str) -> Markup {
-    html! {
-        form method="post" action=(action) class="inline-form" {
-            (csrf(user))
-            button class=(class) type="submit" { (label) }
-        }
-    }
+/// A one-button form that posts to `action` with the CSRF token; `name`
+/// tells it apart from the page's other forms (see `content::forms`).
+pub fn post_button(user: &StaffUser, action: &str, name: &str, label: &str, class: &str) -> Markup {
+    content::forms::post_button(&user.session.csrf, action, name, label, class)
 }
 
 /// A staff page for a signed-in member, with the navigation their roles allow.

@@ -24,6 +24,10 @@ struct Labels {
 /// What may stand between a label and its value: "NHS no.: ", "tel - ".
 const BETWEEN: &str = r"[ \t]*(?:[:#=\-–][ \t]*)?(?:is[ \t]+)?";
 
+// Fixed patterns, compiled by every test of the check: one that failed to
+// compile is a programming error the first test run shows, not a condition
+// to handle at run time.
+#[allow(clippy::expect_used)]
 fn labels() -> &'static Labels {
     static L: OnceLock<Labels> = OnceLock::new();
     L.get_or_init(|| {
@@ -59,7 +63,7 @@ pub fn find_all(text: &str, digits: bool, at: bool, out: &mut Vec<Candidate>) {
     let l = labels();
     let mut push = |re: &Regex, kind: FindingKind, ok: &dyn Fn(&str) -> bool| {
         for c in re.captures_iter(text) {
-            let v = c.name("v").expect("value group");
+            let Some(v) = c.name("v") else { continue };
             let value = v.as_str().trim_end_matches(['.', ' ', '-', '(']);
             if ok(value) {
                 out.push(Candidate {

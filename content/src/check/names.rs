@@ -193,7 +193,8 @@ impl People {
             let mut matched = None;
             for len in (1..=run).rev() {
                 key.clear();
-                key.extend(ids[i..i + len].iter().map(|x| x.expect("checked")));
+                // The run only extends over words with an id (checked above).
+                key.extend(ids[i..i + len].iter().flatten());
                 if let Some(p) = self.patterns.get(&key) {
                     if len == 1 && (!single_word_ok(words, i) || followed_by_place(words, i)) {
                         continue;

@@ -38,7 +38,9 @@ impl Hasher for FxHasher {
     fn write(&mut self, bytes: &[u8]) {
         let mut chunks = bytes.chunks_exact(8);
         for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+            let mut word = [0u8; 8];
+            word.copy_from_slice(c);
+            self.add(u64::from_le_bytes(word));
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
@@ -183,7 +185,8 @@ fn char_at(text: &str, i: usize) -> (char, usize) {
     if b < 0x80 {
         (b as char, 1)
     } else {
-        let c = text[i..].chars().next().expect("char boundary");
+        // Callers step by whole characters; past the end is a space.
+        let c = text[i..].chars().next().unwrap_or(' ');
         (c, c.len_utf8())
     }
 }

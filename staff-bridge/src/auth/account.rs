@@ -41,7 +41,7 @@ pub(super) async fn account_page(
                             td { (views::when(key.created_at)) }
                             td { (key.last_used_at.map(views::when).unwrap_or_else(|| "Not yet".into())) }
                             td {
-                                form method="post" action={ "/account/passkeys/" (key.id) "/name" } class="inline-form" {
+                                form method="post" action={ "/account/passkeys/" (key.id) "/name" } class="inline-form" aria-label={ "Rename " (key.name) } {
                                     (views::csrf(user))
                                     (Input { id: &format!("name-{}", key.id), name: "name",
                                         label: &format!("New name for {}", key.name), hint: None,
@@ -49,7 +49,7 @@ pub(super) async fn account_page(
                                     button class="button button-secondary" type="submit" { "Rename" }
                                 }
                                 @if keys.len() > 1 {
-                                    form method="post" action={ "/account/passkeys/" (key.id) "/remove" } class="inline-form" id={ "remove-" (key.id) } {
+                                    form method="post" action={ "/account/passkeys/" (key.id) "/remove" } class="inline-form" id={ "remove-" (key.id) } aria-label={ "Remove " (key.name) } {
                                         (views::csrf(user))
                                         button class="button button-warning" type="submit" { "Remove " span class="visually-hidden" { (key.name) } }
                                     }
@@ -63,7 +63,7 @@ pub(super) async fn account_page(
                 p class="hint" id="remove" { "You cannot remove your only passkey. Add another one first, for example on your phone." }
             }
             h2 { "Add another passkey" }
-            form data-passkey="register" data-start="/account/passkeys/start" data-finish="/account/passkeys/finish"
+            form data-passkey="register" aria-label="Add another passkey" data-start="/account/passkeys/start" data-finish="/account/passkeys/finish"
                 data-failed="The passkey was not added. Try again."
                 hidden {
                 (views::csrf(user))
@@ -80,11 +80,16 @@ pub(super) async fn account_page(
     ))
 }
 
-pub(super) fn csrf_header(headers: &HeaderMap) -> &str {
-    headers
-        .get("x-csrf-token")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
+/// The passkey script sends the CSRF token in a header and reads a JSON
+/// answer: a refusal it can show, or None when the token is right.
+fn script_csrf_refused(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &StaffUser,
+) -> Option<Response> {
+    check_csrf(state, headers, user, content::forms::csrf_header(headers))
+        .is_err()
+        .then(|| json_error(StatusCode::FORBIDDEN, "Refresh the page and try again."))
 }
 
 pub(super) async fn add_passkey_start(
@@ -92,11 +97,8 @@ pub(super) async fn add_passkey_start(
     headers: HeaderMap,
     user: StaffUser,
 ) -> Result<Response> {
-    if check_csrf(&state, &headers, &user, csrf_header(&headers)).is_err() {
-        return Ok(json_error(
-            StatusCode::FORBIDDEN,
-            "Refresh the page and try again.",
-        ));
+    if let Some(refused) = script_csrf_refused(&state, &headers, &user) {
+        return Ok(refused);
     }
     registration_start(&state, &user.staff, ADD_PASSKEY, now()).await
 }
@@ -107,11 +109,8 @@ pub(super) async fn add_passkey_finish(
     user: StaffUser,
     body: Bytes,
 ) -> Result<Response> {
-    if check_csrf(&state, &headers, &user, csrf_header(&headers)).is_err() {
-        return Ok(json_error(
-            StatusCode::FORBIDDEN,
-            "Refresh the page and try again.",
-        ));
+    if let Some(refused) = script_csrf_refused(&state, &headers, &user) {
+        return Ok(refused);
     }
     let Some(finish) = parse_finish::<RegisterPublicKeyCredential>(&body) else {
         return Ok(json_error(
@@ -195,12 +194,10 @@ pub(super) async fn rename_passkey(
 
 pub(super) async fn remove_passkey(
     State(state): State<AppState>,
-    headers: HeaderMap,
     user: StaffUser,
     Path(id): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
     match staff::remove_passkey(&state.db, &user.staff.id, &id, now()).await? {
         Removed::Done => Ok(Redirect::to("/account").into_response()),
         Removed::NotFound => Err(BridgeError::NotFound),

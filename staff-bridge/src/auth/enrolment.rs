@@ -29,7 +29,7 @@ pub(super) async fn enrol_page(
             h1 { "Set up your passkey" }
             p class="lede" { "Hello " (member.name) ". You sign in to FamilyStory for staff with a passkey instead of a password." }
             p { "Your computer or phone will ask you to confirm it is you, with its screen lock, fingerprint or face, or a security key. Nothing about you leaves the device." }
-            form data-passkey="register" data-start={ "/enrol/" (token) "/start" } data-finish={ "/enrol/" (token) "/finish" }
+            form data-passkey="register" aria-label="Set up your passkey" data-start={ "/enrol/" (token) "/start" } data-finish={ "/enrol/" (token) "/finish" }
                 data-failed="The passkey was not set up. Try again, or ask an administrator for a new link."
                 hidden {
                 input type="hidden" name="csrf" value="";

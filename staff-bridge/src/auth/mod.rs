@@ -48,8 +48,11 @@ use crate::AppState;
 
 mod account;
 mod enrolment;
+mod posted;
 mod sign_in;
 mod sign_out;
+
+pub use posted::Posted;
 
 use account::*;
 use enrolment::*;
@@ -112,6 +115,10 @@ impl FromRequestParts<AppState> for StaffUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> std::result::Result<Self, Self::Rejection> {
+        // Loaded once a request: `Posted` and the scope extractors ask too.
+        if let Some(user) = parts.extensions.get::<StaffUser>() {
+            return Ok(user.clone());
+        }
         let now = now();
         let loaded = state
             .sessions
@@ -130,11 +137,13 @@ impl FromRequestParts<AppState> for StaffUser {
                 } else {
                     None
                 };
-                Ok(StaffUser {
+                let user = StaffUser {
                     session,
                     staff,
                     urgent,
-                })
+                };
+                parts.extensions.insert(user.clone());
+                Ok(user)
             }
             Ok(_) => {
                 let _ = session::end_by_id(&state.db, &session.id, now).await;

@@ -26,9 +26,9 @@ pub(super) fn sign_in_form(email: &str, errors: &[FieldError]) -> Response {
             (views::error_summary(errors))
             h1 { "Sign in" }
             p class="lede" { "Sign in to FamilyStory for staff with your work email address and your passkey." }
-            form method="post" action="/sign-in" novalidate {
+            form method="post" action="/sign-in" novalidate aria-label="Sign in with your email address" {
                 (Input { id: "email", name: "email", label: "Work email address", hint: None,
-                    value: email, kind: "email", autocomplete: "username" }.render(errors))
+                    value: email, kind: "email", autocomplete: "email" }.render(errors))
                 button class="button" type="submit" { "Continue" }
             }
             p { "New to FamilyStory? Use the link in the email an administrator sent you to set up your account." }
@@ -61,7 +61,7 @@ pub(super) async fn sign_in_submit(
         html! {
             h1 { "Sign in with your passkey" }
             p { "Signing in as " strong { (email) } ". " a href="/sign-in" { "Use a different email address" } }
-            form data-passkey="sign-in" data-start=(start) data-finish="/sign-in/passkey/finish"
+            form data-passkey="sign-in" aria-label="Sign in with your passkey" data-start=(start) data-finish="/sign-in/passkey/finish"
                 data-failed="That did not work. Try again with the passkey you set up for FamilyStory, or ask an administrator for help."
                 hidden {
                 input type="hidden" name="csrf" value="";
@@ -174,6 +174,9 @@ pub(super) async fn sign_in_start(
         let passkeys: Vec<_> = keys.iter().map(|k| k.passkey.clone()).collect();
         state.webauthn.start_passkey_authentication(&passkeys).ok()
     };
+    // webauthn-rs's options are made to be sent as JSON; serde_json fails only
+    // on maps with non-string keys, which they have none of.
+    #[allow(clippy::expect_used)]
     let (options, sign_in) = match real {
         Some((rcr, auth)) => (
             serde_json::to_value(rcr).expect("options serialise"),

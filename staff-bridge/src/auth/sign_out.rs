@@ -2,12 +2,6 @@
 
 use super::*;
 
-#[derive(Deserialize, Default)]
-pub struct CsrfForm {
-    #[serde(default)]
-    pub csrf: String,
-}
-
 pub(super) async fn sign_out_page(user: StaffUser) -> Response {
     views::page(
         &user,
@@ -15,7 +9,7 @@ pub(super) async fn sign_out_page(user: StaffUser) -> Response {
         html! {
             h1 { "Sign out" }
             p { "You are signed in as " strong { (user.staff.name) } " (" (user.staff.email) ")." }
-            (views::post_button(&user, "/sign-out", "Sign out", "button"))
+            (views::post_button(&user, "/sign-out", "Sign out", "Sign out", "button"))
             p { "Used FamilyStory on another computer and cannot get to it? "
                 a href="/sign-out-everywhere" { "Sign out of all devices" } "." }
         },
@@ -37,26 +31,15 @@ pub(super) fn signed_out_page(state: &AppState, title: &str, message: &str) -> R
 
 pub(super) async fn sign_out(
     State(state): State<AppState>,
-    headers: HeaderMap,
     user: StaffUser,
     client: Client,
-    Form(form): Form<CsrfForm>,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
     let now = now();
     session::end_by_id(&state.db, &user.session.id, now).await?;
     let mut data = client.json();
     data["scope"] = json!("this device");
-    ledger::append_now(
-        &state.db,
-        &NewEntry {
-            kind: kinds::STAFF_SIGN_OUT,
-            actor: Some(&user.staff.id),
-            subject: Some(&user.staff.id),
-            data,
-        },
-    )
-    .await?;
+    record_sign_out(&state, &user, data).await?;
     Ok(signed_out_page(
         &state,
         "You have signed out",
@@ -72,24 +55,32 @@ pub(super) async fn sign_out_everywhere_page(user: StaffUser) -> Response {
             h1 { "Sign out of all devices" }
             p { "This signs you out of FamilyStory for staff everywhere you are signed in, including this device. Your passkeys keep working." }
             p { "If you think someone else has used your account, also tell your manager and your IT service desk." }
-            (views::post_button(&user, "/sign-out-everywhere", "Sign out of all devices", "button button-warning"))
+            (views::post_button(&user, "/sign-out-everywhere", "Sign out of all devices", "Sign out of all devices", "button button-warning"))
         },
     )
 }
 
 pub(super) async fn sign_out_everywhere(
     State(state): State<AppState>,
-    headers: HeaderMap,
     user: StaffUser,
     client: Client,
-    Form(form): Form<CsrfForm>,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    check_csrf(&state, &headers, &user, &form.csrf)?;
     let now = now();
     let ended = session::end_all(&state.db, &user.staff.id, now).await?;
     let mut data = client.json();
     data["scope"] = json!("all devices");
     data["sessions_ended"] = json!(ended);
+    record_sign_out(&state, &user, data).await?;
+    Ok(signed_out_page(
+        &state,
+        "You have signed out of all devices",
+        "Every session of your account has ended, on this device and any other.",
+    ))
+}
+
+/// Records a sign-out in the ledger (its scope and the client in `data`).
+async fn record_sign_out(state: &AppState, user: &StaffUser, data: Value) -> Result<()> {
     ledger::append_now(
         &state.db,
         &NewEntry {
@@ -100,9 +91,5 @@ pub(super) async fn sign_out_everywhere(
         },
     )
     .await?;
-    Ok(signed_out_page(
-        &state,
-        "You have signed out of all devices",
-        "Every session of your account has ended, on this device and any other.",
-    ))
+    Ok(())
 }

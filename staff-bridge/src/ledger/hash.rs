@@ -67,6 +67,9 @@ fn write_canonical(value: &Value, out: &mut String) -> Result<(), DataError> {
     Ok(())
 }
 
+// Serialising a string to JSON cannot fail (serde_json fails only on maps
+// with non-string keys and on writer errors).
+#[allow(clippy::expect_used)]
 fn write_string(s: &str, out: &mut String) {
     out.push_str(&serde_json::to_string(s).expect("a string always serialises"));
 }
@@ -105,6 +108,8 @@ pub(super) fn hash_hex(
     hash_text(&mut hasher, data);
     hash_text(&mut hasher, prev_hash);
     let mut out = [0u8; 64];
+    // 32 bytes are 64 hex digits, exactly the buffer's length.
+    #[allow(clippy::expect_used)]
     hex::encode_to_slice(hasher.finalize(), &mut out).expect("64 hex digits for 32 bytes");
     out
 }
@@ -121,7 +126,7 @@ pub fn entry_hash(
     prev_hash: &str,
 ) -> String {
     let hex = hash_hex(seq, at, kind, actor, subject, data, prev_hash);
-    String::from_utf8(hex.to_vec()).expect("hex is ASCII")
+    hex.iter().map(|&b| b as char).collect()
 }
 
 #[cfg(test)]

@@ -142,20 +142,35 @@ pub async fn create(
     Ok(id)
 }
 
-/// Saves new content for an editable draft. False when it is no longer
-/// editable (sent, approved, published).
+/// What became of a save.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    Saved,
+    /// Sent for approval, approved or published meanwhile.
+    NotEditable,
+    /// Someone saved it after the editor was opened (the revision it showed):
+    /// who (a staff id) and when.
+    Meanwhile {
+        by: Option<String>,
+        at: i64,
+    },
+}
+
+/// Saves new content for an editable draft, if nobody has saved it since
+/// `seen_revision`, the revision the editor showed.
 pub async fn save(
     db: &Db,
     draft_id: &str,
+    seen_revision: i64,
     by: &str,
     content: &Content,
     now: i64,
-) -> sqlx::Result<bool> {
+) -> sqlx::Result<Saved> {
     let mut tx = db.pool.begin().await?;
     let changed = sqlx::query(
         "UPDATE drafts SET kind = $1, title = $2, body = $3, reader_age = $4, publish_at = $5, updated_at = $6,
-             meeting_id = $8
-         WHERE id = $7 AND status IN ('draft', 'returned')",
+             meeting_id = $8, revision = revision + 1
+         WHERE id = $7 AND status IN ('draft', 'returned') AND revision = $9",
     )
     .bind(content.kind.unwrap_or(Kind::Letter).as_str())
     .bind(db.seal(content.title.trim()))
@@ -165,16 +180,42 @@ pub async fn save(
     .bind(now)
     .bind(draft_id)
     .bind(content.meeting_id)
+    .bind(seen_revision)
     .execute(&mut *tx)
     .await?
     .rows_affected();
     if changed == 0 {
-        return Ok(false);
+        let outcome = why_not_saved(&mut tx, draft_id).await?;
+        tx.rollback().await?;
+        return Ok(outcome);
     }
     set_audience(&mut tx, draft_id, &content.audience).await?;
     history(&mut tx, draft_id, "saved", Some(by), None, now).await?;
     tx.commit().await?;
-    Ok(true)
+    Ok(Saved::Saved)
+}
+
+/// A save changed nothing: the draft is no longer editable, or someone
+/// saved it meanwhile (the newest "saved" in its history says who).
+async fn why_not_saved(conn: &mut AnyConnection, draft_id: &str) -> sqlx::Result<Saved> {
+    let editable: Option<String> = sqlx::query_scalar(
+        "SELECT status FROM drafts WHERE id = $1 AND status IN ('draft', 'returned')",
+    )
+    .bind(draft_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if editable.is_none() {
+        return Ok(Saved::NotEditable);
+    }
+    let last: Option<(Option<String>, i64)> = sqlx::query_as(
+        "SELECT actor, at FROM draft_history WHERE draft_id = $1 AND action = 'saved'
+         ORDER BY id DESC LIMIT 1",
+    )
+    .bind(draft_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (by, at) = last.unwrap_or((None, 0));
+    Ok(Saved::Meanwhile { by, at })
 }
 
 /// Records decisions on findings of an editable draft (one, or every

@@ -82,11 +82,14 @@ pub struct Draft {
     pub audience: Vec<i64>,
     /// The meeting (`case_meetings.id`) a meeting invitation is for.
     pub meeting_id: Option<i64>,
+    /// How many times its content has been saved: the editor sends back the
+    /// revision it showed, so a save over someone else's is refused.
+    pub revision: i64,
 }
 
 const DRAFT_COLUMNS: &str = "id, case_id, source_document_id, kind, title, body, reader_age, author_id, status, \
      return_reason, publication_id, version, publish_at, approved_by, approved_at, published_at, withdrawn_at, \
-     withdrawal_reason, created_at, updated_at, meeting_id";
+     withdrawal_reason, created_at, updated_at, meeting_id, revision";
 
 /// A draft from its row, its title and body opened with the bridge's key.
 fn draft_of(row: &AnyRow, sealer: &Sealer) -> sqlx::Result<Option<Draft>> {
@@ -131,6 +134,7 @@ fn draft_fields(row: &AnyRow) -> Option<Draft> {
         updated_at: int(19)?,
         audience: Vec::new(),
         meeting_id: opt_int(20),
+        revision: int(21)?,
     })
 }
 
@@ -184,9 +188,14 @@ pub async fn of_case(db: &Db, case_id: i64) -> sqlx::Result<Vec<Draft>> {
     .bind(case_id)
     .fetch_all(&db.pool)
     .await?;
+    drafts_of(db, &rows).await
+}
+
+/// The drafts of fetched rows, opened, each with its audience.
+async fn drafts_of(db: &Db, rows: &[AnyRow]) -> sqlx::Result<Vec<Draft>> {
     let mut conn = db.pool.acquire().await?;
     let mut out = Vec::new();
-    for row in &rows {
+    for row in rows {
         if let Some(d) = draft_of(row, db.sealer())? {
             out.push(with_audience(&mut conn, d).await?);
         }
@@ -202,14 +211,7 @@ pub async fn with_status(db: &Db, status: Status) -> sqlx::Result<Vec<Draft>> {
     .bind(status.as_str())
     .fetch_all(&db.pool)
     .await?;
-    let mut conn = db.pool.acquire().await?;
-    let mut out = Vec::new();
-    for row in &rows {
-        if let Some(d) = draft_of(row, db.sealer())? {
-            out.push(with_audience(&mut conn, d).await?);
-        }
-    }
-    Ok(out)
+    drafts_of(db, &rows).await
 }
 
 /// The family members of a case.

@@ -69,7 +69,7 @@ pub async fn insert_passkey(
     .bind(staff_id)
     .bind(credential_key(passkey))
     .bind(name)
-    .bind(serde_json::to_string(passkey).expect("a passkey serialises"))
+    .bind(serde_json::to_string(passkey).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -91,7 +91,7 @@ pub async fn insert_passkey(
 /// After a sign-in: the passkey's counter and when it was last used.
 pub async fn record_use(db: &Db, id: &str, passkey: &Passkey, now: i64) -> sqlx::Result<()> {
     sqlx::query("UPDATE staff_passkeys SET passkey = $1, last_used_at = $2 WHERE id = $3")
-        .bind(serde_json::to_string(passkey).expect("a passkey serialises"))
+        .bind(serde_json::to_string(passkey).map_err(|e| sqlx::Error::Encode(Box::new(e)))?)
         .bind(now)
         .bind(id)
         .execute(&db.pool)

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use super::{Received, MAX_WORDS};
 use crate::access::{Access, Case};
 use crate::auth::StaffUser;
-use crate::cases::find_case;
 use crate::error::{BridgeError, Result};
 use crate::staff::Role;
 use crate::views::{self, FieldError};
@@ -105,7 +104,9 @@ async fn load(
     reference: &str,
     id: &str,
 ) -> Result<(Case, Access, Received)> {
-    let (case, access) = find_case(state, user, reference).await?;
+    let (case, access) = crate::access::case_for(&state.db, &user.staff, reference)
+        .await?
+        .ok_or(BridgeError::NotFound)?;
     let received = super::find_in_case(&state.db, case.id, id)
         .await?
         .ok_or(BridgeError::NotFound)?;
@@ -208,7 +209,7 @@ async fn page(
                 }
                 @if access == Access::Act {
                     p { "Write " (r.person_name) " a reply saying what happened because of what they said. It goes through the usual check and approval, and they see it beside what they wrote." }
-                    (views::post_button(user, &format!("{base}/reply"), "Write a “you said, we did” reply", "button button-secondary"))
+                    (views::post_button(user, &format!("{base}/reply"), &format!("Reply to {}", r.person_name), "Write a “you said, we did” reply", "button button-secondary"))
                 }
             }
         },

@@ -171,7 +171,7 @@ pub(super) async fn approval_view(
                 Some(reason) => { p class="inset" { strong { (reason.to_string()) } } }
                 None => {
                     h2 { "Your decision" }
-                    form method="post" action={ "/approvals/" (draft.id) "/approve" } {
+                    form method="post" action={ "/approvals/" (draft.id) "/approve" } aria-label="Approve" {
                         (views::csrf(user))
                         input type="hidden" name="read" value=(rules::read_hash(&checked.title, &checked.body));
                         div class="form-group" {
@@ -198,7 +198,7 @@ pub(super) async fn approval_view(
                         }
                         button class="button" type="submit" { "Approve" }
                     }
-                    form method="post" action={ "/approvals/" (draft.id) "/return" } {
+                    form method="post" action={ "/approvals/" (draft.id) "/return" } aria-label="Return it" {
                         (views::csrf(user))
                         @let e = field_error("reason");
                         div class={ "form-group" @if e.is_some() { " form-group-error" } } {
@@ -217,13 +217,10 @@ pub(super) async fn approval_view(
 
 pub(super) async fn approve(
     State(state): State<AppState>,
-    headers: HeaderMap,
     user: StaffUser,
     Path(id): Path<String>,
-    body: Bytes,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
     let (case, draft) = approvable(&state, &user, &id).await?;
     let now = now();
     let publish_at = if form.get("when") == "later" {
@@ -264,19 +261,16 @@ pub(super) async fn approve(
                 draft_href(&case, &draft.id)
             )))
         }
-        Err(e) => flow_refusal(e),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub(super) async fn return_draft(
     State(state): State<AppState>,
-    headers: HeaderMap,
     user: StaffUser,
     Path(id): Path<String>,
-    body: Bytes,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
     let (case, draft) = approvable(&state, &user, &id).await?;
     match crate::publishing::return_draft(&state.db, &draft, &user.staff, form.get("reason"), now())
         .await
@@ -289,6 +283,6 @@ pub(super) async fn return_draft(
             )];
             approval_view(&state, &user, &case, &draft, &errors).await
         }
-        Err(e) => flow_refusal(e),
+        Err(e) => Err(e.into()),
     }
 }

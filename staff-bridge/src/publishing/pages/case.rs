@@ -195,10 +195,8 @@ pub(super) fn drafts_in_progress(case: &Case, drafts: &[Draft], family: &[Family
 
 pub(super) async fn case_publishing(
     State(state): State<AppState>,
-    user: StaffUser,
-    Path(reference): Path<String>,
+    CaseScope { user, case, access }: CaseScope,
 ) -> Result<Response> {
-    let (case, access) = find_case(&state, &user, &reference).await?;
     let drafts = crate::publishing::of_case(&state.db, case.id).await?;
     let family = family(&state, case.id).await?;
     let events = events_of_case(&state, case.id).await?;

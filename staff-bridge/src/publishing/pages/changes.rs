@@ -4,14 +4,9 @@ use super::*;
 
 pub(super) async fn save(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
-    body: Bytes,
+    ActOnDraft { user, case, draft }: ActOnDraft,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
     let mut errors = Vec::new();
     let content = content_of(&form, &mut errors);
     let family = family(&state, case.id).await?;
@@ -38,25 +33,72 @@ pub(super) async fn save(
         )
         .await;
     }
-    if !crate::publishing::save(&state.db, &draft.id, &user.staff.id, &content, now()).await? {
-        return Ok(refused(StatusCode::CONFLICT, "This draft can no longer be changed", "It has been sent for approval or published. Take it back from approval, or write a new version."));
+    // Missing or not a number: not the editor's form.
+    let seen: i64 = form
+        .get("revision")
+        .parse()
+        .map_err(|_| BridgeError::NotFound)?;
+    let saved =
+        crate::publishing::save(&state.db, &draft.id, seen, &user.staff.id, &content, now())
+            .await?;
+    match saved {
+        Saved::Saved => Ok(see_other(&format!(
+            "{}?done=saved",
+            draft_href(&case, &draft.id)
+        ))),
+        Saved::NotEditable => Ok(refused(StatusCode::CONFLICT, "This draft can no longer be changed", "It has been sent for approval or published. Take it back from approval, or write a new version.")),
+        Saved::Meanwhile { by, at } => {
+            saved_meanwhile(&state, &user, &case, &draft.id, &content, by, at).await
+        }
     }
-    Ok(see_other(&format!(
-        "{}?done=saved",
-        draft_href(&case, &draft.id)
-    )))
+}
+
+/// Someone saved the draft after this editor was opened: their text stays,
+/// and this person's is shown again in the form, unsaved, with the draft as
+/// it now is (the preview shows the other text), so nothing typed is lost.
+async fn saved_meanwhile(
+    state: &AppState,
+    user: &StaffUser,
+    case: &Case,
+    draft_id: &str,
+    typed: &Content,
+    by: Option<String>,
+    at: i64,
+) -> Result<Response> {
+    let who = match by {
+        Some(id) if id == user.staff.id => "You".to_string(),
+        Some(id) => staff_name(state, &id).await?,
+        None => "Someone".to_string(),
+    };
+    let message = format!(
+        "{who} saved this draft at {}, after you opened it, so your changes are not saved yet. \
+         Your text is below and the preview shows the saved one: bring across what you need, then save again.",
+        views::when(at)
+    );
+    let draft = crate::publishing::load_in_case(&state.db, case.id, draft_id)
+        .await?
+        .ok_or(BridgeError::NotFound)?;
+    let errors = [FieldError::new("body", message)];
+    let mut page = editor_view(
+        state,
+        user,
+        case,
+        Access::Act,
+        &draft,
+        Some(typed),
+        &errors,
+        "",
+    )
+    .await?;
+    *page.status_mut() = StatusCode::CONFLICT;
+    Ok(page)
 }
 
 pub(super) async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
-    body: Bytes,
+    ActOnDraft { user, case, draft }: ActOnDraft,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
     let checked = crate::publishing::check(&state.db, &draft).await?;
     let Some(index) = checked.items.iter().position(|i| i.key == form.get("key")) else {
         return Ok(refused(
@@ -116,14 +158,9 @@ pub(super) fn no_longer_changeable() -> Response {
 /// One decision for every open finding about one person of the family.
 pub(super) async fn decide_person(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
-    body: Bytes,
+    ActOnDraft { user, case, draft }: ActOnDraft,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
     let person: i64 = form
         .get("person")
         .parse()
@@ -153,35 +190,14 @@ pub(super) async fn decide_person(
     )))
 }
 
-pub(super) fn flow_refusal(error: FlowError) -> Result<Response> {
-    match error {
-        FlowError::Database(e) => Err(e.into()),
-        FlowError::Approve(rules::ApproveError::NotManager) => Err(BridgeError::Forbidden),
-        FlowError::Approve(e @ rules::ApproveError::OwnDraft) => Ok(refused(
-            StatusCode::FORBIDDEN,
-            "You cannot approve this",
-            &e.to_string(),
-        )),
-        other => Ok(refused(
-            StatusCode::CONFLICT,
-            "That could not be done",
-            &other.to_string(),
-        )),
-    }
-}
-
 pub(super) async fn submit(
     State(state): State<AppState>,
-    Extension(settings): Extension<Settings>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
-    body: Bytes,
+    ActOnDraft { user, case, draft }: ActOnDraft,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
-    match crate::publishing::submit(&state.db, &draft, &user.staff.id, &settings, now()).await {
+    match crate::publishing::submit(&state.db, &draft, &user.staff.id, &state.publishing, now())
+        .await
+    {
         Ok(sent) => {
             let done = match sent {
                 Sent::ForApproval => "submitted",
@@ -200,41 +216,27 @@ pub(super) async fn submit(
             let errors = vec![FieldError::new("findings", e.to_string())];
             editor_view(&state, &user, &case, Access::Act, &draft, None, &errors, "").await
         }
-        Err(e) => flow_refusal(e),
+        Err(e) => Err(e.into()),
     }
 }
 
 pub(super) async fn reopen(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
-    body: Bytes,
+    ActOnDraft { user, case, draft }: ActOnDraft,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
-    match crate::publishing::reopen(&state.db, &draft, &user.staff.id, now()).await {
-        Ok(()) => Ok(see_other(&format!(
-            "{}?done=reopened",
-            draft_href(&case, &draft.id)
-        ))),
-        Err(e) => flow_refusal(e),
-    }
+    crate::publishing::reopen(&state.db, &draft, &user.staff.id, now()).await?;
+    Ok(see_other(&format!(
+        "{}?done=reopened",
+        draft_href(&case, &draft.id)
+    )))
 }
 
 pub(super) async fn new_version(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
-    body: Bytes,
+    ActOnDraft { user, case, draft }: ActOnDraft,
+    Posted(_): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
-    let (case, draft) = act_on_draft(&state, &user, &reference, &id).await?;
-    match crate::publishing::new_version(&state.db, &draft, &user.staff.id, now()).await {
-        Ok(new) => Ok(see_other(&draft_href(&case, &new))),
-        Err(e) => flow_refusal(e),
-    }
+    let new = crate::publishing::new_version(&state.db, &draft, &user.staff.id, now()).await?;
+    Ok(see_other(&draft_href(&case, &new)))
 }

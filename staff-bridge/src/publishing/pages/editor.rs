@@ -4,11 +4,14 @@ use super::*;
 
 pub(super) async fn editor(
     State(state): State<AppState>,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    DraftScope {
+        user,
+        case,
+        access,
+        draft,
+    }: DraftScope,
     Query(done): Query<Done>,
 ) -> Result<Response> {
-    let (case, access, draft) = find_draft(&state, &user, &reference, &id).await?;
     editor_view(&state, &user, &case, access, &draft, None, &[], &done.done).await
 }
 
@@ -113,8 +116,9 @@ pub(super) async fn editor_view(
             }
             @if editable {
                 h2 { "Edit" }
-                form method="post" action=(href) {
+                form method="post" action=(href) aria-label="Edit the draft" {
                     (views::csrf(user))
+                    input type="hidden" name="revision" value=(draft.revision);
                     (kind_select(shown.kind, errors))
                     (text_input("title", "Title the reader will see", None, &shown.title, errors))
                     (audience_boxes(&checked.family, &shown.audience, errors))
@@ -148,7 +152,7 @@ pub(super) async fn editor_view(
                     ul class="list" {
                         @for (pid, name, n) in &people_to_redact {
                             li {
-                                form method="post" action={ (href) "/decide-person" } class="inline-form" {
+                                form method="post" action={ (href) "/decide-person" } class="inline-form" aria-label={ "Redact every mention of " (name) } {
                                     (views::csrf(user))
                                     input type="hidden" name="person" value=(pid);
                                     input type="hidden" name="decision" value="redact";
@@ -156,7 +160,7 @@ pub(super) async fn editor_view(
                                 }
                                 @let field = format!("person-reason-{pid}");
                                 @let e = errors.iter().find(|e| e.field == field);
-                                form method="post" action={ (href) "/decide-person" } {
+                                form method="post" action={ (href) "/decide-person" } aria-label={ "Keep every mention of " (name) } {
                                     (views::csrf(user))
                                     input type="hidden" name="person" value=(pid);
                                     input type="hidden" name="decision" value="keep";
@@ -184,13 +188,13 @@ pub(super) async fn editor_view(
                         }
                         @if editable {
                             div class="actions" {
-                                form method="post" action={ (href) "/decide" } class="inline-form" {
+                                form method="post" action={ (href) "/decide" } class="inline-form" aria-label={ "Redact finding " (i + 1) } {
                                     (views::csrf(user))
                                     input type="hidden" name="key" value=(item.key);
                                     input type="hidden" name="decision" value="redact";
                                     button class="button" type="submit" { "Redact" span class="visually-hidden" { " finding " (i + 1) } }
                                 }
-                                form method="post" action={ (href) "/decide" } {
+                                form method="post" action={ (href) "/decide" } aria-label={ "Keep finding " (i + 1) } {
                                     (views::csrf(user))
                                     input type="hidden" name="key" value=(item.key);
                                     input type="hidden" name="decision" value="keep";
@@ -229,20 +233,20 @@ pub(super) async fn editor_view(
                     @if open > 0 {
                         p { "Decide on every finding before sending this for approval." }
                     } @else {
-                        form method="post" action={ (href) "/submit" } {
+                        form method="post" action={ (href) "/submit" } aria-label="Send for approval" {
                             (views::csrf(user))
                             button class="button" type="submit" { "Send for approval" }
                         }
                     }
                 }
                 @if draft.status == Status::Submitted {
-                    form method="post" action={ (href) "/reopen" } {
+                    form method="post" action={ (href) "/reopen" } aria-label="Take it back to edit" {
                         (views::csrf(user))
                         button class="button button-secondary" type="submit" { "Take it back to edit" }
                     }
                 }
                 @if draft.status == Status::Published && !crate::publishing::superseded(draft, &all) {
-                    form method="post" action={ (href) "/new-version" } {
+                    form method="post" action={ (href) "/new-version" } aria-label="Write a new version" {
                         (views::csrf(user))
                         button class="button button-secondary" type="submit" { "Write a new version" }
                     }

@@ -4,26 +4,27 @@
 
 use std::collections::{HashMap, HashSet};
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::Router;
 use content::check::FindingKind;
 use content::db::now;
 use maud::{html, Markup};
 use serde::Deserialize;
 
 use super::rules::{self, Decision, FamilyMember, Item, Kind, Status};
-use super::{Checked, Content, Draft, FlowError, Sent, Settings};
+use super::{Checked, Content, Draft, FlowError, Saved, Sent};
 use crate::access::{self, case_href, Access, Case};
-use crate::auth::{check_csrf, StaffUser};
+use crate::auth::{Posted, StaffUser};
 use crate::error::{BridgeError, Result};
 use crate::import::StoredMeeting;
+use crate::scope::{ActOnDraft, CaseScope, DraftScope};
 use crate::staff::Role;
 use crate::views::{self, FieldError};
 use crate::AppState;
+use content::forms::Fields;
 
 mod approval;
 mod case;
@@ -50,8 +51,8 @@ const STYLESHEET: &str = "\
 .status-returned{border:5px solid #d4351c;padding:1rem;margin-bottom:1rem}\
 ";
 
-/// The publishing routes, with their settings.
-pub fn routes(settings: Settings) -> Router<AppState> {
+/// The publishing routes.
+pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/my-cases", get(my_cases))
         .route("/approvals", get(approvals))
@@ -78,7 +79,6 @@ pub fn routes(settings: Settings) -> Router<AppState> {
             get(withdraw_page).post(withdraw),
         )
         .route("/static/publishing.css", get(stylesheet))
-        .layer(Extension(settings))
 }
 
 async fn stylesheet() -> Response {
@@ -98,35 +98,6 @@ fn styles() -> Markup {
 
 // --- forms --------------------------------------------------------------------
 
-/// A urlencoded form with repeated fields (checkboxes).
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn parse(body: &Bytes) -> Fields {
-        Fields(url::form_urlencoded::parse(body).into_owned().collect())
-    }
-
-    fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    }
-
-    fn all(&self, name: &str) -> Vec<&str> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .collect()
-    }
-}
-
-fn csrf_ok(state: &AppState, headers: &HeaderMap, user: &StaffUser, fields: &Fields) -> Result<()> {
-    check_csrf(state, headers, user, fields.get("csrf"))
-}
-
 fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
@@ -136,40 +107,6 @@ fn refused(status: StatusCode, title: &str, message: &str) -> Response {
 }
 
 // --- scoping ------------------------------------------------------------------
-
-async fn find_case(state: &AppState, user: &StaffUser, reference: &str) -> Result<(Case, Access)> {
-    access::case_for(&state.db, &user.staff, reference)
-        .await?
-        .ok_or(BridgeError::NotFound)
-}
-
-/// A draft of a case this member may see; anything else is 404.
-async fn find_draft(
-    state: &AppState,
-    user: &StaffUser,
-    reference: &str,
-    id: &str,
-) -> Result<(Case, Access, Draft)> {
-    let (case, access) = find_case(state, user, reference).await?;
-    let draft = super::load_in_case(&state.db, case.id, id)
-        .await?
-        .ok_or(BridgeError::NotFound)?;
-    Ok((case, access, draft))
-}
-
-/// As [`find_draft`], for someone who acts on the case.
-async fn act_on_draft(
-    state: &AppState,
-    user: &StaffUser,
-    reference: &str,
-    id: &str,
-) -> Result<(Case, Draft)> {
-    let (case, access, draft) = find_draft(state, user, reference, id).await?;
-    if access != Access::Act {
-        return Err(BridgeError::Forbidden);
-    }
-    Ok((case, draft))
-}
 
 fn draft_href(case: &Case, draft_id: &str) -> String {
     format!("{}/drafts/{draft_id}", case_href(&case.reference))

@@ -83,14 +83,12 @@ pub(super) fn text_input(
 
 pub(super) async fn new_draft_page(
     State(state): State<AppState>,
-    user: StaffUser,
-    Path(reference): Path<String>,
+    CaseScope { user, case, access }: CaseScope,
 ) -> Result<Response> {
-    let (case, access) = find_case(&state, &user, &reference).await?;
     if access != Access::Act {
         return Err(BridgeError::Forbidden);
     }
-    new_draft_form(&state, &user, &case, &Fields(Vec::new()), &[]).await
+    new_draft_form(&state, &user, &case, &Fields::parse(b""), &[]).await
 }
 
 pub(super) async fn new_draft_form(
@@ -121,7 +119,7 @@ pub(super) async fn new_draft_form(
         html! {
             (views::error_summary(errors))
             h1 { "New draft for case " (case.reference) }
-            form method="post" action={ (case_href(&case.reference)) "/drafts" } {
+            form method="post" action={ (case_href(&case.reference)) "/drafts" } aria-label="New draft" {
                 (views::csrf(user))
                 div class="form-group" {
                     fieldset class="fieldset" {
@@ -200,14 +198,9 @@ pub(super) fn content_of(form: &Fields, errors: &mut Vec<FieldError>) -> Content
 
 pub(super) async fn create_draft(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path(reference): Path<String>,
-    body: Bytes,
+    CaseScope { user, case, access }: CaseScope,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
-    let (case, access) = find_case(&state, &user, &reference).await?;
     if access != Access::Act {
         return Err(BridgeError::Forbidden);
     }

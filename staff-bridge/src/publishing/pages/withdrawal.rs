@@ -3,11 +3,13 @@
 use super::*;
 
 pub(super) async fn withdraw_page(
-    State(state): State<AppState>,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
+    DraftScope {
+        user,
+        case,
+        access: _,
+        draft,
+    }: DraftScope,
 ) -> Result<Response> {
-    let (case, _, draft) = find_draft(&state, &user, &reference, &id).await?;
     if !rules::can_withdraw(&user.staff, &draft.author_id) {
         return Err(BridgeError::Forbidden);
     }
@@ -35,7 +37,7 @@ pub(super) fn withdraw_form(
             h1 { "Withdraw “" (draft.title) "”" }
             p { @if draft.status == Status::Approved { "It has not been published yet: withdrawing it means it never will be." }
                 @else { "The family will stop seeing it at once. The disclosure log keeps a record of what was shown, who withdrew it and why." } }
-            form method="post" action={ (draft_href(case, &draft.id)) "/withdraw" } {
+            form method="post" action={ (draft_href(case, &draft.id)) "/withdraw" } aria-label="Withdraw it" {
                 (views::csrf(user))
                 div class={ "form-group" @if error.is_some() { " form-group-error" } } {
                     label class="label" for="reason" { "Why are you withdrawing it?" }
@@ -52,14 +54,14 @@ pub(super) fn withdraw_form(
 
 pub(super) async fn withdraw(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    user: StaffUser,
-    Path((reference, id)): Path<(String, String)>,
-    body: Bytes,
+    DraftScope {
+        user,
+        case,
+        access: _,
+        draft,
+    }: DraftScope,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    let form = Fields::parse(&body);
-    csrf_ok(&state, &headers, &user, &form)?;
-    let (case, _, draft) = find_draft(&state, &user, &reference, &id).await?;
     if !rules::can_withdraw(&user.staff, &draft.author_id) {
         return Err(BridgeError::Forbidden);
     }
@@ -82,6 +84,6 @@ pub(super) async fn withdraw(
                 "Give the reason for withdrawing it (500 characters at most)",
             )],
         )),
-        Err(e) => flow_refusal(e),
+        Err(e) => Err(e.into()),
     }
 }

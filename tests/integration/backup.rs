@@ -4,7 +4,7 @@
 //! publication committed before it; nothing is ever overwritten; the key
 //! file is copied only when asked, owner-only.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -4,10 +4,11 @@
 //! report in `portal_kinds`.
 //! Every person here is fictional; data holds ids and hashes only.
 
-use content::db::scratch::{self, ScratchDb};
 use content::db::{Backend, Db};
 use serde_json::json;
 use staff_bridge::ledger::{self, kinds, Anchor, NewEntry, Order, Page};
+use test_support::backend_tests;
+use test_support::scratch::{self, ScratchDb};
 
 mod batches;
 mod portal_kinds;
@@ -23,7 +24,7 @@ async fn fresh(backend: Backend) -> (ScratchDb, Db) {
 
 async fn done(scratch: ScratchDb, db: Db) {
     db.pool.close().await;
-    scratch.cleanup().await;
+    drop(scratch);
 }
 
 fn publication(n: usize) -> serde_json::Value {
@@ -102,172 +103,165 @@ async fn exec(db: &Db, sql: &str) {
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
 }
 
-#[tokio::test]
-async fn a_chain_appends_and_verifies_whole() {
-    for backend in scratch::backends() {
-        let (scratch, db) = fresh(backend).await;
-        let empty = ledger::verify(&db).await.unwrap();
-        assert!(empty.is_whole(), "{backend:?}: {empty:?}");
-        assert_eq!(empty.entries, 0);
+backend_tests!(a_chain_appends_and_verifies_whole);
+async fn a_chain_appends_and_verifies_whole(backend: Backend) {
+    let (scratch, db) = fresh(backend).await;
+    let empty = ledger::verify(&db).await.unwrap();
+    assert!(empty.is_whole(), "{backend:?}: {empty:?}");
+    assert_eq!(empty.entries, 0);
 
-        fill(&db, 12).await;
+    fill(&db, 12).await;
 
-        // An entry commits with the action it records, or not at all: a
-        // rolled-back append leaves no entry and no gap.
+    // An entry commits with the action it records, or not at all: a
+    // rolled-back append leaves no entry and no gap.
+    let entry = NewEntry {
+        kind: kinds::CONFIG_CHANGE,
+        actor: Some("staff-1"),
+        subject: None,
+        data: json!({}),
+    };
+    let mut tx = db.pool.begin().await.unwrap();
+    assert_eq!(
+        ledger::append(&mut tx, db.backend, &entry, 1_800_000_000)
+            .await
+            .unwrap(),
+        13
+    );
+    tx.rollback().await.unwrap();
+    let mut tx = db.pool.begin().await.unwrap();
+    assert_eq!(
+        ledger::append(&mut tx, db.backend, &entry, 1_800_000_001)
+            .await
+            .unwrap(),
+        13
+    );
+    tx.commit().await.unwrap();
+
+    let report = ledger::verify(&db).await.unwrap();
+    assert!(report.is_whole(), "{backend:?}: {report:?}");
+    assert_eq!(report.entries, 13);
+    let (head_seq, head_hash) = ledger::head(&db).await.unwrap();
+    assert_eq!(
+        report.last,
+        Some(Anchor {
+            seq: head_seq,
+            hash: head_hash.clone()
+        })
+    );
+    assert_eq!(head_seq, 13);
+
+    // The first entry starts from 64 zeros; each links to the one before,
+    // and data is stored canonical.
+    let first = &ledger::entries_for_actor(&db, "person-a1", Page::first(Order::OldestFirst, 1))
+        .await
+        .unwrap()[0];
+    assert_eq!(
+        (first.seq, first.prev_hash.as_str()),
+        (1, ledger::GENESIS_HASH)
+    );
+    assert!(first.hash_matches());
+    assert!(first
+        .data
+        .starts_with(r#"{"approver":"staff-9","audience":["person-a1","person-b2"],"author""#));
+    assert_eq!(first.data_json().unwrap(), publication(1));
+
+    // Valid entries verify against an anchor taken from them.
+    let anchor = Anchor {
+        seq: 5,
+        hash: data_of(&db, 5).await.1,
+    };
+    assert!(ledger::verify_against(&db, Some(&anchor))
+        .await
+        .unwrap()
+        .is_whole());
+    done(scratch, db).await;
+}
+
+backend_tests!(only_json_objects_of_integers_are_recorded);
+async fn only_json_objects_of_integers_are_recorded(backend: Backend) {
+    let (scratch, db) = fresh(backend).await;
+    for data in [json!(["not", "an object"]), json!({"ratio": 0.5})] {
         let entry = NewEntry {
             kind: kinds::CONFIG_CHANGE,
-            actor: Some("staff-1"),
+            actor: None,
             subject: None,
-            data: json!({}),
+            data,
         };
-        let mut tx = db.pool.begin().await.unwrap();
-        assert_eq!(
-            ledger::append(&mut tx, db.backend, &entry, 1_800_000_000)
-                .await
-                .unwrap(),
-            13
+        let error = ledger::append_now(&db, &entry).await.unwrap_err();
+        assert!(
+            matches!(error, sqlx::Error::Encode(_)),
+            "{backend:?}: {error}"
         );
-        tx.rollback().await.unwrap();
-        let mut tx = db.pool.begin().await.unwrap();
-        assert_eq!(
-            ledger::append(&mut tx, db.backend, &entry, 1_800_000_001)
-                .await
-                .unwrap(),
-            13
-        );
-        tx.commit().await.unwrap();
-
-        let report = ledger::verify(&db).await.unwrap();
-        assert!(report.is_whole(), "{backend:?}: {report:?}");
-        assert_eq!(report.entries, 13);
-        let (head_seq, head_hash) = ledger::head(&db).await.unwrap();
-        assert_eq!(
-            report.last,
-            Some(Anchor {
-                seq: head_seq,
-                hash: head_hash.clone()
-            })
-        );
-        assert_eq!(head_seq, 13);
-
-        // The first entry starts from 64 zeros; each links to the one before,
-        // and data is stored canonical.
-        let first =
-            &ledger::entries_for_actor(&db, "person-a1", Page::first(Order::OldestFirst, 1))
-                .await
-                .unwrap()[0];
-        assert_eq!(
-            (first.seq, first.prev_hash.as_str()),
-            (1, ledger::GENESIS_HASH)
-        );
-        assert!(first.hash_matches());
-        assert!(first
-            .data
-            .starts_with(r#"{"approver":"staff-9","audience":["person-a1","person-b2"],"author""#));
-        assert_eq!(first.data_json().unwrap(), publication(1));
-
-        // Valid entries verify against an anchor taken from them.
-        let anchor = Anchor {
-            seq: 5,
-            hash: data_of(&db, 5).await.1,
-        };
-        assert!(ledger::verify_against(&db, Some(&anchor))
-            .await
-            .unwrap()
-            .is_whole());
-        done(scratch, db).await;
     }
+    assert_eq!(count(&db).await, 0);
+    done(scratch, db).await;
 }
 
-#[tokio::test]
-async fn only_json_objects_of_integers_are_recorded() {
-    for backend in scratch::backends() {
-        let (scratch, db) = fresh(backend).await;
-        for data in [json!(["not", "an object"]), json!({"ratio": 0.5})] {
-            let entry = NewEntry {
-                kind: kinds::CONFIG_CHANGE,
-                actor: None,
-                subject: None,
-                data,
-            };
-            let error = ledger::append_now(&db, &entry).await.unwrap_err();
-            assert!(
-                matches!(error, sqlx::Error::Encode(_)),
-                "{backend:?}: {error}"
-            );
-        }
-        assert_eq!(count(&db).await, 0);
-        done(scratch, db).await;
+backend_tests!(scoped_reads_page_by_entry_number);
+async fn scoped_reads_page_by_entry_number(backend: Backend) {
+    let (scratch, db) = fresh(backend).await;
+    fill(&db, 30).await;
+    // pub-1 is the subject of entries 1, 4, 7, ... 28.
+    let mut seen = Vec::new();
+    let mut page = Some(Page::first(Order::OldestFirst, 4));
+    while let Some(p) = page {
+        let entries = ledger::entries_for_subject(&db, "pub-1", p).await.unwrap();
+        assert!(entries.len() <= 4);
+        seen.extend(entries.iter().map(|e| e.seq));
+        page = p.next(&entries);
     }
-}
+    assert_eq!(
+        seen,
+        (1..=28).step_by(3).collect::<Vec<i64>>(),
+        "{backend:?}"
+    );
 
-#[tokio::test]
-async fn scoped_reads_page_by_entry_number() {
-    for backend in scratch::backends() {
-        let (scratch, db) = fresh(backend).await;
-        fill(&db, 30).await;
-        // pub-1 is the subject of entries 1, 4, 7, ... 28.
-        let mut seen = Vec::new();
-        let mut page = Some(Page::first(Order::OldestFirst, 4));
-        while let Some(p) = page {
-            let entries = ledger::entries_for_subject(&db, "pub-1", p).await.unwrap();
-            assert!(entries.len() <= 4);
-            seen.extend(entries.iter().map(|e| e.seq));
-            page = p.next(&entries);
-        }
-        assert_eq!(
-            seen,
-            (1..=28).step_by(3).collect::<Vec<i64>>(),
-            "{backend:?}"
-        );
-
-        let newest = ledger::entries_for_actor(&db, "staff-7", Page::first(Order::NewestFirst, 3))
-            .await
-            .unwrap();
-        assert_eq!(
-            newest.iter().map(|e| e.seq).collect::<Vec<_>>(),
-            vec![30, 27, 24]
-        );
-        assert!(newest
-            .iter()
-            .all(|e| e.kind == kinds::PUBLICATION && e.actor.as_deref() == Some("staff-7")));
-        let next = Page::first(Order::NewestFirst, 3).next(&newest).unwrap();
-        let older = ledger::entries_for_actor(&db, "staff-7", next)
-            .await
-            .unwrap();
-        assert_eq!(
-            older.iter().map(|e| e.seq).collect::<Vec<_>>(),
-            vec![21, 18, 15]
-        );
-        assert!(ledger::entries_for_actor(&db, "staff-unknown", next)
-            .await
-            .unwrap()
-            .is_empty());
-
-        let everything = ledger::entries(&db, Page::first(Order::NewestFirst, 5))
-            .await
-            .unwrap();
-        assert_eq!(
-            everything.iter().map(|e| e.seq).collect::<Vec<_>>(),
-            vec![30, 29, 28, 27, 26]
-        );
-        let rest = ledger::entries(
-            &db,
-            Page {
-                order: Order::OldestFirst,
-                after: Some(27),
-                limit: 900,
-            },
-        )
+    let newest = ledger::entries_for_actor(&db, "staff-7", Page::first(Order::NewestFirst, 3))
         .await
         .unwrap();
-        assert_eq!(
-            rest.iter().map(|e| e.seq).collect::<Vec<_>>(),
-            vec![28, 29, 30]
-        );
-        assert!(rest.iter().all(|e| e.hash_matches()));
-        done(scratch, db).await;
-    }
+    assert_eq!(
+        newest.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![30, 27, 24]
+    );
+    assert!(newest
+        .iter()
+        .all(|e| e.kind == kinds::PUBLICATION && e.actor.as_deref() == Some("staff-7")));
+    let next = Page::first(Order::NewestFirst, 3).next(&newest).unwrap();
+    let older = ledger::entries_for_actor(&db, "staff-7", next)
+        .await
+        .unwrap();
+    assert_eq!(
+        older.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![21, 18, 15]
+    );
+    assert!(ledger::entries_for_actor(&db, "staff-unknown", next)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let everything = ledger::entries(&db, Page::first(Order::NewestFirst, 5))
+        .await
+        .unwrap();
+    assert_eq!(
+        everything.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![30, 29, 28, 27, 26]
+    );
+    let rest = ledger::entries(
+        &db,
+        Page {
+            order: Order::OldestFirst,
+            after: Some(27),
+            limit: 900,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        rest.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        vec![28, 29, 30]
+    );
+    assert!(rest.iter().all(|e| e.hash_matches()));
+    done(scratch, db).await;
 }
 
 /// Each tampering, on a fresh ledger of 10 entries, and the entry verify must name.
@@ -357,82 +351,80 @@ async fn tampering_is_caught_and_the_first_broken_entry_named() {
     }
 }
 
+backend_tests!(a_recomputed_chain_is_caught_by_the_next_link_or_an_anchor);
 /// An attacker who changes an entry and recomputes its hash: the chain breaks
 /// at the next entry. One who recomputes every later entry too, and moves the
 /// head, leaves a chain that is whole in itself: only an anchor recorded
 /// outside the database catches that.
-#[tokio::test]
-async fn a_recomputed_chain_is_caught_by_the_next_link_or_an_anchor() {
-    for backend in scratch::backends() {
-        let (scratch, db) = fresh(backend).await;
-        fill(&db, 10).await;
-        let anchor = ledger::verify(&db).await.unwrap().last.unwrap();
-        assert_eq!(anchor.seq, 10);
-        disarm(&db).await;
+async fn a_recomputed_chain_is_caught_by_the_next_link_or_an_anchor(backend: Backend) {
+    let (scratch, db) = fresh(backend).await;
+    fill(&db, 10).await;
+    let anchor = ledger::verify(&db).await.unwrap().last.unwrap();
+    assert_eq!(anchor.seq, 10);
+    disarm(&db).await;
 
-        // Entry 4 rewritten with a correct hash for its new content.
-        let entries = all(&db).await;
-        let e = &entries[3];
-        let forged = r#"{"publication":"pub-other"}"#;
-        let hash = ledger::entry_hash(
+    // Entry 4 rewritten with a correct hash for its new content.
+    let entries = all(&db).await;
+    let e = &entries[3];
+    let forged = r#"{"publication":"pub-other"}"#;
+    let hash = ledger::entry_hash(
+        e.seq,
+        e.at,
+        &e.kind,
+        e.actor.as_deref(),
+        e.subject.as_deref(),
+        forged,
+        &e.prev_hash,
+    );
+    sqlx::query("UPDATE ledger SET data = $1, hash = $2 WHERE seq = 4")
+        .bind(forged)
+        .bind(&hash)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    let broken = ledger::verify(&db).await.unwrap().first_broken.unwrap();
+    assert_eq!(broken.seq, 5, "{backend:?}: {}", broken.reason);
+    assert_eq!(
+        broken.reason,
+        "it does not follow from entry 4: that entry has been changed since this one was written."
+    );
+
+    // Every later entry relinked and the head moved: whole in itself...
+    let mut prev = hash;
+    for e in &entries[4..] {
+        let h = ledger::entry_hash(
             e.seq,
             e.at,
             &e.kind,
             e.actor.as_deref(),
             e.subject.as_deref(),
-            forged,
-            &e.prev_hash,
+            &e.data,
+            &prev,
         );
-        sqlx::query("UPDATE ledger SET data = $1, hash = $2 WHERE seq = 4")
-            .bind(forged)
-            .bind(&hash)
-            .execute(&db.pool)
-            .await
-            .unwrap();
-        let broken = ledger::verify(&db).await.unwrap().first_broken.unwrap();
-        assert_eq!(broken.seq, 5, "{backend:?}: {}", broken.reason);
-        assert_eq!(
-            broken.reason,
-            "it does not follow from entry 4: that entry has been changed since this one was written."
-        );
-
-        // Every later entry relinked and the head moved: whole in itself...
-        let mut prev = hash;
-        for e in &entries[4..] {
-            let h = ledger::entry_hash(
-                e.seq,
-                e.at,
-                &e.kind,
-                e.actor.as_deref(),
-                e.subject.as_deref(),
-                &e.data,
-                &prev,
-            );
-            sqlx::query("UPDATE ledger SET prev_hash = $1, hash = $2 WHERE seq = $3")
-                .bind(&prev)
-                .bind(&h)
-                .bind(e.seq)
-                .execute(&db.pool)
-                .await
-                .unwrap();
-            prev = h;
-        }
-        sqlx::query("UPDATE ledger_head SET hash = $1")
+        sqlx::query("UPDATE ledger SET prev_hash = $1, hash = $2 WHERE seq = $3")
             .bind(&prev)
+            .bind(&h)
+            .bind(e.seq)
             .execute(&db.pool)
             .await
             .unwrap();
-        assert!(ledger::verify(&db).await.unwrap().is_whole(), "{backend:?}");
-        // ...but not against the head recorded before.
-        let broken = ledger::verify_against(&db, Some(&anchor))
-            .await
-            .unwrap()
-            .first_broken
-            .unwrap();
-        assert_eq!(broken.seq, 10, "{backend:?}: {}", broken.reason);
-        assert!(broken.reason.contains("(the anchor)"), "{}", broken.reason);
-        done(scratch, db).await;
+        prev = h;
     }
+    sqlx::query("UPDATE ledger_head SET hash = $1")
+        .bind(&prev)
+        .execute(&db.pool)
+        .await
+        .unwrap();
+    assert!(ledger::verify(&db).await.unwrap().is_whole(), "{backend:?}");
+    // ...but not against the head recorded before.
+    let broken = ledger::verify_against(&db, Some(&anchor))
+        .await
+        .unwrap()
+        .first_broken
+        .unwrap();
+    assert_eq!(broken.seq, 10, "{backend:?}: {}", broken.reason);
+    assert!(broken.reason.contains("(the anchor)"), "{}", broken.reason);
+    done(scratch, db).await;
 }
 
 async fn all(db: &Db) -> Vec<ledger::Entry> {

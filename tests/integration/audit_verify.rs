@@ -4,11 +4,12 @@
 
 use std::path::Path;
 use std::process::{Command, Output};
+use test_support::backend_tests;
 
-use content::db::scratch::{self, ScratchDb};
 use content::db::{Backend, Db};
 use serde_json::json;
 use staff_bridge::ledger::{self, kinds, NewEntry};
+use test_support::scratch::{self, ScratchDb};
 
 fn familystory(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_familystory"))
@@ -113,26 +114,24 @@ async fn a_data_folder_whole_then_tampered() {
     assert_broken_at_3(&familystory(&["audit", "verify", "--data-dir", dir_arg]));
 }
 
-#[tokio::test]
-async fn a_database_url_on_either_backend() {
-    for backend in scratch::backends() {
-        let scratch: ScratchDb = scratch::create(backend).await;
-        let db = staff_bridge::open_db(&scratch.url).await.unwrap();
-        fill(&db, 4).await;
-        assert_whole(
-            &familystory(&["audit", "verify", "--database-url", &scratch.url]),
-            4,
-        );
-        tamper(&db).await;
-        assert_broken_at_3(&familystory(&[
-            "audit",
-            "verify",
-            "--database-url",
-            &scratch.url,
-        ]));
-        db.pool.close().await;
-        scratch.cleanup().await;
-    }
+backend_tests!(a_database_url_on_either_backend);
+async fn a_database_url_on_either_backend(backend: Backend) {
+    let scratch: ScratchDb = scratch::create(backend).await;
+    let db = staff_bridge::open_db(&scratch.url).await.unwrap();
+    fill(&db, 4).await;
+    assert_whole(
+        &familystory(&["audit", "verify", "--database-url", &scratch.url]),
+        4,
+    );
+    tamper(&db).await;
+    assert_broken_at_3(&familystory(&[
+        "audit",
+        "verify",
+        "--database-url",
+        &scratch.url,
+    ]));
+    db.pool.close().await;
+    drop(scratch);
 }
 
 #[test]

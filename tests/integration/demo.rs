@@ -2,7 +2,7 @@
 //! on loopback, the fictional family, email as files, and a second run on
 //! the same data folder that picks up where the first left off.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};

@@ -1,7 +1,8 @@
 //! Every page of both services: the shared layout, the security headers, the
 //! quick exit on the portal, and friendly errors that leak nothing.
 
-mod common;
+use crate::common;
+use test_support::{backend_tests, Backend};
 
 use common::{backends, Services};
 
@@ -137,31 +138,29 @@ async fn health_and_static_assets() {
     s.finish().await;
 }
 
-#[tokio::test]
-async fn a_page_opened_at_another_host_name_is_sent_to_the_public_address() {
-    for backend in backends() {
-        let s = Services::start(backend).await;
-        for public in [&s.portal_url, &s.bridge_url] {
-            let other = public.replace("localhost", "127.0.0.1");
-            let page = fetch(&s, format!("{other}/sign-in?next=x")).await;
-            assert_eq!(page.status, 307, "{backend:?} {other}");
-            assert_eq!(
-                header(&page, "location"),
-                format!("{public}/sign-in?next=x")
-            );
-            assert_hardened(&page, "the redirect");
-            // A form sent there is not followed but refused, changing nothing.
-            let posted = s
-                .http
-                .post(format!("{other}/sign-in/email"))
-                .form(&[("email", "someone@example.com")])
-                .send()
-                .await
-                .unwrap();
-            assert_ne!(posted.status().as_u16(), 307);
-            // At the public address itself, the page is served.
-            assert_eq!(fetch(&s, format!("{public}/sign-in")).await.status, 200);
-        }
-        s.finish().await;
+backend_tests!(a_page_opened_at_another_host_name_is_sent_to_the_public_address);
+async fn a_page_opened_at_another_host_name_is_sent_to_the_public_address(backend: Backend) {
+    let s = Services::start(backend).await;
+    for public in [&s.portal_url, &s.bridge_url] {
+        let other = public.replace("localhost", "127.0.0.1");
+        let page = fetch(&s, format!("{other}/sign-in?next=x")).await;
+        assert_eq!(page.status, 307, "{backend:?} {other}");
+        assert_eq!(
+            header(&page, "location"),
+            format!("{public}/sign-in?next=x")
+        );
+        assert_hardened(&page, "the redirect");
+        // A form sent there is not followed but refused, changing nothing.
+        let posted = s
+            .http
+            .post(format!("{other}/sign-in/email"))
+            .form(&[("email", "someone@example.com")])
+            .send()
+            .await
+            .unwrap();
+        assert_ne!(posted.status().as_u16(), 307);
+        // At the public address itself, the page is served.
+        assert_eq!(fetch(&s, format!("{public}/sign-in")).await.status, 200);
     }
+    s.finish().await;
 }

@@ -9,18 +9,16 @@ pub mod staff;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use content::db::scratch::{self, ScratchDb};
 use content::db::{Backend, Db};
 use content::sync::SyncKey;
+use test_support::scratch::{self, ScratchDb};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 pub const SECRET: &str = "a test secret that is long enough for the sync";
 pub const IMPORT_TOKEN: &str = "an import token that is long enough to be accepted";
 
-// Not every test file runs on both backends (tests/demo.rs runs the binary).
-#[allow(unused_imports)]
-pub use content::db::scratch::backends;
+pub use test_support::scratch::backends;
 
 pub struct PortalRun {
     stop: watch::Sender<bool>,
@@ -201,9 +199,8 @@ impl Services {
         let _ = self.bridge_stop.send(true);
         self.portal_db.pool.close().await;
         self.bridge_db.pool.close().await;
-        for scratch in self.scratch.drain(..) {
-            scratch.cleanup().await;
-        }
+        // Dropping a scratch database removes it.
+        self.scratch.clear();
     }
 }
 
@@ -222,7 +219,7 @@ pub async fn bind_again(addr: SocketAddr) -> TcpListener {
 /// The demo's fictional family, its meetings two and three weeks ahead as
 /// the demo has them.
 pub fn demo_family() -> serde_json::Value {
-    let mut family = serde_json::from_str(include_str!("../../src/demo/family.json")).unwrap();
+    let mut family = serde_json::from_str(include_str!("../../../src/demo/family.json")).unwrap();
     staff_bridge::publishing::demo::with_upcoming_meetings(&mut family, content::db::now());
     family
 }

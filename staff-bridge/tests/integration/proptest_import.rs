@@ -8,7 +8,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 use staff_bridge::import::{parse, Problem};
 
-const FAMILY: &str = include_str!("../../src/demo/family.json");
+const FAMILY: &str = include_str!("../../../src/demo/family.json");
 
 fn family() -> Value {
     serde_json::from_str(FAMILY).unwrap()

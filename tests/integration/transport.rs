@@ -4,7 +4,8 @@
 //! headers give away before reading a body, and HSTS on HTTPS deployments.
 //! On both backends.
 
-mod common;
+use crate::common;
+use test_support::{backend_tests, Backend};
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use common::{backends, count, Services, SECRET};
+use common::{count, Services, SECRET};
 use content::db::now;
 use content::sync::{
     FamilyRole, PersonPush, SyncKey, WithdrawalPush, HEADER_NONCE, HEADER_RESPONSE_SIGNATURE,
@@ -92,101 +93,99 @@ async fn fake_portal(mode: Arc<Mutex<Forgery>>) -> SocketAddr {
     addr
 }
 
-#[tokio::test]
-async fn a_forged_or_replayed_answer_does_not_count_as_accepted() {
-    for backend in backends() {
-        let mode = Arc::new(Mutex::new(Forgery::Unsigned));
-        let fake = fake_portal(mode.clone()).await;
-        // The bridge's own worker talks to the fake too, so nothing else
-        // can take the entry off the queue.
-        let s = Services::start_with(backend, |_, bridge| {
-            bridge.portal_internal_url = format!("http://{fake}");
-        })
-        .await;
-        let item = Uuid::new_v4();
-        enqueue(
-            &s,
-            Push::Withdrawal(
-                item,
-                WithdrawalPush {
-                    withdrawn_at: now(),
-                },
-            ),
-        )
-        .await;
-        for forgery in [Forgery::Unsigned, Forgery::WrongKey, Forgery::Replayed] {
-            *mode.lock().unwrap() = forgery;
-            let error = sync::push_pending(&s.bridge_db, &s.bridge_client)
-                .await
-                .unwrap_err();
-            assert!(
-                matches!(error, SyncError::Unsigned(..)),
-                "{backend:?} {forgery:?}: {error}"
-            );
-            assert_eq!(
-                outgoing::pending_count(&s.bridge_db).await.unwrap(),
-                1,
-                "{backend:?} {forgery:?}: the withdrawal stays queued"
-            );
-        }
-        assert_eq!(
-            count(&s.portal_db, "SELECT COUNT(*) FROM withdrawals").await,
-            0,
-            "the real portal never heard of it"
-        );
-
-        *mode.lock().unwrap() = Forgery::Genuine;
-        assert_eq!(
-            sync::push_pending(&s.bridge_db, &s.bridge_client)
-                .await
-                .unwrap(),
-            1,
-            "{backend:?}: the same fake, signing as the portal does, is believed"
-        );
-        assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 0);
-        s.finish().await;
-    }
-}
-
-#[tokio::test]
-async fn the_real_portal_signs_its_answers_refusals_included() {
-    for backend in backends() {
-        let s = Services::start(backend).await;
-        let id = Uuid::new_v4();
-        let path = format!("/internal/v1/people/{id}");
-        let body = serde_json::to_vec(&person("Sarah Carter")).unwrap();
-        let answer = s.bridge_client.send("PUT", &path, body).await.unwrap();
-        assert_eq!(answer.status.as_u16(), 204, "{backend:?}");
-        // A body the portal refuses: the refusal is signed too, so the
-        // bridge can believe it and move on.
-        let answer = s
-            .bridge_client
-            .send("PUT", &path, b"{\"display_name\": 3}".to_vec())
-            .await
-            .unwrap();
-        assert_eq!(answer.status.as_u16(), 400, "{backend:?}");
-        let answer = s
-            .bridge_client
-            .send("GET", "/internal/v1/outbox?after=0&limit=10", Vec::new())
-            .await
-            .unwrap();
-        assert_eq!(answer.status.as_u16(), 200, "{backend:?}");
-        // The same portal, asked through a client with another secret,
-        // gives it nothing it can believe.
-        let stranger = PortalClient::new(
-            &s.internal_url,
-            SyncKey::new("a different secret that is also long enough").unwrap(),
-        );
-        let error = stranger
-            .send("GET", "/internal/v1/outbox?after=0&limit=10", Vec::new())
+backend_tests!(a_forged_or_replayed_answer_does_not_count_as_accepted);
+async fn a_forged_or_replayed_answer_does_not_count_as_accepted(backend: Backend) {
+    let mode = Arc::new(Mutex::new(Forgery::Unsigned));
+    let fake = fake_portal(mode.clone()).await;
+    // The bridge's own worker talks to the fake too, so nothing else
+    // can take the entry off the queue.
+    let s = Services::start_with(backend, |_, bridge| {
+        bridge.portal_internal_url = format!("http://{fake}");
+    })
+    .await;
+    let item = Uuid::new_v4();
+    enqueue(
+        &s,
+        Push::Withdrawal(
+            item,
+            WithdrawalPush {
+                withdrawn_at: now(),
+            },
+        ),
+    )
+    .await;
+    for forgery in [Forgery::Unsigned, Forgery::WrongKey, Forgery::Replayed] {
+        *mode.lock().unwrap() = forgery;
+        let error = sync::push_pending(&s.bridge_db, &s.bridge_client)
             .await
             .unwrap_err();
         assert!(
-            matches!(error, SyncError::Unsigned(status, _) if status.as_u16() == 401),
-            "{backend:?}: {error}"
+            matches!(error, SyncError::Unsigned(..)),
+            "{backend:?} {forgery:?}: {error}"
         );
-        s.finish().await;
+        assert_eq!(
+            outgoing::pending_count(&s.bridge_db).await.unwrap(),
+            1,
+            "{backend:?} {forgery:?}: the withdrawal stays queued"
+        );
     }
+    assert_eq!(
+        count(&s.portal_db, "SELECT COUNT(*) FROM withdrawals").await,
+        0,
+        "the real portal never heard of it"
+    );
+
+    *mode.lock().unwrap() = Forgery::Genuine;
+    assert_eq!(
+        sync::push_pending(&s.bridge_db, &s.bridge_client)
+            .await
+            .unwrap(),
+        1,
+        "{backend:?}: the same fake, signing as the portal does, is believed"
+    );
+    assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 0);
+    s.finish().await;
+}
+
+backend_tests!(the_real_portal_signs_its_answers_refusals_included);
+async fn the_real_portal_signs_its_answers_refusals_included(backend: Backend) {
+    let s = Services::start(backend).await;
+    let id = Uuid::new_v4();
+    let path = format!("/internal/v1/people/{id}");
+    let body = serde_json::to_vec(&person("Sarah Carter")).unwrap();
+    let answer = s.bridge_client.send("PUT", &path, body).await.unwrap();
+    assert_eq!(answer.status.as_u16(), 204, "{backend:?}");
+    // A body the portal refuses: the refusal is signed too, so the
+    // bridge can believe it and move on.
+    let answer = s
+        .bridge_client
+        .send("PUT", &path, b"{\"display_name\": 3}".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(answer.status.as_u16(), 400, "{backend:?}");
+    let answer = s
+        .bridge_client
+        .send("GET", "/internal/v1/outbox?after=0&limit=10", Vec::new())
+        .await
+        .unwrap();
+    assert_eq!(answer.status.as_u16(), 200, "{backend:?}");
+    // The same portal, asked through a client with another secret,
+    // gives it nothing it can believe.
+    let stranger = PortalClient::connect(
+        &s.internal_url,
+        SyncKey::new("a different secret that is also long enough").unwrap(),
+        None,
+    )
+    .unwrap();
+    let error = stranger
+        .send("GET", "/internal/v1/outbox?after=0&limit=10", Vec::new())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, SyncError::Unsigned(status, _) if status.as_u16() == 401),
+        "{backend:?}: {error}"
+    );
+    s.finish().await;
 }
 
 /// A throwaway CA, and a certificate it issued for `localhost`.
@@ -252,56 +251,55 @@ async fn start_with_tls(backend: content::db::Backend, pki: &Pki) -> Services {
     .await
 }
 
-#[tokio::test]
-async fn the_sync_runs_over_tls_checked_against_the_councils_ca() {
+backend_tests!(the_sync_runs_over_tls_checked_against_the_councils_ca);
+async fn the_sync_runs_over_tls_checked_against_the_councils_ca(backend: Backend) {
     let council = Pki::new("Council");
     let stranger = Pki::new("Stranger");
-    for backend in backends() {
-        let s = start_with_tls(backend, &council).await;
-        let https = s.bridge_config.portal_internal_url.clone();
-        let mother = Uuid::new_v4();
-        enqueue(&s, Push::Person(mother, person("Sarah Carter"))).await;
-        sync::run_once(&s.bridge_db, &s.bridge_client)
-            .await
-            .unwrap();
-        assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 0);
-        assert!(
-            portal::people::find_active(&s.portal_db, mother)
-                .await
-                .unwrap()
-                .is_some(),
-            "{backend:?}: the push crossed over TLS"
-        );
-
-        // Someone else's certificate on the portal's address: the bridge
-        // does not talk to it, and the entry waits.
-        let father = Uuid::new_v4();
-        enqueue(&s, Push::Person(father, person("Daniel Brooks"))).await;
-        let wrong_ca = PortalClient::connect(&https, s.key(), Some(&stranger.ca())).unwrap();
-        let error = sync::push_pending(&s.bridge_db, &wrong_ca)
-            .await
-            .unwrap_err();
-        assert!(
-            matches!(error, SyncError::Unreachable(_)),
-            "{backend:?}: {error}"
-        );
-        assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 1);
-        assert!(portal::people::find_active(&s.portal_db, father)
+    let s = start_with_tls(backend, &council).await;
+    let https = s.bridge_config.portal_internal_url.clone();
+    let mother = Uuid::new_v4();
+    enqueue(&s, Push::Person(mother, person("Sarah Carter"))).await;
+    sync::run_once(&s.bridge_db, &s.bridge_client)
+        .await
+        .unwrap();
+    assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 0);
+    assert!(
+        portal::people::find_active(&s.portal_db, mother)
             .await
             .unwrap()
-            .is_none());
+            .is_some(),
+        "{backend:?}: the push crossed over TLS"
+    );
 
-        // Plain HTTP to the TLS listener gets nowhere either.
-        let plain = PortalClient::new(&format!("http://{}", s.internal_addr), s.key());
-        assert!(sync::push_pending(&s.bridge_db, &plain).await.is_err());
-        assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 1);
+    // Someone else's certificate on the portal's address: the bridge
+    // does not talk to it, and the entry waits.
+    let father = Uuid::new_v4();
+    enqueue(&s, Push::Person(father, person("Daniel Brooks"))).await;
+    let wrong_ca = PortalClient::connect(&https, s.key(), Some(&stranger.ca())).unwrap();
+    let error = sync::push_pending(&s.bridge_db, &wrong_ca)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, SyncError::Unreachable(_)),
+        "{backend:?}: {error}"
+    );
+    assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 1);
+    assert!(portal::people::find_active(&s.portal_db, father)
+        .await
+        .unwrap()
+        .is_none());
 
-        sync::run_once(&s.bridge_db, &s.bridge_client)
-            .await
-            .unwrap();
-        assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 0);
-        s.finish().await;
-    }
+    // Plain HTTP to the TLS listener gets nowhere either.
+    let plain =
+        PortalClient::connect(&format!("http://{}", s.internal_addr), s.key(), None).unwrap();
+    assert!(sync::push_pending(&s.bridge_db, &plain).await.is_err());
+    assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 1);
+
+    sync::run_once(&s.bridge_db, &s.bridge_client)
+        .await
+        .unwrap();
+    assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 0);
+    s.finish().await;
 }
 
 #[tokio::test]
@@ -346,67 +344,63 @@ async fn raw_exchange(addr: SocketAddr, head: String, body: Vec<u8>) -> String {
     answer.lines().next().unwrap_or("").to_string()
 }
 
-#[tokio::test]
-async fn the_internal_api_judges_the_headers_before_reading_a_body() {
-    for backend in backends() {
-        let s = Services::start(backend).await;
-        let path = format!("/internal/v1/people/{}", Uuid::new_v4());
+backend_tests!(the_internal_api_judges_the_headers_before_reading_a_body);
+async fn the_internal_api_judges_the_headers_before_reading_a_body(backend: Backend) {
+    let s = Services::start(backend).await;
+    let path = format!("/internal/v1/people/{}", Uuid::new_v4());
 
-        // Unsigned, declaring 3 MB and sending one byte of it: refused at
-        // once (the portal does not wait for, or hold, the rest).
-        let head = format!(
-            "PUT {path} HTTP/1.1\r\nhost: portal\r\ncontent-type: application/json\r\n\
-             content-length: 3000000\r\n\r\n"
-        );
-        let status = raw_exchange(s.internal_addr, head, b"{".to_vec()).await;
-        assert!(status.contains(" 401 "), "{backend:?}: {status}");
+    // Unsigned, declaring 3 MB and sending one byte of it: refused at
+    // once (the portal does not wait for, or hold, the rest).
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nhost: portal\r\ncontent-type: application/json\r\n\
+         content-length: 3000000\r\n\r\n"
+    );
+    let status = raw_exchange(s.internal_addr, head, b"{".to_vec()).await;
+    assert!(status.contains(" 401 "), "{backend:?}: {status}");
 
-        // Signed headers, stale: the same.
-        let stale = s.key().headers("PUT", &path, b"", now() - 3600);
-        let mut head =
-            format!("PUT {path} HTTP/1.1\r\nhost: portal\r\ncontent-length: 3000000\r\n");
-        for (name, value) in &stale {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        let status = raw_exchange(s.internal_addr, head, b"{".to_vec()).await;
-        assert!(status.contains(" 401 "), "{backend:?} stale: {status}");
-
-        // Fresh headers but a declared length over the limit: 413 at once.
-        let fresh = s.key().headers("PUT", &path, b"", now());
-        let mut head = format!(
-            "PUT {path} HTTP/1.1\r\nhost: portal\r\ncontent-length: {}\r\n",
-            portal::internal_api::MAX_BODY + 1
-        );
-        for (name, value) in &fresh {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        let status = raw_exchange(s.internal_addr, head, b"{".to_vec()).await;
-        assert!(status.contains(" 413 "), "{backend:?} declared: {status}");
-
-        // No declared length, streamed past the limit: 413 once it passes.
-        let fresh = s.key().headers("PUT", &path, b"", now());
-        let mut head =
-            format!("PUT {path} HTTP/1.1\r\nhost: portal\r\ntransfer-encoding: chunked\r\n");
-        for (name, value) in &fresh {
-            head.push_str(&format!("{name}: {value}\r\n"));
-        }
-        head.push_str("\r\n");
-        let chunk = 64 * 1024;
-        let mut body = Vec::new();
-        for _ in 0..=(portal::internal_api::MAX_BODY / chunk) {
-            body.extend_from_slice(format!("{chunk:x}\r\n").as_bytes());
-            body.extend(std::iter::repeat_n(b' ', chunk));
-            body.extend_from_slice(b"\r\n");
-        }
-        body.extend_from_slice(b"0\r\n\r\n");
-        let status = raw_exchange(s.internal_addr, head, body).await;
-        assert!(status.contains(" 413 "), "{backend:?} streamed: {status}");
-
-        assert_eq!(count(&s.portal_db, "SELECT COUNT(*) FROM people").await, 0);
-        s.finish().await;
+    // Signed headers, stale: the same.
+    let stale = s.key().headers("PUT", &path, b"", now() - 3600);
+    let mut head = format!("PUT {path} HTTP/1.1\r\nhost: portal\r\ncontent-length: 3000000\r\n");
+    for (name, value) in &stale {
+        head.push_str(&format!("{name}: {value}\r\n"));
     }
+    head.push_str("\r\n");
+    let status = raw_exchange(s.internal_addr, head, b"{".to_vec()).await;
+    assert!(status.contains(" 401 "), "{backend:?} stale: {status}");
+
+    // Fresh headers but a declared length over the limit: 413 at once.
+    let fresh = s.key().headers("PUT", &path, b"", now());
+    let mut head = format!(
+        "PUT {path} HTTP/1.1\r\nhost: portal\r\ncontent-length: {}\r\n",
+        portal::internal_api::MAX_BODY + 1
+    );
+    for (name, value) in &fresh {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let status = raw_exchange(s.internal_addr, head, b"{".to_vec()).await;
+    assert!(status.contains(" 413 "), "{backend:?} declared: {status}");
+
+    // No declared length, streamed past the limit: 413 once it passes.
+    let fresh = s.key().headers("PUT", &path, b"", now());
+    let mut head = format!("PUT {path} HTTP/1.1\r\nhost: portal\r\ntransfer-encoding: chunked\r\n");
+    for (name, value) in &fresh {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str("\r\n");
+    let chunk = 64 * 1024;
+    let mut body = Vec::new();
+    for _ in 0..=(portal::internal_api::MAX_BODY / chunk) {
+        body.extend_from_slice(format!("{chunk:x}\r\n").as_bytes());
+        body.extend(std::iter::repeat_n(b' ', chunk));
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(b"0\r\n\r\n");
+    let status = raw_exchange(s.internal_addr, head, body).await;
+    assert!(status.contains(" 413 "), "{backend:?} streamed: {status}");
+
+    assert_eq!(count(&s.portal_db, "SELECT COUNT(*) FROM people").await, 0);
+    s.finish().await;
 }
 
 #[tokio::test]
