@@ -252,11 +252,14 @@ async fn a_childs_views_reach_her_worker_and_the_reply_comes_back_beside_them(ba
     let editor = reply.location.unwrap();
     let draft = editor.rsplit('/').next().unwrap().to_string();
     let body = "## You said\n\nBedtime is noisy.\n\n## We did\n\nYour mum and Priya made a quiet bedtime plan.";
+    let opened = w.priya.desk.get(s, &editor).await;
+    let revision = attribute_after(&opened.body, "name=\"revision\" value=\"").unwrap();
     let saved = staff_post(
         &mut w.priya,
         s,
         &editor,
         &[
+            ("revision", &revision),
             ("kind", "letter"),
             ("title", "You said, we did"),
             ("reader_age", "10"),
