@@ -614,9 +614,15 @@ async fn nobody_approves_their_own_draft(backend: Backend) {
         &[Role::Practitioner, Role::Manager],
     )
     .await;
-    staff::grant_case(&s.bridge_db, &kim.member.id, CASE, &c.tom.member.id, now())
-        .await
-        .unwrap();
+    staff::grant_case(
+        &s.bridge_db,
+        kim.member.staff_id(),
+        CASE,
+        c.tom.member.staff_id(),
+        now(),
+    )
+    .await
+    .unwrap();
     let id = new_draft(&kim, s, "letter", "A letter", &[c.sarah], "").await;
     save(
         &kim,
@@ -653,9 +659,15 @@ async fn nobody_who_edited_or_decided_on_a_draft_approves_it(backend: Backend) {
         &[Role::Practitioner, Role::Manager],
     )
     .await;
-    staff::grant_case(&s.bridge_db, &kim.member.id, CASE, &c.tom.member.id, now())
-        .await
-        .unwrap();
+    staff::grant_case(
+        &s.bridge_db,
+        kim.member.staff_id(),
+        CASE,
+        c.tom.member.staff_id(),
+        now(),
+    )
+    .await
+    .unwrap();
     let body = "Dear Sarah, Daniel Brooks will come to the meeting.";
 
     // Priya writes; Kim decides one finding on it; Priya sends it.
@@ -738,9 +750,15 @@ async fn two_people_saving_one_draft_at_once_lose_nothing(backend: Backend) {
         &[Role::Practitioner],
     )
     .await;
-    staff::grant_case(&s.bridge_db, &kim.member.id, CASE, &c.tom.member.id, now())
-        .await
-        .unwrap();
+    staff::grant_case(
+        &s.bridge_db,
+        kim.member.staff_id(),
+        CASE,
+        c.tom.member.staff_id(),
+        now(),
+    )
+    .await
+    .unwrap();
     let id = new_draft(&c.priya, s, "letter", "A letter", &[c.sarah], "").await;
     let editor = case_path(&format!("/drafts/{id}"));
     let revision_on = |page: &str| {
