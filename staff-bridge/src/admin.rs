@@ -347,7 +347,15 @@ async fn grant(
         )];
         return list_page(&state, &user, &AddValues::default(), &errors, None).await;
     }
-    if !staff::grant_case(&state.db, &member.id, reference, &user.staff.id, now()).await? {
+    if !staff::grant_case(
+        &state.db,
+        member.staff_id(),
+        reference,
+        user.staff.staff_id(),
+        now(),
+    )
+    .await?
+    {
         let errors = [FieldError::new(
             format!("grant-{}", member.id),
             format!("There is no case with the reference {reference:?}"),

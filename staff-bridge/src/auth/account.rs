@@ -186,7 +186,7 @@ pub(super) async fn rename_passkey(
         .await;
     }
     let name = staff::passkey_name(&form.name);
-    if !staff::rename_passkey(&state.db, &user.staff.id, &id, &name, now()).await? {
+    if !staff::rename_passkey(&state.db, user.staff.staff_id(), &id, &name, now()).await? {
         return Err(BridgeError::NotFound);
     }
     Ok(Redirect::to("/account").into_response())
@@ -198,7 +198,7 @@ pub(super) async fn remove_passkey(
     Path(id): Path<String>,
     Posted(_): Posted,
 ) -> Result<Response> {
-    match staff::remove_passkey(&state.db, &user.staff.id, &id, now()).await? {
+    match staff::remove_passkey(&state.db, user.staff.staff_id(), &id, now()).await? {
         Removed::Done => Ok(Redirect::to("/account").into_response()),
         Removed::NotFound => Err(BridgeError::NotFound),
         Removed::LastOne => {

@@ -6,11 +6,12 @@ use super::*;
 /// Gives a member access to a case they are not allocated to.
 pub async fn grant_case(
     db: &Db,
-    staff_id: &str,
+    member: StaffId<'_>,
     case_reference: &str,
-    actor: &str,
+    by: StaffId<'_>,
     now: i64,
 ) -> sqlx::Result<bool> {
+    let (staff_id, actor) = (member.0, by.0);
     let mut tx = db.pool.begin().await?;
     let case_id: Option<i64> = sqlx::query_scalar("SELECT id FROM cases WHERE reference = $1")
         .bind(case_reference)

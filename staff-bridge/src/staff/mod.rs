@@ -24,6 +24,12 @@ use webauthn_rs::prelude::Passkey;
 
 use crate::ledger::{self, NewEntry};
 
+/// A staff member's id, where a function also takes other strings (a case
+/// reference, a passkey's id or name, another member's id): they cannot be
+/// swapped without the compiler seeing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StaffId<'a>(pub &'a str);
+
 /// How long an enrolment link works.
 pub const ENROLMENT_HOURS: i64 = 72;
 
@@ -122,6 +128,10 @@ pub struct StaffMember {
 }
 
 impl StaffMember {
+    pub fn staff_id(&self) -> StaffId<'_> {
+        StaffId(&self.id)
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.roles.contains(&role)
     }

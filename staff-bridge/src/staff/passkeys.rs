@@ -101,11 +101,12 @@ pub async fn record_use(db: &Db, id: &str, passkey: &Passkey, now: i64) -> sqlx:
 
 pub async fn rename_passkey(
     db: &Db,
-    staff_id: &str,
+    owner: StaffId<'_>,
     id: &str,
     name: &str,
     now: i64,
 ) -> sqlx::Result<bool> {
+    let staff_id = owner.0;
     let mut tx = db.pool.begin().await?;
     let done = sqlx::query("UPDATE staff_passkeys SET name = $1 WHERE id = $2 AND staff_id = $3")
         .bind(name)
@@ -140,7 +141,13 @@ pub enum Removed {
     LastOne,
 }
 
-pub async fn remove_passkey(db: &Db, staff_id: &str, id: &str, now: i64) -> sqlx::Result<Removed> {
+pub async fn remove_passkey(
+    db: &Db,
+    owner: StaffId<'_>,
+    id: &str,
+    now: i64,
+) -> sqlx::Result<Removed> {
+    let staff_id = owner.0;
     let mut tx = db.pool.begin().await?;
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM staff_passkeys WHERE staff_id = $1")
         .bind(staff_id)
