@@ -268,6 +268,16 @@ pub struct AccessEnded {
     pub reason: String,
 }
 
+/// `PUT /internal/v1/people/{id}/freeze`: an IG officer or a manager paused
+/// the person's portal access (`frozen: true`: their sessions end at once and
+/// sign-in shows a neutral "paused" page) or restored it (`frozen: false`).
+/// Passkeys and email stay, so restoring needs nothing from the person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccessFreeze {
+    pub frozen: bool,
+    pub at: i64,
+}
+
 /// `PUT /internal/v1/people/{id}/email-sign-in`: a staff member confirmed the
 /// person's email is still theirs after a lost phone, so email sign-in works
 /// again.

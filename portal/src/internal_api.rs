@@ -15,7 +15,7 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use content::db::now;
 use content::sync::{
-    AccessEnded, EmailSignInRestored, InvitationPush, InvitationRevocation, OutboxAck, OutboxPage,
+    AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation, OutboxAck, OutboxPage,
     PasskeyRevocation, PersonPush, PublicationPush, SignatureError, SignedParts, SyncKey,
     WithdrawalPush, HEADER_NONCE, HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
     MAX_SKEW_SECONDS,
@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
             "/internal/v1/people/{id}/email-sign-in",
             put(put_email_sign_in),
         )
+        .route("/internal/v1/people/{id}/freeze", put(put_freeze))
         .route("/internal/v1/invitations/{id}", put(put_invitation))
         .route(
             "/internal/v1/invitations/{id}/revocation",
@@ -274,6 +275,18 @@ async fn put_email_sign_in(
     let _: EmailSignInRestored = parse_json(&body)?;
     let mut conn = state.db.pool.acquire().await?;
     people::restore_email_sign_in(&mut conn, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Access paused (sessions end at once) or restored by the council.
+async fn put_freeze(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: AccessFreeze = parse_json(&body)?;
+    people::set_frozen(&state.db, id, push.frozen, push.at).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -17,7 +17,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/cases", post(import_case))
 }
 
-fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(expected) = &state.import_token else {
         return false;
     };

@@ -236,6 +236,13 @@ async fn case_page(
     Query(done): Query<Done>,
 ) -> Result<Response> {
     let (case, access) = find_case(&state, &user, &reference).await?;
+    crate::governance::staff_access::record(
+        &state.db,
+        &user.staff.id,
+        case.id,
+        crate::governance::staff_access::Viewed::Case,
+    )
+    .await;
     case_view(&state, &user, &case, access, &done.done, &[]).await
 }
 

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod governance;
 pub mod import;
 pub mod invitations;
 pub mod ledger;
@@ -42,6 +43,9 @@ pub static MIGRATIONS: Migrations = Migrations {
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// The database's URL: the console's ledger check opens a read-only
+    /// connection of its own with it, as `audit verify` does.
+    pub database_url: String,
     pub import_token: Option<String>,
     /// Wakes the sync worker when something is queued for the portal.
     pub sync_wake: Arc<Notify>,
@@ -93,6 +97,7 @@ impl Bridge {
         let db = open_sealed_db(&config.database_url, &config.key_file).await?;
         let state = AppState {
             db,
+            database_url: config.database_url.clone(),
             import_token: config.import_token.clone(),
             sync_wake: Arc::new(Notify::new()),
             webauthn: Arc::new(content::passkeys::relying_party(
@@ -126,6 +131,7 @@ impl Bridge {
                     .merge(publishing::routes(publishing::Settings {
                         approval_kinds: config.approval_kinds.clone(),
                     }))
+                    .merge(governance::routes())
                     .merge(api::router())
                     .merge(content::web::common_routes())
                     .fallback(pages::not_found)

@@ -8,7 +8,7 @@
 use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{
-    AccessEnded, EmailSignInRestored, InvitationPush, InvitationRevocation, PasskeyRevocation,
+    AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation, PasskeyRevocation,
     PersonPush, PublicationPush, WithdrawalPush,
 };
 use sqlx::AnyConnection;
@@ -29,6 +29,8 @@ pub enum Push {
     AccessEnded(Uuid, AccessEnded),
     /// Email sign-in back on after a lost phone: the person's portal id.
     EmailSignInRestored(Uuid, EmailSignInRestored),
+    /// Access paused or restored by the IG console: the person's portal id.
+    Freeze(Uuid, AccessFreeze),
 }
 
 impl Push {
@@ -46,6 +48,7 @@ impl Push {
             }
             Push::AccessEnded(id, _) => format!("/internal/v1/people/{id}/access-ended"),
             Push::EmailSignInRestored(id, _) => format!("/internal/v1/people/{id}/email-sign-in"),
+            Push::Freeze(id, _) => format!("/internal/v1/people/{id}/freeze"),
         }
     }
 
@@ -59,6 +62,7 @@ impl Push {
             Push::PasskeyRevocation(_, p) => serde_json::to_string(p),
             Push::AccessEnded(_, p) => serde_json::to_string(p),
             Push::EmailSignInRestored(_, p) => serde_json::to_string(p),
+            Push::Freeze(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }

@@ -199,6 +199,8 @@ pub(super) async fn case_publishing(
     Path(reference): Path<String>,
 ) -> Result<Response> {
     let (case, access) = find_case(&state, &user, &reference).await?;
+    use crate::governance::staff_access::{record, Viewed};
+    record(&state.db, &user.staff.id, case.id, Viewed::Publishing).await;
     let drafts = crate::publishing::of_case(&state.db, case.id).await?;
     let family = family(&state, case.id).await?;
     let events = events_of_case(&state, case.id).await?;

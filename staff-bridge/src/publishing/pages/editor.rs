@@ -9,6 +9,8 @@ pub(super) async fn editor(
     Query(done): Query<Done>,
 ) -> Result<Response> {
     let (case, access, draft) = find_draft(&state, &user, &reference, &id).await?;
+    use crate::governance::staff_access::{record, Viewed};
+    record(&state.db, &user.staff.id, case.id, Viewed::Draft(&draft.id)).await;
     editor_view(&state, &user, &case, access, &draft, None, &[], &done.done).await
 }
 
