@@ -15,10 +15,10 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use content::db::now;
 use content::sync::{
-    AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation, OutboxAck, OutboxPage,
-    PasskeyRevocation, PersonPush, PublicationPush, SignatureError, SignedParts, SyncKey,
-    WithdrawalPush, HEADER_NONCE, HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
-    MAX_SKEW_SECONDS,
+    AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
+    OutboxAck, OutboxPage, PasskeyRevocation, PersonPush, PublicationPush, SignatureError,
+    SignedParts, SyncKey, WithdrawalPush, HEADER_NONCE, HEADER_RESPONSE_SIGNATURE,
+    HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
 };
 use serde::Deserialize;
 use uuid::Uuid;

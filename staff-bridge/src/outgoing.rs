@@ -8,8 +8,8 @@
 use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{
-    AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation, PasskeyRevocation,
-    PersonPush, PublicationPush, WithdrawalPush,
+    AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
+    PasskeyRevocation, PersonPush, PublicationPush, WithdrawalPush,
 };
 use sqlx::AnyConnection;
 use uuid::Uuid;

@@ -22,12 +22,11 @@ use crate::AppState;
 
 pub async fn page(State(state): State<AppState>, user: StaffUser) -> Result<Response> {
     ig_only(&user)?;
-    let last: Option<(i64, String)> = sqlx::query_as(
-        "SELECT at, data FROM ledger WHERE kind = $1 ORDER BY seq DESC LIMIT 1",
-    )
-    .bind(kinds::LEDGER_CHECKED)
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let last: Option<(i64, String)> =
+        sqlx::query_as("SELECT at, data FROM ledger WHERE kind = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(kinds::LEDGER_CHECKED)
+            .fetch_optional(&state.db.pool)
+            .await?;
     Ok(form_page(&user, StatusCode::OK, "", None, last, &[]))
 }
 
@@ -56,7 +55,14 @@ pub async fn run(
                     "anchor",
                     "Enter an anchor as the entry number, a colon and its 64-character hash, like 1042:9f86d0…",
                 )];
-                return Ok(form_page(&user, StatusCode::BAD_REQUEST, &form.anchor, None, None, &errors));
+                return Ok(form_page(
+                    &user,
+                    StatusCode::BAD_REQUEST,
+                    &form.anchor,
+                    None,
+                    None,
+                    &errors,
+                ));
             }
         },
     };
@@ -90,7 +96,14 @@ pub async fn run(
         },
     )
     .await?;
-    Ok(form_page(&user, StatusCode::OK, &form.anchor, Some(&report), None, &[]))
+    Ok(form_page(
+        &user,
+        StatusCode::OK,
+        &form.anchor,
+        Some(&report),
+        None,
+        &[],
+    ))
 }
 
 /// What a check found, in the words `audit verify` prints.

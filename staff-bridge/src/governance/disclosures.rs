@@ -63,7 +63,10 @@ pub async fn filter_of(
             .await?;
         match id {
             Some(id) => filter.case_id = Some(id),
-            None => errors.push(FieldError::new("case", "There is no case with that reference")),
+            None => errors.push(FieldError::new(
+                "case",
+                "There is no case with that reference",
+            )),
         }
     }
     let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_string());
@@ -92,7 +95,10 @@ pub async fn filter_of(
     }
     if let (Some(from), Some(until)) = (filter.from, filter.until) {
         if until <= from {
-            errors.push(FieldError::new("to", "The end date must be on or after the start date"));
+            errors.push(FieldError::new(
+                "to",
+                "The end date must be on or after the start date",
+            ));
         }
     }
     filter.before = form.before.trim().parse().ok().filter(|n: &i64| *n > 0);
@@ -269,13 +275,12 @@ pub async fn first_reads(
 
 /// The title of a published version, opened with the bridge's key.
 pub async fn title_of(state: &AppState, publication: &str, version: i64) -> Result<Option<String>> {
-    let sealed: Option<String> = sqlx::query_scalar(
-        "SELECT title FROM drafts WHERE publication_id = $1 AND version = $2",
-    )
-    .bind(publication)
-    .bind(version)
-    .fetch_optional(&state.db.pool)
-    .await?;
+    let sealed: Option<String> =
+        sqlx::query_scalar("SELECT title FROM drafts WHERE publication_id = $1 AND version = $2")
+            .bind(publication)
+            .bind(version)
+            .fetch_optional(&state.db.pool)
+            .await?;
     Ok(sealed.and_then(|t| state.db.sealer().open(&t).ok()))
 }
 
@@ -306,12 +311,21 @@ pub async fn entry_page(
     };
     let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_string);
     let person = |v: &Value| -> String {
-        let id = v.get("portal_id").and_then(Value::as_str).unwrap_or_default();
+        let id = v
+            .get("portal_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         names.person(id).unwrap_or(id).to_string()
     };
     let empty = Vec::new();
-    let audience = data.get("audience").and_then(Value::as_array).unwrap_or(&empty);
-    let redactions = data.get("redactions").and_then(Value::as_array).unwrap_or(&empty);
+    let audience = data
+        .get("audience")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
+    let redactions = data
+        .get("redactions")
+        .and_then(Value::as_array)
+        .unwrap_or(&empty);
     Ok(views::page(
         &user,
         &format!("Ledger entry {seq}"),

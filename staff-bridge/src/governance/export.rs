@@ -47,13 +47,21 @@ pub struct Disclosure {
 }
 
 /// What was disclosed to the person, oldest first, with the text as shown.
-pub async fn disclosures(state: &AppState, portal_id: &str) -> Result<(Vec<Disclosure>, Vec<Entry>)> {
+pub async fn disclosures(
+    state: &AppState,
+    portal_id: &str,
+) -> Result<(Vec<Disclosure>, Vec<Entry>)> {
     let (mut entries, sent) = of_person(state, portal_id, ledger::MAX_PAGE).await?;
     entries.reverse();
     let mut out = Vec::new();
     for e in entries {
         let data: Value = e.data_json().unwrap_or_default();
-        let text = |k: &str| data.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+        let text = |k: &str| {
+            data.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
         let publication_id = text("publication_id");
         let version = data.get("version").and_then(Value::as_i64).unwrap_or(0);
         let content_sha256 = text("content_sha256");
@@ -165,10 +173,12 @@ pub fn manifest(portal_id: &str, made_at: i64, items: &[Disclosure]) -> String {
 /// small, and any unzip tool opens them).
 pub fn zip(report: &str, manifest: &str) -> std::io::Result<Vec<u8>> {
     let mut writer = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Stored);
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     for (name, text) in [("report.html", report), ("manifest.json", manifest)] {
-        writer.start_file(name, options).map_err(std::io::Error::other)?;
+        writer
+            .start_file(name, options)
+            .map_err(std::io::Error::other)?;
         writer.write_all(text.as_bytes())?;
     }
     Ok(writer.finish().map_err(std::io::Error::other)?.into_inner())

@@ -111,7 +111,15 @@ pub async fn page(
     manager_or_ig(&user)?;
     let (_, name, _) = family_member(&state.db, &id).await?;
     let frozen = frozen_at(&state.db, &id).await?;
-    Ok(form_page(&user, StatusCode::OK, &id, &name, frozen, "", &[]))
+    Ok(form_page(
+        &user,
+        StatusCode::OK,
+        &id,
+        &name,
+        frozen,
+        "",
+        &[],
+    ))
 }
 
 #[derive(Deserialize)]
@@ -138,10 +146,26 @@ pub async fn submit(
         Ok(reason) => reason,
         Err(message) => {
             let errors = [FieldError::new("reason", message)];
-            return Ok(form_page(&user, StatusCode::BAD_REQUEST, &id, &name, frozen, &form.reason, &errors));
+            return Ok(form_page(
+                &user,
+                StatusCode::BAD_REQUEST,
+                &id,
+                &name,
+                frozen,
+                &form.reason,
+                &errors,
+            ));
         }
     };
-    set(&state.db, portal_id, frozen.is_none(), &reason, &user.staff.id, now()).await?;
+    set(
+        &state.db,
+        portal_id,
+        frozen.is_none(),
+        &reason,
+        &user.staff.id,
+        now(),
+    )
+    .await?;
     state.sync_wake.notify_one();
     Ok(Redirect::to(&format!("/governance/people/{id}/freeze")).into_response())
 }

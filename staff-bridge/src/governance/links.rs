@@ -61,7 +61,12 @@ impl Lookup {
 /// What one entry concerns: its actor or subject when that is a family
 /// member, the audience of a publication, and the cases of all of those,
 /// of the publication it is about and of the case it names.
-pub fn concerns(actor: Option<&str>, subject: Option<&str>, data: &str, lookup: &Lookup) -> Concerns {
+pub fn concerns(
+    actor: Option<&str>,
+    subject: Option<&str>,
+    data: &str,
+    lookup: &Lookup,
+) -> Concerns {
     let mut found = Concerns::default();
     for id in [actor, subject].into_iter().flatten() {
         if lookup.people.contains_key(id) {

@@ -60,10 +60,7 @@ pub fn routes() -> Router<AppState> {
             get(who_saw::publication_page),
         )
         .route("/governance/people/{id}", get(who_saw::person_page))
-        .route(
-            "/governance/people/{id}/export",
-            get(export::download),
-        )
+        .route("/governance/people/{id}/export", get(export::download))
         .route(
             "/governance/people/{id}/freeze",
             get(freeze::page).post(freeze::submit),

@@ -50,14 +50,20 @@ pub fn period_of(form: &ReportForm, now: i64) -> std::result::Result<Period, Vec
             return default;
         }
         day_start(text).map(|at| at + extra).unwrap_or_else(|| {
-            errors.push(FieldError::new(field, "Enter a date like 2026-12-01 (year, month, day)"));
+            errors.push(FieldError::new(
+                field,
+                "Enter a date like 2026-12-01 (year, month, day)",
+            ));
             default
         })
     };
     let from = date("from", &form.from, now - 30 * 86_400, 0);
     let until = date("to", &form.to, now + 1, 86_400);
     if errors.is_empty() && until <= from {
-        errors.push(FieldError::new("to", "The end date must be on or after the start date"));
+        errors.push(FieldError::new(
+            "to",
+            "The end date must be on or after the start date",
+        ));
     }
     let team = (!form.team.trim().is_empty()).then(|| form.team.trim().to_string());
     if errors.is_empty() {
@@ -106,7 +112,12 @@ pub async fn figures(db: &Db, period: &Period) -> sqlx::Result<Vec<Figure>> {
         let kind = data.get("kind").and_then(Value::as_str).unwrap_or("other");
         *by_kind.entry(kind.to_string()).or_default() += 1;
         let version = data.get("version").and_then(Value::as_i64).unwrap_or(0);
-        for reader in data.get("audience").and_then(Value::as_array).into_iter().flatten() {
+        for reader in data
+            .get("audience")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(id) = reader.get("portal_id").and_then(Value::as_str) {
                 sent_to.push((publication.clone(), version, id.to_string()));
             }
@@ -198,10 +209,18 @@ pub async fn figures(db: &Db, period: &Period) -> sqlx::Result<Vec<Figure>> {
         sign_ins.iter().filter(|c| case_ids.contains(c)).count() as i64,
         "sign-ins",
     ));
-    figures.push(figure("Items sent to readers", sent_to.len() as i64, "items"));
+    figures.push(figure(
+        "Items sent to readers",
+        sent_to.len() as i64,
+        "items",
+    ));
     figures.push(figure(
         "Share of items sent that their reader opened",
-        if sent_to.is_empty() { 0 } else { opened * 100 / sent_to.len() as i64 },
+        if sent_to.is_empty() {
+            0
+        } else {
+            opened * 100 / sent_to.len() as i64
+        },
         "per cent",
     ));
     Ok(figures)
@@ -226,7 +245,12 @@ pub fn to_csv(figures: &[Figure]) -> String {
     let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
     let mut out = String::from("measure,value,unit\r\n");
     for f in figures {
-        out.push_str(&format!("{},{},{}\r\n", quote(&f.measure), f.value, quote(f.unit)));
+        out.push_str(&format!(
+            "{},{},{}\r\n",
+            quote(&f.measure),
+            f.value,
+            quote(f.unit)
+        ));
     }
     out
 }
@@ -235,13 +259,22 @@ pub fn to_csv(figures: &[Figure]) -> String {
 /// The table beside it carries the same numbers for screen readers, so the
 /// chart itself is an image with a text alternative.
 pub fn chart(figures: &[Figure]) -> Markup {
-    let bars: Vec<&Figure> = figures.iter().filter(|f| f.measure.starts_with("Publications")).collect();
+    let bars: Vec<&Figure> = figures
+        .iter()
+        .filter(|f| f.measure.starts_with("Publications"))
+        .collect();
     let max = bars.iter().map(|f| f.value).max().unwrap_or(0).max(1);
     let row = 32;
     let height = (bars.len().max(1) * row + 8) as i64;
     let summary = bars
         .iter()
-        .map(|f| format!("{} {}", f.measure.trim_start_matches("Publications: "), f.value))
+        .map(|f| {
+            format!(
+                "{} {}",
+                f.measure.trim_start_matches("Publications: "),
+                f.value
+            )
+        })
         .collect::<Vec<_>>()
         .join(", ");
     let mut svg = format!(
@@ -281,10 +314,16 @@ pub async fn page(
         Ok(period) => (Some(figures(&state.db, &period).await?), Vec::new()),
         Err(errors) => (None, errors),
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::BAD_REQUEST };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_REQUEST
+    };
     let csv_href = {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
-        q.append_pair("team", &form.team).append_pair("from", &form.from).append_pair("to", &form.to);
+        q.append_pair("team", &form.team)
+            .append_pair("from", &form.from)
+            .append_pair("to", &form.to);
         format!("/reports/download.csv?{}", q.finish())
     };
     Ok(views::page_with_status(
@@ -339,7 +378,10 @@ pub async fn csv(
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"familystory-report.csv\""),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"familystory-report.csv\"",
+            ),
         ],
         to_csv(&figures),
     )
@@ -370,7 +412,11 @@ pub async fn api(
                 .iter()
                 .map(|e| serde_json::json!({ "field": e.field, "message": e.message }))
                 .collect();
-            return Ok((StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": "bad period", "problems": problems }))).into_response());
+            return Ok((
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({ "error": "bad period", "problems": problems })),
+            )
+                .into_response());
         }
     };
     let figures = figures(&state.db, &period).await?;
@@ -392,13 +438,24 @@ mod tests {
         assert_eq!(median(&mut []), None);
         assert_eq!(median(&mut [5, 1, 3]), Some(3));
         assert_eq!(median(&mut [4, 1, 3, 2]), Some(2));
-        let csv = to_csv(&[Figure { measure: "Say \"hi\"".into(), value: 2, unit: "items" }]);
-        assert_eq!(csv, "measure,value,unit\r\n\"Say \"\"hi\"\"\",2,\"items\"\r\n");
+        let csv = to_csv(&[Figure {
+            measure: "Say \"hi\"".into(),
+            value: 2,
+            unit: "items",
+        }]);
+        assert_eq!(
+            csv,
+            "measure,value,unit\r\n\"Say \"\"hi\"\"\",2,\"items\"\r\n"
+        );
     }
 
     #[test]
     fn a_period_needs_dates_in_order() {
-        let form = |from: &str, to: &str| ReportForm { team: String::new(), from: from.into(), to: to.into() };
+        let form = |from: &str, to: &str| ReportForm {
+            team: String::new(),
+            from: from.into(),
+            to: to.into(),
+        };
         assert!(period_of(&form("2026-12-02", "2026-12-01"), 0).is_err());
         assert!(period_of(&form("yesterday", ""), 0).is_err());
         let p = period_of(&form("2026-12-01", "2026-12-01"), 0).unwrap();

@@ -168,9 +168,15 @@ pub async fn person_page(
     let mut titled = Vec::new();
     for e in &disclosed {
         let data: Value = e.data_json().unwrap_or_default();
-        let publication = data.get("publication_id").and_then(Value::as_str).unwrap_or_default().to_string();
+        let publication = data
+            .get("publication_id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
         let version = data.get("version").and_then(Value::as_i64).unwrap_or(0);
-        let title = title_of(&state, &publication, version).await?.unwrap_or_else(|| "(title erased or unknown)".into());
+        let title = title_of(&state, &publication, version)
+            .await?
+            .unwrap_or_else(|| "(title erased or unknown)".into());
         let read = first_reads(&state, &publication, version)
             .await?
             .into_iter()
@@ -178,10 +184,11 @@ pub async fn person_page(
             .map(|(_, at)| at);
         titled.push((e, publication, version, title, read));
     }
-    let frozen: Option<i64> = sqlx::query_scalar("SELECT frozen_at FROM case_people WHERE portal_id = $1")
-        .bind(&id)
-        .fetch_one(&state.db.pool)
-        .await?;
+    let frozen: Option<i64> =
+        sqlx::query_scalar("SELECT frozen_at FROM case_people WHERE portal_id = $1")
+            .bind(&id)
+            .fetch_one(&state.db.pool)
+            .await?;
     Ok(views::page(
         &user,
         &format!("Disclosed to {name}"),
