@@ -80,7 +80,7 @@ enum Param {
 
 /// The SQL and its parameters for a filter, `limit` rows and one more (to
 /// tell whether there is a next page).
-fn sql_for(filter: &Filter, limit: i64) -> (String, Vec<Param>) {
+fn sql_for(filter: &Filter, seq_range: Option<(i64, i64)>, limit: i64) -> (String, Vec<Param>) {
     let mut conditions = Vec::new();
     let mut params = Vec::new();
     let next = |p: Param, params: &mut Vec<Param>| {
@@ -115,6 +115,11 @@ fn sql_for(filter: &Filter, limit: i64) -> (String, Vec<Param>) {
         let n = next(Param::Int(until), &mut params);
         conditions.push(format!("at < {n}"));
     }
+    if let Some((first, last)) = seq_range {
+        let a = next(Param::Int(first), &mut params);
+        let b = next(Param::Int(last), &mut params);
+        conditions.push(format!("seq >= {a} AND seq <= {b}"));
+    }
     if let Some(before) = filter.before {
         let n = next(Param::Int(before), &mut params);
         conditions.push(format!("seq < {n}"));
@@ -142,7 +147,19 @@ pub async fn search(db: &Db, filter: &Filter) -> sqlx::Result<Found> {
 
 /// As [`search`], without catching the index up: for a caller that just did.
 pub async fn search_indexed(db: &Db, filter: &Filter, limit: i64) -> sqlx::Result<Found> {
-    let (sql, params) = sql_for(filter, limit);
+    let seq_range = match (filter.from, filter.until) {
+        (None, None) => None,
+        (from, until) => match seq_range(db, from, until).await? {
+            Some(range) => Some(range),
+            None => {
+                return Ok(Found {
+                    entries: Vec::new(),
+                    next: None,
+                })
+            }
+        },
+    };
+    let (sql, params) = sql_for(filter, seq_range, limit);
     let mut query = sqlx::query_as(&sql);
     for param in params {
         query = match param {
@@ -171,6 +188,47 @@ pub async fn search_indexed(db: &Db, filter: &Filter, limit: i64) -> sqlx::Resul
     Ok(Found { entries, next })
 }
 
+/// How far apart in time two entries may be recorded out of order: `at` is
+/// read from the clock before an append takes the ledger's lock, so a later
+/// entry can carry a slightly earlier time. A day is far more than that.
+const CLOCK_SLACK: i64 = 86_400;
+
+/// The entry numbers a date range can hold, found through `ledger_by_at`
+/// with two index probes, so that a search by date walks only that stretch
+/// of the ledger (the planners otherwise walk it newest first, and a range
+/// long ago, or empty, costs a scan of everything after it). `None` when no
+/// entry is in the range.
+async fn seq_range(
+    db: &Db,
+    from: Option<i64>,
+    until: Option<i64>,
+) -> sqlx::Result<Option<(i64, i64)>> {
+    let first: Option<i64> = match from {
+        None => Some(1),
+        Some(from) => {
+            sqlx::query_scalar("SELECT seq FROM ledger WHERE at >= $1 ORDER BY at, seq LIMIT 1")
+                .bind(from - CLOCK_SLACK)
+                .fetch_optional(&db.pool)
+                .await?
+        }
+    };
+    let last: Option<i64> = match until {
+        None => Some(i64::MAX),
+        Some(until) => {
+            sqlx::query_scalar(
+                "SELECT seq FROM ledger WHERE at < $1 ORDER BY at DESC, seq DESC LIMIT 1",
+            )
+            .bind(until.saturating_add(CLOCK_SLACK))
+            .fetch_optional(&db.pool)
+            .await?
+        }
+    };
+    Ok(match (first, last) {
+        (Some(first), Some(last)) if first <= last => Some((first, last)),
+        _ => None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,11 +244,11 @@ mod tests {
             until: Some(2),
             before: Some(99),
         };
-        let (sql, params) = sql_for(&filter, 50);
+        let (sql, params) = sql_for(&filter, Some((1, 9)), 50);
         assert!(!sql.contains("OR 1=1"));
-        assert_eq!(params.len(), 8);
-        assert!(sql.ends_with("ORDER BY seq DESC LIMIT $8"), "{sql}");
-        let (sql, params) = sql_for(&Filter::default(), 50);
+        assert_eq!(params.len(), 10);
+        assert!(sql.ends_with("ORDER BY seq DESC LIMIT $10"), "{sql}");
+        let (sql, params) = sql_for(&Filter::default(), None, 50);
         assert_eq!(params.len(), 1);
         assert!(!sql.contains("WHERE"));
     }
