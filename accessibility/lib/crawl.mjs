@@ -6,11 +6,12 @@ import { assertNone, checkPage } from './checks.mjs';
 import { gotoPatiently } from './forms.mjs';
 
 /**
- * Never followed: assets, single-use links, and /exit, which signs out and
- * leaves the site. Every other GET is safe to visit (the services change
+ * Never followed: assets, single-use links, /exit, which signs out and
+ * leaves the site, and downloads (a subject access ZIP, whose every download
+ * is a ledger entry, and CSV). Every other GET is safe to visit (the services change
  * things only on POST), so pages such as the withdrawal form are checked.
  */
-export const NEVER_FOLLOW = [/\/static\//, /\/enrol\//, /\/sign-in\/link\b/, /^\/exit$/];
+export const NEVER_FOLLOW = [/\/static\//, /\/enrol\//, /\/sign-in\/link\b/, /^\/exit$/, /\/export$/, /\.csv$/];
 
 /** Followed last: visiting is safe, but they are about leaving. */
 const LAST = /\/sign-out/;

@@ -208,7 +208,7 @@ fn select<'a>(
 /// Entries as a table: number, when, kind, who, about, and a link to each.
 pub fn entry_table(entries: &[Entry], names: &Names) -> Markup {
     html! {
-        table class="table" {
+        table class="table ledger" {
             caption class="visually-hidden" { "Ledger entries, newest first" }
             thead { tr {
                 th scope="col" { "Entry" } th scope="col" { "When" } th scope="col" { "What" }
@@ -353,7 +353,7 @@ pub async fn entry_page(
             }
             @if !audience.is_empty() {
                 h2 { "Audience and first opened" }
-                table class="table" {
+                table class="table ledger" {
                     caption class="visually-hidden" { "Who it was sent to and when each first opened it" }
                     thead { tr { th scope="col" { "Reader" } th scope="col" { "First opened" } } }
                     tbody {
@@ -369,7 +369,7 @@ pub async fn entry_page(
             }
             @if !redactions.is_empty() {
                 h2 { "Redaction decisions" }
-                table class="table" {
+                table class="table ledger" {
                     caption class="visually-hidden" { "Each finding of the check, what was decided and why" }
                     thead { tr { th scope="col" { "Finding" } th scope="col" { "Decision" } th scope="col" { "Reason" } th scope="col" { "Decided by" } } }
                     tbody {

@@ -351,7 +351,7 @@ pub async fn page(
                 h2 { "Publications by kind" }
                 (chart(figures))
                 h2 { "Figures" }
-                table class="table" id="figures" {
+                table class="table ledger" id="figures" {
                     caption class="visually-hidden" { "The report’s figures" }
                     thead { tr { th scope="col" { "Measure" } th scope="col" { "Value" } th scope="col" { "Unit" } } }
                     tbody {

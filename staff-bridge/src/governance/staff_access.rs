@@ -99,7 +99,7 @@ pub async fn page(
             @if views_of.is_empty() {
                 p { "Nobody has opened this case’s pages yet." }
             } @else {
-                table class="table" {
+                table class="table ledger" {
                     caption class="visually-hidden" { "Staff views of case " (reference) }
                     thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Page" } } }
                     tbody {

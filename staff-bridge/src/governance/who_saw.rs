@@ -106,7 +106,7 @@ pub async fn publication_page(
                 section {
                     h2 { "Version " (v.version) }
                     p { "Published " (views::when(v.at)) " · " a href={ "/governance/entries/" (v.seq) } { "ledger entry " (v.seq) } }
-                    table class="table" {
+                    table class="table ledger" {
                         caption class="visually-hidden" { "Readers of version " (v.version) " and when each first opened it" }
                         thead { tr { th scope="col" { "Reader" } th scope="col" { "First opened" } } }
                         tbody {
@@ -209,7 +209,7 @@ pub async fn person_page(
             @if titled.is_empty() {
                 p { "Nothing has been published to " (name) "." }
             } @else {
-                table class="table" {
+                table class="table ledger" {
                     caption class="visually-hidden" { "Publications to " (name) ", newest first" }
                     thead { tr { th scope="col" { "Item" } th scope="col" { "Version" } th scope="col" { "Published" } th scope="col" { "First opened" } } }
                     tbody {
