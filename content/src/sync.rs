@@ -310,6 +310,15 @@ pub struct PublicationPush {
     pub meeting_at: Option<i64>,
 }
 
+/// `PUT /internal/v1/publications/{id}/erasure`: the council erased the
+/// publication's content (retention ended, or an IG officer decided). The
+/// portal overwrites every version's title and body, never shows it again,
+/// and scrubs its storage so no copy remains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PublicationErasure {
+    pub erased_at: i64,
+}
+
 /// `PUT /internal/v1/publications/{id}/withdrawal`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WithdrawalPush {

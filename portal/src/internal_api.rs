@@ -16,8 +16,8 @@ use axum::{Json, Router};
 use content::db::now;
 use content::sync::{
     AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
-    OutboxAck, OutboxPage, PasskeyRevocation, PersonPush, PublicationPush, SignatureError,
-    SignedParts, SyncKey, WithdrawalPush, HEADER_NONCE, HEADER_RESPONSE_SIGNATURE,
+    OutboxAck, OutboxPage, PasskeyRevocation, PersonPush, PublicationErasure, PublicationPush,
+    SignatureError, SignedParts, SyncKey, WithdrawalPush, HEADER_NONCE, HEADER_RESPONSE_SIGNATURE,
     HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
 };
 use serde::Deserialize;
@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
             "/internal/v1/publications/{id}/withdrawal",
             put(put_withdrawal),
         )
+        .route("/internal/v1/publications/{id}/erasure", put(put_erasure))
         .route(
             "/internal/v1/people/{id}/passkey-revocation",
             put(put_passkey_revocation),
@@ -217,6 +218,18 @@ async fn put_withdrawal(
     let id = parse_id(&id)?;
     let push: WithdrawalPush = parse_json(&body)?;
     publications::withdraw(&state.db, id, &push, now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The content erased: overwritten, never shown again, storage scrubbed.
+async fn put_erasure(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: PublicationErasure = parse_json(&body)?;
+    publications::erase(&state.db, &state.sealer, id, push.erased_at, now()).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

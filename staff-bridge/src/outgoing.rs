@@ -9,7 +9,7 @@ use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{
     AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
-    PasskeyRevocation, PersonPush, PublicationPush, WithdrawalPush,
+    PasskeyRevocation, PersonPush, PublicationErasure, PublicationPush, WithdrawalPush,
 };
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -31,6 +31,8 @@ pub enum Push {
     EmailSignInRestored(Uuid, EmailSignInRestored),
     /// Access paused or restored by the IG console: the person's portal id.
     Freeze(Uuid, AccessFreeze),
+    /// A publication's content erased: its id.
+    Erasure(Uuid, PublicationErasure),
 }
 
 impl Push {
@@ -49,6 +51,7 @@ impl Push {
             Push::AccessEnded(id, _) => format!("/internal/v1/people/{id}/access-ended"),
             Push::EmailSignInRestored(id, _) => format!("/internal/v1/people/{id}/email-sign-in"),
             Push::Freeze(id, _) => format!("/internal/v1/people/{id}/freeze"),
+            Push::Erasure(id, _) => format!("/internal/v1/publications/{id}/erasure"),
         }
     }
 
@@ -63,6 +66,7 @@ impl Push {
             Push::AccessEnded(_, p) => serde_json::to_string(p),
             Push::EmailSignInRestored(_, p) => serde_json::to_string(p),
             Push::Freeze(_, p) => serde_json::to_string(p),
+            Push::Erasure(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }

@@ -281,7 +281,10 @@ pub async fn title_of(state: &AppState, publication: &str, version: i64) -> Resu
             .bind(version)
             .fetch_optional(&state.db.pool)
             .await?;
-    Ok(sealed.and_then(|t| state.db.sealer().open(&t).ok()))
+    // An erased title is sealed empty text: no title.
+    Ok(sealed
+        .and_then(|t| state.db.sealer().open(&t).ok())
+        .filter(|t| !t.is_empty()))
 }
 
 pub async fn entry_page(

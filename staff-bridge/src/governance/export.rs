@@ -73,6 +73,11 @@ pub async fn disclosures(
             }
             None => (String::new(), String::new()),
         };
+        let title = if title.is_empty() {
+            "(erased)".to_string()
+        } else {
+            title
+        };
         let first_opened_at = first_reads(state, &publication_id, version)
             .await?
             .into_iter()

@@ -12,6 +12,7 @@
 //! - `check`: the ledger verified from the console, as `audit verify` does.
 //! - `freeze`: a family member's portal access paused, and restored.
 //! - `export`: a subject access ZIP for one family member.
+//! - `erasure`: a publication's content destroyed on both services.
 //! - `reports`: managers' figures per team and date range.
 //! - `links` and `search`: the index of who and which case each entry
 //!   concerns, and the search over it (plain functions tests call).
@@ -23,6 +24,7 @@
 
 pub mod check;
 pub mod disclosures;
+pub mod erasure;
 pub mod export;
 pub mod freeze;
 pub mod links;
@@ -49,6 +51,7 @@ pub mod kinds {
     pub const SUBJECT_ACCESS_EXPORT: &str = "subject_access_export";
     pub const FAMILY_ACCESS_FROZEN: &str = "family_access_frozen";
     pub const FAMILY_ACCESS_UNFROZEN: &str = "family_access_unfrozen";
+    pub const PUBLICATION_ERASED: &str = "publication_erased";
 }
 
 pub fn routes() -> Router<AppState> {
@@ -58,6 +61,10 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/governance/publications/{id}",
             get(who_saw::publication_page),
+        )
+        .route(
+            "/governance/publications/{id}/erase",
+            get(erasure::page).post(erasure::submit),
         )
         .route("/governance/people/{id}", get(who_saw::person_page))
         .route("/governance/people/{id}/export", get(export::download))

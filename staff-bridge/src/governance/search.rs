@@ -35,6 +35,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("family_access_frozen", "Access paused"),
     ("family_access_unfrozen", "Access restored"),
     ("subject_access_export", "Subject access export"),
+    ("publication_erased", "Publication erased"),
     ("ledger_checked", "Ledger checked"),
     ("family_unknown_event", "Unknown portal event"),
 ];

@@ -120,6 +120,7 @@ pub async fn publication_page(
                     }
                 }
             }
+            p { a href={ "/governance/publications/" (id) "/erase" } { "Erase this publication’s content" } }
             @for w in &withdrawn {
                 p class="inset" { "Withdrawn " (views::when(w.at)) " · " a href={ "/governance/entries/" (w.seq) } { "ledger entry " (w.seq) } }
             }
