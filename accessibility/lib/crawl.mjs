@@ -16,11 +16,11 @@ export const NEVER_FOLLOW = [/\/static\//, /\/enrol\//, /\/sign-in\/link\b/, /^\
 /** Followed last: visiting is safe, but they are about leaving. */
 const LAST = /\/sign-out/;
 
-/** /items/5f0c…, /cases/DEMO-0001 → /items/:id, /cases/:id: a few of each kind are enough. */
+/** /items/5f0c…, /cases/DEMO-0001, /governance/entries/52 → /items/:id, /cases/:id, /governance/entries/:id: a few of each kind are enough. */
 export function pattern(pathname) {
   return pathname
     .split('/')
-    .map((seg) => (/[0-9]/.test(seg) && seg.length >= 4 ? ':id' : seg))
+    .map((seg) => ((/[0-9]/.test(seg) && seg.length >= 4) || /^[0-9]+$/.test(seg) ? ':id' : seg))
     .join('/');
 }
 

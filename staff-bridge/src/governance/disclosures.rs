@@ -159,10 +159,10 @@ pub async fn search_page(
                 (select("person", "Family member", &form.person, names.people(), &errors))
                 (select("staff", "Staff member", &form.staff, names.staff(), &errors))
                 (select("kind", "Kind", &form.kind, KINDS.iter().copied(), &errors))
-                (views::Input { id: "from", name: "from", label: "From", hint: Some("For example, 2026-12-01"),
-                    value: &form.from, kind: "date", autocomplete: "off" }.render(&errors))
-                (views::Input { id: "to", name: "to", label: "To", hint: Some("Includes the whole of this day"),
-                    value: &form.to, kind: "date", autocomplete: "off" }.render(&errors))
+                (views::Input { id: "from", name: "from", label: "From", hint: Some("Year-month-day, like 2026-12-01"),
+                    value: &form.from, kind: "text", autocomplete: "off" }.render(&errors))
+                (views::Input { id: "to", name: "to", label: "To", hint: Some("Year-month-day. Includes the whole of this day"),
+                    value: &form.to, kind: "text", autocomplete: "off" }.render(&errors))
                 button class="button" type="submit" { "Search" }
             }
             @if let Some(found) = &found {

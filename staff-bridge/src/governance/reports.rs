@@ -341,10 +341,10 @@ pub async fn page(
                         @for t in &teams { option value=(t) selected[*t == form.team] { (t) } }
                     }
                 }
-                (views::Input { id: "from", name: "from", label: "From", hint: Some("For example, 2026-11-01. Leave empty for the last 30 days."),
-                    value: &form.from, kind: "date", autocomplete: "off" }.render(&errors))
-                (views::Input { id: "to", name: "to", label: "To", hint: Some("Includes the whole of this day"),
-                    value: &form.to, kind: "date", autocomplete: "off" }.render(&errors))
+                (views::Input { id: "from", name: "from", label: "From", hint: Some("Year-month-day, like 2026-11-01. Leave empty for the last 30 days."),
+                    value: &form.from, kind: "text", autocomplete: "off" }.render(&errors))
+                (views::Input { id: "to", name: "to", label: "To", hint: Some("Year-month-day. Includes the whole of this day"),
+                    value: &form.to, kind: "text", autocomplete: "off" }.render(&errors))
                 button class="button" type="submit" { "Show the report" }
             }
             @if let Some(figures) = &figures {
