@@ -6,20 +6,21 @@ import { assertNone, checkPage } from './checks.mjs';
 import { gotoPatiently } from './forms.mjs';
 
 /**
- * Never followed: assets, single-use links, and /exit, which signs out and
- * leaves the site. Every other GET is safe to visit (the services change
+ * Never followed: assets, single-use links, /exit, which signs out and
+ * leaves the site, and downloads (a subject access ZIP, whose every download
+ * is a ledger entry, and CSV). Every other GET is safe to visit (the services change
  * things only on POST), so pages such as the withdrawal form are checked.
  */
-export const NEVER_FOLLOW = [/\/static\//, /\/enrol\//, /\/sign-in\/link\b/, /^\/exit$/];
+export const NEVER_FOLLOW = [/\/static\//, /\/enrol\//, /\/sign-in\/link\b/, /^\/exit$/, /\/export$/, /\.csv$/];
 
 /** Followed last: visiting is safe, but they are about leaving. */
 const LAST = /\/sign-out/;
 
-/** /items/5f0c…, /cases/DEMO-0001 → /items/:id, /cases/:id: a few of each kind are enough. */
+/** /items/5f0c…, /cases/DEMO-0001, /governance/entries/52 → /items/:id, /cases/:id, /governance/entries/:id: a few of each kind are enough. */
 export function pattern(pathname) {
   return pathname
     .split('/')
-    .map((seg) => (/[0-9]/.test(seg) && seg.length >= 4 ? ':id' : seg))
+    .map((seg) => ((/[0-9]/.test(seg) && seg.length >= 4) || /^[0-9]+$/.test(seg) ? ':id' : seg))
     .join('/');
 }
 

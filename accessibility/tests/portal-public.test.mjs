@@ -33,7 +33,7 @@ test('every public portal page passes', async (t) => {
   const page = await context.newPage();
   const checked = await crawl(t, page, {
     origin: demo.portal,
-    seeds: ['/', '/sign-in', '/start', '/help', '/accessibility', '/privacy', '/signed-out', '/sign-in/link?token=example'],
+    seeds: ['/', '/sign-in', '/start', '/help', '/accessibility', '/privacy', '/signed-out', '/paused', '/sign-in/link?token=example'],
     serviceName: SERVICE,
     label: 'portal',
     shots,

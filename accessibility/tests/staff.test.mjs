@@ -89,7 +89,9 @@ async function enrolAndCheck(t, member, token, { signInAgain = false, first = fa
   await step('every page they can reach passes', async (st) => {
     await crawl(st, page, {
       origin: demo.bridge,
-      seeds: ['/', '/cases', '/account', '/sign-out'],
+      // An IG officer's search for publications leads on to who saw them,
+      // the family members' pages, pausing and erasure.
+      seeds: ['/', '/cases', '/account', '/sign-out', ...(member.role === 'ig_officer' ? ['/governance?kind=publication'] : [])],
       serviceName: SERVICE,
       label: `bridge (${member.name}, ${member.role})`,
       skip: PUBLIC,

@@ -272,6 +272,16 @@ pub struct AccessEnded {
     pub reason: String,
 }
 
+/// `PUT /internal/v1/people/{id}/freeze`: an IG officer or a manager paused
+/// the person's portal access (`frozen: true`: their sessions end at once and
+/// sign-in shows a neutral "paused" page) or restored it (`frozen: false`).
+/// Passkeys and email stay, so restoring needs nothing from the person.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AccessFreeze {
+    pub frozen: bool,
+    pub at: i64,
+}
+
 /// `PUT /internal/v1/people/{id}/email-sign-in`: a staff member confirmed the
 /// person's email is still theirs after a lost phone, so email sign-in works
 /// again.
@@ -306,6 +316,15 @@ pub struct PublicationPush {
     /// portal shows it beside what the person wrote.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub in_reply_to: Option<Uuid>,
+}
+
+/// `PUT /internal/v1/publications/{id}/erasure`: the council erased the
+/// publication's content (retention ended, or an IG officer decided). The
+/// portal overwrites every version's title and body, never shows it again,
+/// and scrubs its storage so no copy remains.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PublicationErasure {
+    pub erased_at: i64,
 }
 
 /// `PUT /internal/v1/publications/{id}/withdrawal`.

@@ -15,10 +15,10 @@ use axum::routing::{get, put};
 use axum::{Json, Router};
 use content::db::now;
 use content::sync::{
-    AccessEnded, EmailSignInRestored, InvitationPush, InvitationRevocation, OutboxAck, OutboxPage,
-    PasskeyRevocation, PersonPush, PublicationPush, SignatureError, SignedParts, SyncKey,
-    WithdrawalPush, HEADER_NONCE, HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIMESTAMP,
-    MAX_SKEW_SECONDS,
+    AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
+    OutboxAck, OutboxPage, PasskeyRevocation, PersonPush, PublicationErasure, PublicationPush,
+    SignatureError, SignedParts, SyncKey, WithdrawalPush, HEADER_NONCE, HEADER_RESPONSE_SIGNATURE,
+    HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -41,6 +41,7 @@ pub fn router(state: AppState) -> Router {
             "/internal/v1/publications/{id}/withdrawal",
             put(put_withdrawal),
         )
+        .route("/internal/v1/publications/{id}/erasure", put(put_erasure))
         .route(
             "/internal/v1/people/{id}/passkey-revocation",
             put(put_passkey_revocation),
@@ -53,6 +54,7 @@ pub fn router(state: AppState) -> Router {
             "/internal/v1/people/{id}/email-sign-in",
             put(put_email_sign_in),
         )
+        .route("/internal/v1/people/{id}/freeze", put(put_freeze))
         .route("/internal/v1/invitations/{id}", put(put_invitation))
         .route(
             "/internal/v1/invitations/{id}/revocation",
@@ -225,6 +227,18 @@ async fn put_withdrawal(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The content erased: overwritten, never shown again, storage scrubbed.
+async fn put_erasure(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: PublicationErasure = parse_json(&body)?;
+    publications::erase(&state.db, &state.sealer, id, push.erased_at, now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn put_invitation(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -302,6 +316,18 @@ async fn put_contribution_status(
     } else {
         Err(PortalError::NotFound)
     }
+}
+
+/// Access paused (sessions end at once) or restored by the council.
+async fn put_freeze(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: AccessFreeze = parse_json(&body)?;
+    people::set_frozen(&state.db, id, push.frozen, push.at).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 #[derive(Deserialize)]

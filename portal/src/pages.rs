@@ -68,6 +68,7 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/sign-out", post(sign_in::sign_out))
         .route("/sign-out-everywhere", post(sign_in::sign_out_everywhere))
         .route("/signed-out", get(sign_in::signed_out))
+        .route("/paused", get(sign_in::paused))
         .route("/exit", get(sign_in::quick_exit).post(sign_in::quick_exit))
         .route("/home", get(story::home))
         .route("/items/{id}", get(story::item))

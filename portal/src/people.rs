@@ -74,10 +74,11 @@ fn from_row(
 const COLUMNS: &str =
     "id, display_name, first_name, role, date_of_birth, email, last_visit_at, email_sign_in_stopped_at";
 
-/// A person who may use the portal now: not removed from their case.
+/// A person who may use the portal now: not removed from their case, and
+/// their access not paused by the council.
 pub async fn find_active(db: &Db, id: Uuid) -> sqlx::Result<Option<Person>> {
     let row: Option<Row> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM people WHERE id = $1 AND removed_at IS NULL"
+        "SELECT {COLUMNS} FROM people WHERE id = $1 AND removed_at IS NULL AND frozen_at IS NULL"
     ))
     .bind(id.to_string())
     .fetch_optional(db.reader())
@@ -203,4 +204,42 @@ pub async fn visited(db: &Db, id: Uuid, visit_started: i64) -> sqlx::Result<()> 
         .execute(&db.pool)
         .await?;
     Ok(())
+}
+
+/// Whether the council has paused this person's access (an IG officer or a
+/// manager, e.g. during an investigation). Sign-in then shows the neutral
+/// "paused" page instead of starting a session.
+pub async fn is_frozen(db: &Db, id: Uuid) -> sqlx::Result<bool> {
+    let frozen: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT frozen_at FROM people WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(matches!(frozen, Some(Some(_))))
+}
+
+/// Pauses (every session ends, in the same transaction) or restores a
+/// person's access. Passkeys, email and invitations are kept, so restoring
+/// needs nothing from the person. Unknown ids change nothing.
+pub async fn set_frozen(db: &Db, id: Uuid, frozen: bool, at: i64) -> sqlx::Result<()> {
+    let id = id.to_string();
+    let mut tx = db.pool.begin().await?;
+    if frozen {
+        sqlx::query("UPDATE people SET frozen_at = $1 WHERE id = $2 AND frozen_at IS NULL")
+            .bind(at)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE sessions SET ended_at = $1 WHERE subject = $2 AND ended_at IS NULL")
+            .bind(at)
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    } else {
+        sqlx::query("UPDATE people SET frozen_at = NULL WHERE id = $1")
+            .bind(&id)
+            .execute(&mut *tx)
+            .await?;
+    }
+    tx.commit().await
 }

@@ -250,3 +250,38 @@ pub async fn record_view(db: &Db, person: Uuid, item: &Visible, now: i64) -> sql
     }
     tx.commit().await
 }
+
+/// Erasure: every version's title and body overwritten (sealed empty text,
+/// so readers of the table still open it), the publication withdrawn so it
+/// is never shown again, then the storage scrubbed (`content::db::scrub`) so
+/// that neither the database file nor its WAL keeps the old ciphertext,
+/// which this portal's key would open. The audience and ids stay: they are
+/// what was disclosed, not what it said.
+pub async fn erase(
+    db: &Db,
+    sealer: &Sealer,
+    id: Uuid,
+    erased_at: i64,
+    now: i64,
+) -> sqlx::Result<()> {
+    let empty = sealer.seal("");
+    let mut tx = db.pool.begin().await?;
+    sqlx::query(
+        "UPDATE publication_versions SET title = $1, body_markdown = $1 WHERE publication_id = $2",
+    )
+    .bind(&empty)
+    .bind(id.to_string())
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO withdrawals (publication_id, withdrawn_at, received_at) VALUES ($1, $2, $3)
+         ON CONFLICT (publication_id) DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(erased_at)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    content::db::scrub(db, &["publication_versions"]).await
+}

@@ -34,6 +34,11 @@ pub async fn start_session(
     how: &str,
     next: &str,
 ) -> Result<Response> {
+    // Paused by the council: no session, and a page that says only that.
+    if people::is_frozen(&state.db, person).await? {
+        refused(state, Some(person), client, how, "paused").await?;
+        return Ok(Redirect::to("/paused").into_response());
+    }
     let (token, _) = state
         .sessions
         .create(&state.db, &person.to_string(), now())
@@ -274,7 +279,10 @@ pub async fn use_link(
         return Ok(crate::pages::forbidden());
     }
     match email_codes::redeem_link(&state.db, &form.token, now()).await? {
-        Some(person) if people::find_active(&state.db, person).await?.is_some() => {
+        Some(person)
+            if people::find_active(&state.db, person).await?.is_some()
+                || people::is_frozen(&state.db, person).await? =>
+        {
             return start_session(&state, person, &client, "email_link", "/home").await;
         }
         Some(person) => refused(&state, Some(person), &client, "email_link", "no_access").await?,
@@ -367,9 +375,16 @@ pub async fn passkey_finish(
             passkey.update_credential(&result);
             passkeys::used(&state.db, person, &passkey, now()).await?;
             let response = start_session(&state, person, &client, "passkey", "/home").await?;
-            // The script follows the redirect itself; hand it over as JSON.
+            // The script follows the redirect itself; hand it over as JSON
+            // (to /home, or to /paused when the council paused access).
             let cookie = response.headers().get(header::SET_COOKIE).cloned();
-            let mut json = Json(serde_json::json!({ "redirect": "/home" })).into_response();
+            let next = response
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .unwrap_or("/home")
+                .to_string();
+            let mut json = Json(serde_json::json!({ "redirect": next })).into_response();
             if let Some(cookie) = cookie {
                 json.headers_mut().insert(header::SET_COOKIE, cookie);
             }
@@ -488,6 +503,19 @@ pub async fn sign_out_everywhere(
         Redirect::to("/signed-out"),
     )
         .into_response())
+}
+
+/// Where sign-in leads while the council has paused a person's access. It
+/// says nothing about why, in case someone else is reading the screen.
+pub async fn paused() -> Response {
+    page(
+        "Your account is paused",
+        html! {
+            h1 { "Your account is paused" }
+            p { "You cannot use FamilyStory at the moment." }
+            p { "Please contact your worker. They can tell you more." }
+        },
+    )
 }
 
 pub async fn signed_out() -> Response {

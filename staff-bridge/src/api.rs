@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn authorised(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(expected) = &state.import_token else {
         return false;
     };

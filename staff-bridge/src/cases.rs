@@ -225,6 +225,13 @@ async fn case_page(
     CaseScope { user, case, access }: CaseScope,
     Query(done): Query<Done>,
 ) -> Result<Response> {
+    crate::governance::staff_access::record(
+        &state.db,
+        &user.staff.id,
+        case.id,
+        crate::governance::staff_access::Viewed::Case,
+    )
+    .await;
     case_view(&state, &user, &case, access, &done.done, &[]).await
 }
 

@@ -9,6 +9,7 @@ pub mod cases;
 pub mod config;
 pub mod error;
 pub mod events;
+pub mod governance;
 pub mod import;
 pub mod invitations;
 pub mod ledger;
@@ -44,6 +45,9 @@ pub static MIGRATIONS: Migrations = Migrations {
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// The database's URL: the console's ledger check opens a read-only
+    /// connection of its own with it, as `audit verify` does.
+    pub database_url: String,
     pub import_token: Option<String>,
     /// Wakes the sync worker when something is queued for the portal.
     pub sync_wake: Arc<Notify>,
@@ -97,6 +101,7 @@ impl Bridge {
         let db = open_sealed_db(&config.database_url, &config.key_file).await?;
         let state = AppState {
             db,
+            database_url: config.database_url.clone(),
             import_token: config.import_token.clone(),
             sync_wake: Arc::new(Notify::new()),
             webauthn: Arc::new(content::passkeys::relying_party(
@@ -132,6 +137,7 @@ impl Bridge {
                     .merge(admin::routes())
                     .merge(voice::pages::routes())
                     .merge(publishing::routes())
+                    .merge(governance::routes())
                     .merge(api::router())
                     .merge(content::web::common_routes())
                     .fallback(pages::not_found)

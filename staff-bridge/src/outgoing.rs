@@ -8,8 +8,8 @@
 use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{
-    AccessEnded, EmailSignInRestored, InvitationPush, InvitationRevocation, PasskeyRevocation,
-    PersonPush, PublicationPush, WithdrawalPush,
+    AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
+    PasskeyRevocation, PersonPush, PublicationErasure, PublicationPush, WithdrawalPush,
 };
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -31,6 +31,10 @@ pub enum Push {
     EmailSignInRestored(Uuid, EmailSignInRestored),
     /// What became of a contribution (a correction request's decision).
     ContributionStatus(Uuid, content::sync::ContributionStatusPush),
+    /// Access paused or restored by the IG console: the person's portal id.
+    Freeze(Uuid, AccessFreeze),
+    /// A publication's content erased: its id.
+    Erasure(Uuid, PublicationErasure),
 }
 
 impl Push {
@@ -49,6 +53,8 @@ impl Push {
             Push::AccessEnded(id, _) => format!("/internal/v1/people/{id}/access-ended"),
             Push::EmailSignInRestored(id, _) => format!("/internal/v1/people/{id}/email-sign-in"),
             Push::ContributionStatus(id, _) => format!("/internal/v1/contributions/{id}/status"),
+            Push::Freeze(id, _) => format!("/internal/v1/people/{id}/freeze"),
+            Push::Erasure(id, _) => format!("/internal/v1/publications/{id}/erasure"),
         }
     }
 
@@ -66,6 +72,8 @@ impl Push {
             Push::AccessEnded(_, p) => serde_json::to_string(p),
             Push::EmailSignInRestored(_, p) => serde_json::to_string(p),
             Push::ContributionStatus(_, p) => serde_json::to_string(p),
+            Push::Freeze(_, p) => serde_json::to_string(p),
+            Push::Erasure(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }

@@ -133,6 +133,18 @@ pub fn page_with_status(
             label: "Duty",
         });
     }
+    if user.staff.has(Role::IgOfficer) {
+        nav.push(NavLink {
+            href: "/governance",
+            label: "Disclosures",
+        });
+    }
+    if user.staff.has(Role::Manager) || user.staff.has(Role::IgOfficer) {
+        nav.push(NavLink {
+            href: "/reports",
+            label: "Reports",
+        });
+    }
     nav.push(NavLink {
         href: "/account",
         label: "Your account",

@@ -197,6 +197,8 @@ pub(super) async fn case_publishing(
     State(state): State<AppState>,
     CaseScope { user, case, access }: CaseScope,
 ) -> Result<Response> {
+    use crate::governance::staff_access::{record, Viewed};
+    record(&state.db, &user.staff.id, case.id, Viewed::Publishing).await;
     let drafts = crate::publishing::of_case(&state.db, case.id).await?;
     let family = family(&state, case.id).await?;
     let events = events_of_case(&state, case.id).await?;

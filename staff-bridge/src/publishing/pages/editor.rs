@@ -12,6 +12,8 @@ pub(super) async fn editor(
     }: DraftScope,
     Query(done): Query<Done>,
 ) -> Result<Response> {
+    use crate::governance::staff_access::{record, Viewed};
+    record(&state.db, &user.staff.id, case.id, Viewed::Draft(&draft.id)).await;
     editor_view(&state, &user, &case, access, &draft, None, &[], &done.done).await
 }
 
