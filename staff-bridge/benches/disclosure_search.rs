@@ -12,6 +12,9 @@
 //! `cargo bench -p staff-bridge --bench disclosure_search` (a few minutes).
 //! Set GOVERNANCE_BENCH_ENTRIES to change the larger size.
 
+// A benchmark may unwrap: a panic here is a failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::time::{Duration, Instant};
 
 use content::db::{sqlite_url, Db};

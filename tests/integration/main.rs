@@ -17,6 +17,7 @@ mod backup;
 mod demo;
 mod family_identity;
 mod family_voice;
+mod governance;
 mod import;
 mod pages;
 mod publishing;

@@ -125,14 +125,14 @@ pub async fn catch_up(db: &Db) -> sqlx::Result<u64> {
         let Some(last) = rows.last().map(|r| r.0) else {
             return Ok(read);
         };
-        if lookup.is_none() {
-            lookup = Some(Lookup::load(db).await?);
-        }
-        let lookup = lookup.as_ref().expect("loaded above");
+        let lookup = match lookup.take() {
+            Some(loaded) => lookup.insert(loaded),
+            None => lookup.insert(Lookup::load(db).await?),
+        };
         let mut people = Vec::new();
         let mut cases = Vec::new();
         for (seq, actor, subject, data) in &rows {
-            let found = concerns(actor.as_deref(), subject.as_deref(), data, lookup);
+            let found = concerns(actor.as_deref(), subject.as_deref(), data, &*lookup);
             people.extend(found.people.into_iter().map(|p| (p, *seq)));
             cases.extend(found.cases.into_iter().map(|c| (c, *seq)));
         }
