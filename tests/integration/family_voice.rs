@@ -561,6 +561,25 @@ async fn a_correction_request_gets_its_decision_back_and_complaints_say_what_nex
         "{mine}"
     );
 
+    // The managers' report counts it, with its outcome.
+    let period = staff_bridge::governance::reports::Period {
+        team: None,
+        from: 0,
+        until: now() + 1,
+    };
+    let figures = staff_bridge::governance::reports::figures(&s.bridge_db, &period)
+        .await
+        .unwrap();
+    let value = |measure: &str| {
+        figures
+            .iter()
+            .find(|f| f.measure == measure)
+            .map(|f| f.value)
+    };
+    assert_eq!(value("Correction requests"), Some(1));
+    assert_eq!(value("Correction requests: not changed"), Some(1));
+    assert_eq!(value("Contributions acted on"), Some(1));
+
     // Feedback: a complaint says what happens next.
     let complaint = write_and_send(
         s,

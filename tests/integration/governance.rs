@@ -145,12 +145,13 @@ async fn an_ig_officer_finds_the_demo_plan_with_its_approver_decisions_and_first
         .await;
     assert_eq!(page.status, 200, "{}", page.body);
     let found = entries_on(&page.body);
-    // Her plan and her worker's card: nothing sent to anyone else.
-    assert_eq!(found.len(), 2, "{}", page.body);
+    // Her plan, her worker's card and her own meeting invitation: nothing
+    // sent to anyone else.
+    assert_eq!(found.len(), 3, "{}", page.body);
     let by_case = desk(&mut c.ig)
         .get(s, "/governance?case=DEMO-0001&kind=publication")
         .await;
-    assert_eq!(entries_on(&by_case.body).len(), 5);
+    assert_eq!(entries_on(&by_case.body).len(), 6);
     let (seq, _, _): (i64, String, String) = sqlx::query_as(
         "SELECT seq, kind, data FROM ledger WHERE subject = $1 AND kind = 'publication'",
     )
@@ -311,7 +312,7 @@ async fn a_subject_access_export_holds_every_item_and_its_manifest_matches_the_l
         all.iter().filter(|(_, _, d)| d.contains(&ellie)).collect();
     let listed = manifest["disclosures"].as_array().unwrap();
     assert_eq!(listed.len(), hers.len());
-    assert_eq!(listed.len(), 2);
+    assert_eq!(listed.len(), 3);
     for (item, (seq, hash, data)) in listed.iter().zip(&hers) {
         assert_eq!(item["ledger_seq"], *seq);
         assert_eq!(
@@ -337,7 +338,7 @@ async fn a_subject_access_export_holds_every_item_and_its_manifest_matches_the_l
         (actor.as_deref(), subject.as_deref()),
         (Some(c.ig.id.as_str()), Some(ellie.as_str()))
     );
-    assert_eq!(data["disclosures"], 2);
+    assert_eq!(data["disclosures"], 3);
     c.s.finish().await;
 }
 

@@ -88,6 +88,12 @@ pub fn concerns(
             }
         }
     }
+    // A contribution's outcome or decision names the person it concerns.
+    if let Some(person) = data.get("person").and_then(Value::as_str) {
+        if lookup.people.contains_key(person) {
+            found.people.insert(person.to_string());
+        }
+    }
     if let Some(case) = data
         .get("case")
         .and_then(Value::as_str)

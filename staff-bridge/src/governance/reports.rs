@@ -223,6 +223,50 @@ pub async fn figures(db: &Db, period: &Period) -> sqlx::Result<Vec<Figure>> {
         },
         "per cent",
     ));
+    // What families sent, and how fast someone acted on it.
+    let sent: Vec<_> = crate::voice::report_rows(db, period.from, period.until)
+        .await?
+        .into_iter()
+        .filter(|r| r.case_id.is_some_and(|c| case_ids.contains(&c)))
+        .collect();
+    figures.push(figure(
+        "Contributions received from families",
+        sent.len() as i64,
+        "contributions",
+    ));
+    let mut answered: Vec<i64> = sent
+        .iter()
+        .filter_map(|r| r.answered_at.map(|at| (at - r.received_at) / 3600))
+        .collect();
+    figures.push(figure(
+        "Contributions acted on",
+        answered.len() as i64,
+        "contributions",
+    ));
+    figures.push(figure(
+        "Median time to first action on a contribution",
+        median(&mut answered).unwrap_or(0),
+        "hours",
+    ));
+    let corrections: Vec<_> = sent.iter().filter(|r| r.kind == "correction").collect();
+    figures.push(figure(
+        "Correction requests",
+        corrections.len() as i64,
+        "requests",
+    ));
+    for (status, words) in [
+        ("corrected", "Correction requests: corrected"),
+        ("not_changed", "Correction requests: not changed"),
+    ] {
+        figures.push(figure(
+            words,
+            corrections
+                .iter()
+                .filter(|r| r.decision.as_deref() == Some(status))
+                .count() as i64,
+            "requests",
+        ));
+    }
     Ok(figures)
 }
 

@@ -17,6 +17,15 @@ pub const KINDS: &[(&str, &str)] = &[
     ("withdrawal", "Withdrawal"),
     ("family_view", "Family member opened an item"),
     ("family_publication_delivered", "Item delivered to a phone"),
+    (
+        "family_contribution",
+        "Family member sent views, a response, a request or feedback",
+    ),
+    (
+        "contribution_outcome",
+        "Staff recorded what was done about a contribution",
+    ),
+    ("correction_decided", "Correction request decided"),
     ("family_sign_in", "Family sign-in"),
     ("family_sign_in_failed", "Family sign-in failure"),
     ("family_sign_out", "Family sign-out"),

@@ -400,6 +400,52 @@ pub async fn link_reply(db: &Db, draft_id: &str, contribution_id: Uuid) -> sqlx:
     Ok(())
 }
 
+/// One contribution received in a period, for the managers' reports: its
+/// case, kind, when it arrived, when someone first recorded action or a
+/// decision, and a correction request's decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportRow {
+    pub case_id: Option<i64>,
+    pub kind: String,
+    pub received_at: i64,
+    pub answered_at: Option<i64>,
+    pub decision: Option<String>,
+}
+
+pub async fn report_rows(db: &Db, from: i64, until: i64) -> sqlx::Result<Vec<ReportRow>> {
+    type Row = (
+        Option<i64>,
+        String,
+        i64,
+        Option<i64>,
+        Option<i64>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT c.case_id, c.kind, c.received_at,
+                (SELECT MIN(o.recorded_at) FROM contribution_outcomes o WHERE o.contribution_id = c.id),
+                d.decided_at, d.status
+         FROM contributions c LEFT JOIN contribution_decisions d ON d.contribution_id = c.id
+         WHERE c.revision = 1 AND c.received_at >= $1 AND c.received_at < $2",
+    )
+    .bind(from)
+    .bind(until)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(case_id, kind, received_at, outcome_at, decided_at, decision)| ReportRow {
+                case_id,
+                kind,
+                received_at,
+                answered_at: [outcome_at, decided_at].into_iter().flatten().min(),
+                decision,
+            },
+        )
+        .collect())
+}
+
 /// How many contributions each case has had since `since`, for "My cases".
 pub async fn counts_since(db: &Db, since: i64) -> sqlx::Result<Vec<(i64, i64)>> {
     sqlx::query_as(
