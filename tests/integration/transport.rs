@@ -255,13 +255,20 @@ backend_tests!(the_sync_runs_over_tls_checked_against_the_councils_ca);
 async fn the_sync_runs_over_tls_checked_against_the_councils_ca(backend: Backend) {
     let council = Pki::new("Council");
     let stranger = Pki::new("Stranger");
-    let s = start_with_tls(backend, &council).await;
-    let https = s.bridge_config.portal_internal_url.clone();
+    // The bridge's own worker points nowhere, so only this test's clients
+    // sync: a worker run cannot deliver what the wrong CA must not.
+    let s = Services::start_with(backend, |portal, bridge| {
+        portal.internal_tls_cert = Some(council.cert());
+        portal.internal_tls_key = Some(council.key());
+        bridge.portal_internal_url = "https://localhost:9".into();
+        bridge.portal_ca_file = Some(council.ca());
+    })
+    .await;
+    let https = format!("https://localhost:{}", s.internal_addr.port());
+    let good = PortalClient::connect(&https, s.key(), Some(&council.ca())).unwrap();
     let mother = Uuid::new_v4();
     enqueue(&s, Push::Person(mother, person("Sarah Carter"))).await;
-    sync::run_once(&s.bridge_db, &s.bridge_client)
-        .await
-        .unwrap();
+    sync::run_once(&s.bridge_db, &good).await.unwrap();
     assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 0);
     assert!(
         portal::people::find_active(&s.portal_db, mother)
@@ -295,9 +302,7 @@ async fn the_sync_runs_over_tls_checked_against_the_councils_ca(backend: Backend
     assert!(sync::push_pending(&s.bridge_db, &plain).await.is_err());
     assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 1);
 
-    sync::run_once(&s.bridge_db, &s.bridge_client)
-        .await
-        .unwrap();
+    sync::run_once(&s.bridge_db, &good).await.unwrap();
     assert_eq!(outgoing::pending_count(&s.bridge_db).await.unwrap(), 0);
     s.finish().await;
 }
