@@ -61,12 +61,20 @@ async fn export_contributions(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(reference): Path<String>,
-) -> Result<Json<crate::voice::export::Export>> {
+) -> Result<axum::response::Response> {
+    use axum::response::IntoResponse;
     if !authorised(&state, &headers) {
         return Err(BridgeError::Unauthorised);
     }
-    let export = crate::voice::export::case(&state.db, &reference)
-        .await?
-        .ok_or(BridgeError::NotFound)?;
-    Ok(Json(export))
+    // A machine asks: a case the bridge does not hold is answered in JSON.
+    Ok(
+        match crate::voice::export::case(&state.db, &reference).await? {
+            Some(export) => Json(export).into_response(),
+            None => (
+                StatusCode::NOT_FOUND,
+                Json(serde_json::json!({ "error": format!("no case {reference} on this bridge") })),
+            )
+                .into_response(),
+        },
+    )
 }

@@ -474,6 +474,19 @@ async fn a_plan_response_can_be_changed_until_the_plan_is_replaced(backend: Back
             .await
             .unwrap();
     assert_eq!(refused.status(), 401, "the export needs the machine token");
+    let missing =
+        w.s.http
+            .get(format!(
+                "{}/api/v1/cases/NO-SUCH/contributions",
+                s.bridge_url
+            ))
+            .bearer_auth(IMPORT_TOKEN)
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(missing.status(), 404);
+    let why: serde_json::Value = missing.json().await.unwrap();
+    assert!(why["error"].as_str().unwrap().contains("NO-SUCH"));
 
     // The plan is replaced: the old response can no longer be changed,
     // and the new version gets a response of its own.
@@ -490,6 +503,10 @@ async fn a_plan_response_can_be_changed_until_the_plan_is_replaced(backend: Back
     send(s, &format!("/internal/v1/publications/{plan}"), &replaced).await;
     let (_, old, _) = sarah.get(s, &format!("/contributions/{id}")).await;
     assert!(old.contains("can no longer be changed") && !old.contains("Change your answers"));
+    assert!(
+        old.contains("I don't agree") || old.contains("I don&#39;t agree"),
+        "words, not codes"
+    );
     let (_, form, _) = sarah.get(s, &respond).await;
     assert!(
         form.contains("What will happen now") && !form.contains("Not on Tuesdays"),

@@ -488,7 +488,7 @@ async fn one_page(
             Some(setup) => { (answers_list(setup, c, !c.sent || matches!(c.kind, Kind::Views | Kind::PlanResponse))) }
             None => {
                 p class="inset" { "What this was about has been replaced or taken away, so it can no longer be changed." }
-                dl class="summary-list" { @for (_, value) in &c.answers { div { dt { "You wrote" } dd { (fields::plain(value)) } } } }
+                dl class="summary-list" { @for (_, value) in &c.answers { div { dt { "You wrote" } dd { (fields::plain(questions::words_for(value))) } } } }
             }
         }
         @if !c.sent {

@@ -291,6 +291,17 @@ pub fn display(q: &Question, value: &str) -> String {
     }
 }
 
+/// The words for a stored choice when its question is no longer known (the
+/// item was replaced): a known choice's label, or the text itself.
+pub fn words_for(value: &str) -> &str {
+    PLAN_CHOICES
+        .iter()
+        .chain(FEEDBACK_CHOICES.iter())
+        .find(|(v, _)| *v == value)
+        .map(|(_, label)| *label)
+        .unwrap_or(value)
+}
+
 /// What crosses to the bridge: each answered question with its answer.
 pub fn body(questions: &[Question], answers: &Answers) -> ContributionBody {
     ContributionBody {
