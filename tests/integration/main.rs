@@ -19,6 +19,7 @@ mod family_identity;
 mod family_voice;
 mod governance;
 mod import;
+mod instances;
 mod pages;
 mod publishing;
 mod read_path;
