@@ -6,8 +6,13 @@
 //! goal in issue 14 is at least 0.5), and the process's resident memory.
 //! A benchmark, not a test: nothing is asserted.
 //!
+//! Then the same with 10,000 families (`FAMILIES=N`), each with 10
+//! publications and as many live sessions, and the 99th percentile's ratio
+//! to the small run (goal: within 1.5).
+//!
 //! Run: `cargo bench --bench signed_in_pages` (`SECONDS=N` to change the
-//! length of each run; default 5).
+//! length of each run, default 5; `BENCH_BACKEND=postgres` with
+//! `DATABASE_URL` for PostgreSQL).
 
 // A test or benchmark may unwrap: a panic here is a failure with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -16,7 +21,6 @@
 #[path = "../tests/integration/common/mod.rs"]
 mod common;
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::family::{activate, in_two_weeks, invite, send, Browser};
@@ -27,6 +31,9 @@ use uuid::Uuid;
 
 const CONNECTIONS: usize = 64;
 const ITEMS: usize = 20;
+/// Publications and live sessions of each other family (10,000 families:
+/// 100,000 of each, as in issue 14).
+const EACH: usize = 10;
 
 struct Run {
     per_second: f64,
@@ -97,54 +104,162 @@ fn report(name: &str, run: &Run, bare: &Run) {
     );
 }
 
-#[tokio::main]
-async fn main() {
-    let seconds: u64 = std::env::var("SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(5);
-    let s = Services::start_with(Backend::Sqlite, |portal, _| {
+/// Other families, each with `EACH` publications and as many live
+/// sessions, written through the portal's own storage functions.
+async fn seed_others(s: &Services, families: usize) {
+    let policy = content::session::Policy {
+        cookie: "__Host-familystory",
+        idle_seconds: 900,
+        absolute_seconds: 12 * 3600,
+    };
+    for f in 1..families {
+        let person = Uuid::new_v4();
+        let push = content::sync::PersonPush {
+            display_name: format!("Parent {f}"),
+            first_name: format!("Parent{f}"),
+            role: content::sync::FamilyRole::Parent,
+            date_of_birth: Some("1980-01-01".into()),
+        };
+        portal::people::upsert(&s.portal_db, person, &push, now())
+            .await
+            .unwrap();
+        for i in 0..EACH {
+            let push = publication(person, i, &format!("Letter {i} for family {f}"));
+            portal::publications::store_version(
+                &s.portal_db,
+                &s.portal_sealer(),
+                Uuid::new_v4(),
+                &push,
+                now(),
+            )
+            .await
+            .unwrap();
+            policy
+                .create(&s.portal_db, &person.to_string(), now())
+                .await
+                .unwrap();
+        }
+    }
+}
+
+fn publication(person: Uuid, i: usize, title: &str) -> PublicationPush {
+    PublicationPush {
+        version: 1,
+        kind: if i.is_multiple_of(2) {
+            "letter"
+        } else {
+            "plan"
+        }
+        .into(),
+        title: title.into(),
+        body_markdown: "## What happens next\n\nPriya will visit every two weeks. ".repeat(20),
+        audience: vec![person],
+        published_at: now() - i as i64,
+        meeting_at: None,
+        in_reply_to: None,
+    }
+}
+
+/// Both services with `families` families; the measured reader signed in
+/// through the real invitation flow. Her cookie and one of her items.
+async fn world(backend: Backend, families: usize) -> (Services, Option<String>, Uuid) {
+    let s = Services::start_with(backend, |portal, _| {
         portal.rate_limit_burst = 1_000_000;
     })
     .await;
     let (person, _, code) = invite(&s, "Sarah", "Carter", "1989-11-21", in_two_weeks()).await;
     let mut browser = Browser::default();
     activate(&s, &mut browser, &code, "Sarah", ("21", "11", "1989")).await;
-    let cookie = browser.cookie_header();
     let mut item = Uuid::nil();
     for i in 0..ITEMS {
         item = Uuid::new_v4();
-        let push = PublicationPush {
-            version: 1,
-            kind: if i % 2 == 0 { "letter" } else { "plan" }.into(),
-            title: format!("Letter number {i}"),
-            body_markdown: "## What happens next\n\nPriya will visit every two weeks. ".repeat(20),
-            audience: vec![person],
-            published_at: now() - i as i64,
-            meeting_at: None,
-            in_reply_to: None,
-        };
+        let push = publication(person, i, &format!("Letter number {i}"));
         send(&s, &format!("/internal/v1/publications/{item}"), &push).await;
     }
+    seed_others(&s, families).await;
+    (s, browser.cookie_header(), item)
+}
+
+#[tokio::main]
+async fn main() {
+    let seconds: u64 = std::env::var("SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5);
+    let large: usize = std::env::var("FAMILIES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let backend = match std::env::var("BENCH_BACKEND").as_deref() {
+        Ok("postgres") => Backend::Postgres,
+        _ => Backend::Sqlite,
+    };
 
     let bare = axum::Router::new().route("/", axum::routing::get(|| async { "hello" }));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let bare_url = format!("http://{}/", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, bare).await });
-    let _keep = Arc::new(());
 
     let idle = resident_mib();
-    // Warm up each.
+    let (small, small_cookie, small_item) = world(backend, 100).await;
     load(bare_url.clone(), None, 1).await;
-    load(format!("{}/home", s.portal_url), cookie.clone(), 1).await;
-    let bare_run = load(bare_url, None, seconds).await;
-    let home = load(format!("{}/home", s.portal_url), cookie.clone(), seconds).await;
-    let item_page = load(format!("{}/items/{item}", s.portal_url), cookie, seconds).await;
+    load(
+        format!("{}/home", small.portal_url),
+        small_cookie.clone(),
+        1,
+    )
+    .await;
+    let bare_run = load(bare_url.clone(), None, seconds).await;
+    let home = load(
+        format!("{}/home", small.portal_url),
+        small_cookie.clone(),
+        seconds,
+    )
+    .await;
+    let item_page = load(
+        format!("{}/items/{small_item}", small.portal_url),
+        small_cookie,
+        seconds,
+    )
+    .await;
     let loaded = resident_mib();
-    println!("{CONNECTIONS} connections, {seconds} s each, SQLite, {ITEMS} items for the reader");
+    small.finish().await;
+
+    let seeding = Instant::now();
+    let (big, big_cookie, big_item) = world(backend, large).await;
+    let seeded_in = seeding.elapsed();
+    load(format!("{}/home", big.portal_url), big_cookie.clone(), 1).await;
+    let big_home = load(
+        format!("{}/home", big.portal_url),
+        big_cookie.clone(),
+        seconds,
+    )
+    .await;
+    let big_item_page = load(
+        format!("{}/items/{big_item}", big.portal_url),
+        big_cookie,
+        seconds,
+    )
+    .await;
+    big.finish().await;
+
+    println!(
+        "{CONNECTIONS} connections, {seconds} s each, {backend:?}, {ITEMS} items for the reader"
+    );
     report("bare axum", &bare_run, &bare_run);
     report("/home", &home, &bare_run);
     report("/items/{id}", &item_page, &bare_run);
-    println!("resident memory of this process (services and load): {idle:.0} MiB before load, {loaded:.0} MiB after");
-    s.finish().await;
+    println!(
+        "with {large} families ({} publications, as many sessions), seeded in {:.0} s:",
+        large * ITEMS,
+        seeded_in.as_secs_f64()
+    );
+    report("/home", &big_home, &bare_run);
+    report("/items/{id}", &big_item_page, &bare_run);
+    println!(
+        "p99 with {large} families / with 100: /home {:.2}, /items {:.2} (goal: within 1.5)",
+        big_home.p99.as_secs_f64() / home.p99.as_secs_f64(),
+        big_item_page.p99.as_secs_f64() / item_page.p99.as_secs_f64()
+    );
+    println!("resident memory of this process (services and load): {idle:.0} MiB before, {loaded:.0} MiB after the first runs");
 }
