@@ -51,6 +51,16 @@ impl Fields {
     }
 }
 
+/// What a person typed, shown back with its line breaks and never as markup.
+pub fn typed_text(text: &str) -> Markup {
+    html! {
+        @for (i, line) in text.lines().enumerate() {
+            @if i > 0 { br; }
+            (line)
+        }
+    }
+}
+
 /// The CSRF token a script sends with a JSON request (the passkey forms),
 /// or "" when there is none.
 pub fn csrf_header(headers: &HeaderMap) -> &str {

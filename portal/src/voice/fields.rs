@@ -3,18 +3,11 @@
 //! beside it, so it works by keyboard and a screen reader reads the words;
 //! the drawing itself is hidden from assistive technology.
 
-use content::forms::FieldError;
+use content::forms::{error_for, typed_text, FieldError};
 use maud::{html, Markup};
 
 use super::questions::{Field, Question, FACES, MAX_CHARS};
 use super::Answers;
-
-fn error_for<'a>(errors: &'a [FieldError], field: &str) -> Option<&'a str> {
-    errors
-        .iter()
-        .find(|e| e.field == field)
-        .map(|e| e.message.as_str())
-}
 
 /// A face drawn for `value` 1 (very sad) to 5 (very happy): the mouth bends
 /// from down to up.
@@ -133,21 +126,6 @@ pub fn field(q: &Question, answers: &Answers, errors: &[FieldError]) -> Markup {
 pub fn answer(q: &Question, value: &str) -> Markup {
     match &q.field {
         Field::Faces => face_answer(value),
-        _ => html! {
-            @for (i, line) in super::questions::display(q, value).lines().enumerate() {
-                @if i > 0 { br; }
-                (line)
-            }
-        },
-    }
-}
-
-/// Text a person wrote, with its line breaks, never as markup.
-pub fn plain(text: &str) -> Markup {
-    html! {
-        @for (i, line) in text.lines().enumerate() {
-            @if i > 0 { br; }
-            (line)
-        }
+        _ => typed_text(&super::questions::display(q, value)),
     }
 }

@@ -488,7 +488,7 @@ async fn one_page(
             Some(setup) => { (answers_list(setup, c, !c.sent || matches!(c.kind, Kind::Views | Kind::PlanResponse))) }
             None => {
                 p class="inset" { "What this was about has been replaced or taken away, so it can no longer be changed." }
-                dl class="summary-list" { @for (_, value) in &c.answers { div { dt { "You wrote" } dd { (fields::plain(questions::words_for(value))) } } } }
+                dl class="summary-list" { @for (_, value) in &c.answers { div { dt { "You wrote" } dd { (content::forms::typed_text(questions::words_for(value))) } } } }
             }
         }
         @if !c.sent {
@@ -506,7 +506,7 @@ async fn one_page(
                 @if c.kind == Kind::Correction {
                     div { dt { "What is happening" } dd { (c.status.label()) } }
                     @if let Some(reason) = &c.status_reason {
-                        div { dt { "Why" } dd { (fields::plain(reason)) } }
+                        div { dt { "Why" } dd { (content::forms::typed_text(reason)) } }
                     }
                 }
                 @if c.kind == Kind::Feedback && c.answers.get("about").map(String::as_str) == Some("complaint") {

@@ -18,7 +18,7 @@ pub fn views_for_meeting(shared: &[(String, Contribution)]) -> Markup {
                                 dt { (label_of(key)) }
                                 dd {
                                     @if key.ends_with("-feeling") { (fields::face_answer(value)) }
-                                    @else { (fields::plain(value)) }
+                                    @else { (content::forms::typed_text(value)) }
                                 }
                             }
                         }

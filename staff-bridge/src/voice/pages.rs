@@ -4,17 +4,17 @@
 //! duty page with the urgent messages first.
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::Router;
 use content::db::now;
+use content::forms::typed_text;
 use maud::{html, Markup};
-use serde::Deserialize;
 
 use super::{Received, MAX_WORDS};
 use crate::access::{Access, Case};
-use crate::auth::StaffUser;
+use crate::auth::{Posted, StaffUser};
 use crate::error::{BridgeError, Result};
 use crate::staff::Role;
 use crate::views::{self, FieldError};
@@ -165,13 +165,13 @@ async fn page(
             h2 { "What they said" }
             dl class="summary-list answers" {
                 @for a in &r.body.answers {
-                    div { dt { (a.question) } dd { (plain(&a.answer)) } }
+                    div { dt { (a.question) } dd { (typed_text(&a.answer)) } }
                 }
             }
             h2 { "What was done" }
             @if outcomes.is_empty() { p { "Nothing recorded yet." } }
             @else {
-                ul { @for (who, what, at) in &outcomes { li { (plain(what)) " – " (who) ", " (views::when(*at)) } } }
+                ul { @for (who, what, at) in &outcomes { li { (typed_text(what)) " – " (who) ", " (views::when(*at)) } } }
             }
             @if may_record(user, access) {
                 form method="post" action={ (base) "/outcome" } aria-label="Record what was done" {
@@ -216,10 +216,6 @@ async fn page(
     ))
 }
 
-fn plain(text: &str) -> Markup {
-    html! { @for (i, line) in text.lines().enumerate() { @if i > 0 { br; } (line) } }
-}
-
 fn textarea(
     id: &str,
     label: &str,
@@ -238,19 +234,6 @@ fn textarea(
     }
 }
 
-#[derive(Deserialize)]
-struct OutcomeForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    outcome: String,
-}
-
-fn check_form(state: &AppState, headers: &HeaderMap, user: &StaffUser, csrf: &str) -> Result<()> {
-    content::session::check_csrf(headers, &state.origin, &user.session.csrf, csrf)
-        .map_err(BridgeError::Csrf)
-}
-
 /// Checks staff-written words: something, and not too long.
 pub fn words_problem(text: &str, what: &str) -> Option<String> {
     let chars = text.chars().count();
@@ -267,17 +250,16 @@ pub fn words_problem(text: &str, what: &str) -> Option<String> {
 
 async fn record_outcome(
     State(state): State<AppState>,
-    headers: HeaderMap,
     user: StaffUser,
     Path((reference, id)): Path<(String, String)>,
-    Form(form): Form<OutcomeForm>,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    check_form(&state, &headers, &user, &form.csrf)?;
+    let outcome = form.get("outcome");
     let (case, access, r) = load(&state, &user, &reference, &id).await?;
     if !may_record(&user, access) {
         return Err(BridgeError::Forbidden);
     }
-    if let Some(problem) = words_problem(&form.outcome, "what was done") {
+    if let Some(problem) = words_problem(outcome, "what was done") {
         return page(
             &state,
             &user,
@@ -285,23 +267,13 @@ async fn record_outcome(
             access,
             &r,
             &[FieldError::new("outcome", problem)],
-            &form.outcome,
+            outcome,
             StatusCode::BAD_REQUEST,
         )
         .await;
     }
-    super::record_outcome(&state.db, &r, &user.staff.id, form.outcome.trim(), now()).await?;
+    super::record_outcome(&state.db, &r, &user.staff.id, outcome.trim(), now()).await?;
     Ok(Redirect::to(&href(&case.reference, &r.id)).into_response())
-}
-
-#[derive(Deserialize)]
-struct DecisionForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    reason: String,
 }
 
 /// What is wrong with a correction decision, if anything.
@@ -325,12 +297,11 @@ pub fn decision_problems(status: &str, reason: &str) -> Vec<FieldError> {
 
 async fn decide(
     State(state): State<AppState>,
-    headers: HeaderMap,
     user: StaffUser,
     Path((reference, id)): Path<(String, String)>,
-    Form(form): Form<DecisionForm>,
+    Posted(form): Posted,
 ) -> Result<Response> {
-    check_form(&state, &headers, &user, &form.csrf)?;
+    let (status, reason) = (form.get("status"), form.get("reason"));
     let (case, access, r) = load(&state, &user, &reference, &id).await?;
     if r.kind != "correction" {
         return Err(BridgeError::NotFound);
@@ -338,7 +309,7 @@ async fn decide(
     if !may_decide(&user, access) {
         return Err(BridgeError::Forbidden);
     }
-    let errors = decision_problems(&form.status, &form.reason);
+    let errors = decision_problems(status, reason);
     if !errors.is_empty() {
         return page(
             &state,
@@ -352,28 +323,20 @@ async fn decide(
         )
         .await;
     }
-    let reason = Some(form.reason.trim()).filter(|r| !r.is_empty());
-    super::decide(&state.db, &r, &form.status, reason, &user.staff.id, now()).await?;
+    let reason = Some(reason.trim()).filter(|r| !r.is_empty());
+    super::decide(&state.db, &r, status, reason, &user.staff.id, now()).await?;
     state.sync_wake.notify_one();
     Ok(Redirect::to(&href(&case.reference, &r.id)).into_response())
-}
-
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Starts a "you said, we did" letter to the person, linked to what they
 /// said; the practitioner writes it in the usual editor.
 async fn reply(
     State(state): State<AppState>,
-    headers: HeaderMap,
     user: StaffUser,
     Path((reference, id)): Path<(String, String)>,
-    Form(form): Form<CsrfForm>,
+    _: Posted,
 ) -> Result<Response> {
-    check_form(&state, &headers, &user, &form.csrf)?;
     let (case, access, r) = load(&state, &user, &reference, &id).await?;
     if access != Access::Act {
         return Err(BridgeError::Forbidden);
@@ -469,7 +432,7 @@ async fn duty(State(state): State<AppState>, user: StaffUser) -> Result<Response
                         li class="card urgent" {
                             a href=(href(reference, &r.id)) { (r.person_name) ", case " (reference) }
                             p class="meta" { "Arrived " (views::when(r.received_at)) " – waiting " (views::waited(now - r.received_at)) }
-                            @for a in &r.body.answers { p { (plain(&a.answer)) } }
+                            @for a in &r.body.answers { p { (typed_text(&a.answer)) } }
                         }
                     }
                 }
