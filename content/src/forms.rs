@@ -61,6 +61,27 @@ pub fn typed_text(text: &str) -> Markup {
     }
 }
 
+impl FromIterator<(String, String)> for Fields {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Fields {
+        Fields(pairs.into_iter().collect())
+    }
+}
+
+/// A handler may take the posted form as `Fields` directly.
+impl<S: Send + Sync> axum::extract::FromRequest<S> for Fields {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let body = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(axum::response::IntoResponse::into_response)?;
+        Ok(Fields::parse(&body))
+    }
+}
+
 /// The CSRF token a script sends with a JSON request (the passkey forms),
 /// or "" when there is none.
 pub fn csrf_header(headers: &HeaderMap) -> &str {

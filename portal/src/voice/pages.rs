@@ -5,9 +5,8 @@
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use content::db::now;
-use content::forms::{self, FieldError};
+use content::forms::{self, FieldError, Fields};
 use maud::{html, Markup};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -218,13 +217,6 @@ fn form_page(
     (status, page(&forms::title(&title, errors), body)).into_response()
 }
 
-fn form_value<'a>(form: &'a [(String, String)], key: &str) -> &'a str {
-    form.iter()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
-}
-
 async fn show(
     state: &AppState,
     family: &Family,
@@ -252,13 +244,13 @@ async fn submit(
     family: &Family,
     kind: Kind,
     item: Option<&str>,
-    form: Vec<(String, String)>,
+    form: Fields,
 ) -> Result<Response> {
     if content::session::check_csrf(
         headers,
         &state.origin,
         &family.session.csrf,
-        form_value(&form, "csrf"),
+        form.get("csrf"),
     )
     .is_err()
     {
@@ -267,7 +259,7 @@ async fn submit(
     let setup = setup(state, family, kind, item).await?;
     let (answers, mut errors) = questions::read(&setup.questions, &form);
     let audience = match kind {
-        Kind::Views => match Audience::parse(form_value(&form, "audience")) {
+        Kind::Views => match Audience::parse(form.get("audience")) {
             Some(a) => a,
             None => {
                 errors.push(FieldError::new("audience", "Choose who can read this"));
@@ -290,7 +282,7 @@ async fn submit(
         now(),
     )
     .await?;
-    let intent = form_value(&form, "intent");
+    let intent = form.get("intent");
     if intent == "autosave" {
         return Ok(StatusCode::NO_CONTENT.into_response());
     }
@@ -315,7 +307,7 @@ pub async fn views_submit(
     headers: HeaderMap,
     family: Family,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    form: Fields,
 ) -> Result<Response> {
     submit(&state, &headers, &family, Kind::Views, Some(&id), form).await
 }
@@ -331,7 +323,7 @@ pub async fn respond_submit(
     headers: HeaderMap,
     family: Family,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    form: Fields,
 ) -> Result<Response> {
     submit(
         &state,
@@ -355,7 +347,7 @@ pub async fn correction_submit(
     headers: HeaderMap,
     family: Family,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    form: Fields,
 ) -> Result<Response> {
     submit(&state, &headers, &family, Kind::Correction, Some(&id), form).await
 }
@@ -366,7 +358,7 @@ pub async fn feedback_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     family: Family,
-    Form(form): Form<Vec<(String, String)>>,
+    form: Fields,
 ) -> Result<Response> {
     submit(&state, &headers, &family, Kind::Feedback, None, form).await
 }
@@ -530,21 +522,20 @@ async fn one_page(
 /// What a complaint sets going, in the council's process.
 pub const COMPLAINTS: &str = "Your complaint goes to the council's complaints team as well as your worker. They will write to you within 10 working days to say what they will do. If you are not happy with their answer, you can ask for it to be looked at again, and then go to the Local Government and Social Care Ombudsman.";
 
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 pub async fn send(
     State(state): State<AppState>,
     headers: HeaderMap,
     family: Family,
     Path(id): Path<String>,
-    Form(form): Form<CsrfOnly>,
+    form: Fields,
 ) -> Result<Response> {
-    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, &form.csrf)
-        .is_err()
+    if content::session::check_csrf(
+        &headers,
+        &state.origin,
+        &family.session.csrf,
+        form.get("csrf"),
+    )
+    .is_err()
     {
         return Ok(forbidden());
     }
@@ -568,13 +559,7 @@ pub async fn send(
         )
         .await;
     };
-    let (_, errors) = questions::read(
-        &setup.questions,
-        &c.answers
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect::<Vec<_>>(),
-    );
+    let (_, errors) = questions::read(&setup.questions, &c.answers.clone().into_iter().collect());
     if let Some(problem) = questions::ready_to_send(c.kind, &c.answers) {
         return one_page(
             &state,

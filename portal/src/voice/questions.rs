@@ -1,7 +1,7 @@
 //! What each kind of contribution asks, for whom, and the checks on the
 //! answers. Plain functions: the pages and the tests both call them.
 
-use content::forms::FieldError;
+use content::forms::{FieldError, Fields};
 use content::sync::{Answer, ContributionBody, FamilyRole};
 
 use super::{Answers, Kind};
@@ -220,15 +220,11 @@ pub fn unsafe_message() -> Vec<Question> {
 /// Takes the answers to `questions` from a form, keeping only known fields,
 /// and says what is wrong with them. What was typed is kept either way, so
 /// the page can show it again.
-pub fn read(questions: &[Question], form: &[(String, String)]) -> (Answers, Vec<FieldError>) {
+pub fn read(questions: &[Question], form: &Fields) -> (Answers, Vec<FieldError>) {
     let mut answers = Answers::new();
     let mut errors = Vec::new();
     for q in questions {
-        let value = form
-            .iter()
-            .find(|(k, _)| *k == q.key)
-            .map(|(_, v)| v.replace("\r\n", "\n"))
-            .unwrap_or_default();
+        let value = form.get(&q.key).replace("\r\n", "\n");
         let field = q.key.as_str();
         match &q.field {
             Field::Text => {
@@ -359,11 +355,17 @@ mod tests {
     fn too_long_keeps_the_text_and_says_how_long() {
         let questions = correction();
         let long = "a".repeat(MAX_CHARS + 1);
-        let (answers, errors) = read(&questions, &[("wrong".into(), long.clone())]);
+        let (answers, errors) = read(
+            &questions,
+            &[("wrong".into(), long.clone())].into_iter().collect(),
+        );
         assert_eq!(answers["wrong"], long, "what was typed is kept");
         assert_eq!(errors.len(), 1);
         assert!(errors[0].message.contains("5001"));
-        let (_, errors) = read(&questions, &[("wrong".into(), "  ".into())]);
+        let (_, errors) = read(
+            &questions,
+            &[("wrong".into(), "  ".into())].into_iter().collect(),
+        );
         assert_eq!(errors[0].message, "Write something in “What is wrong?”");
     }
 
@@ -373,7 +375,9 @@ mod tests {
         let form = [
             ("worries-feeling".to_string(), "9".to_string()),
             ("smuggled".to_string(), "x".to_string()),
-        ];
+        ]
+        .into_iter()
+        .collect();
         let (answers, errors) = read(&questions, &form);
         assert!(!answers.contains_key("smuggled"));
         assert_eq!(errors[0].message, "Choose one of the answers");

@@ -8,9 +8,8 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use axum::Form;
 use content::db::now;
-use content::forms::{self, FieldError};
+use content::forms::{self, FieldError, Fields};
 use maud::{html, Markup};
 
 use super::{questions, Answers, Audience, Kind};
@@ -78,14 +77,16 @@ pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
     family: Family,
-    Form(form): Form<Vec<(String, String)>>,
+    form: Fields,
 ) -> Result<Response> {
-    let csrf = form
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    if content::session::check_csrf(&headers, &state.origin, &family.session.csrf, csrf).is_err() {
+    if content::session::check_csrf(
+        &headers,
+        &state.origin,
+        &family.session.csrf,
+        form.get("csrf"),
+    )
+    .is_err()
+    {
         return Ok(forbidden());
     }
     let asked = questions::unsafe_message();
