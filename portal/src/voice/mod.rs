@@ -322,27 +322,15 @@ pub async fn save(
     } = *writing;
     let sealed = sealer.seal(&serde_json::to_string(answers).unwrap_or_default());
     let slot = draft_slot(kind, about);
-    let updated: Option<String> = sqlx::query_scalar(
-        "UPDATE contributions SET answers = $1, audience = $2, state = 'draft', updated_at = $3
-         WHERE person_id = $4 AND slot = $5 RETURNING id",
-    )
-    .bind(&sealed)
-    .bind(audience.as_str())
-    .bind(now)
-    .bind(person.to_string())
-    .bind(&slot)
-    .fetch_optional(&db.pool)
-    .await?;
-    if let Some(id) = updated.and_then(|id| id.parse().ok()) {
-        return Ok(id);
-    }
-    let id = Uuid::new_v4();
-    sqlx::query(
+    // One statement: a new row, or the slot's existing one updated; either
+    // way RETURNING gives the row's id.
+    let id: String = sqlx::query_scalar(
         "INSERT INTO contributions (id, person_id, kind, slot, publication_id, version, audience, answers, state, revision, status, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', 0, 'received', $9, $9)
-         ON CONFLICT (person_id, slot) DO UPDATE SET answers = excluded.answers, audience = excluded.audience, state = 'draft', updated_at = excluded.updated_at",
+         ON CONFLICT (person_id, slot) DO UPDATE SET answers = excluded.answers, audience = excluded.audience, state = 'draft', updated_at = excluded.updated_at
+         RETURNING id",
     )
-    .bind(id.to_string())
+    .bind(Uuid::new_v4().to_string())
     .bind(person.to_string())
     .bind(kind.as_str())
     .bind(&slot)
@@ -351,13 +339,10 @@ pub async fn save(
     .bind(audience.as_str())
     .bind(&sealed)
     .bind(now)
-    .execute(&db.pool)
+    .fetch_one(&db.pool)
     .await?;
-    // A racing save of the same slot may have won: its row is the one.
-    Ok(current(db, sealer, person, kind, about)
-        .await?
-        .map(|c| c.id)
-        .unwrap_or(id))
+    id.parse()
+        .map_err(|e: uuid::Error| sqlx::Error::Decode(Box::new(e)))
 }
 
 /// Sends a draft: marks it sent and writes the outbox event that carries it,

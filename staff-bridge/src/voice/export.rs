@@ -41,13 +41,6 @@ pub struct Item {
     pub decision: Option<String>,
 }
 
-async fn source_id(db: &Db, portal_id: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("SELECT source_id FROM case_people WHERE portal_id = $1")
-        .bind(portal_id)
-        .fetch_optional(&db.pool)
-        .await
-}
-
 /// The export of one case, newest contribution first; `None` for a case
 /// reference the bridge does not hold.
 pub async fn case(db: &Db, reference: &str) -> sqlx::Result<Option<Export>> {
@@ -58,10 +51,11 @@ pub async fn case(db: &Db, reference: &str) -> sqlx::Result<Option<Export>> {
     let Some(id) = id else {
         return Ok(None);
     };
-    let mut contributions = Vec::new();
-    for r in super::of_case(db, id).await? {
-        contributions.push(item(db, r).await?);
-    }
+    let contributions = super::of_case(db, id)
+        .await?
+        .into_iter()
+        .map(item)
+        .collect();
     Ok(Some(Export {
         format: FORMAT,
         case: reference.to_string(),
@@ -69,11 +63,11 @@ pub async fn case(db: &Db, reference: &str) -> sqlx::Result<Option<Export>> {
     }))
 }
 
-async fn item(db: &Db, r: Received) -> sqlx::Result<Item> {
-    Ok(Item {
+fn item(r: Received) -> Item {
+    Item {
         id: r.id.to_string(),
         revision: r.revision,
-        person_source_id: source_id(db, &r.person_portal_id).await?,
+        person_source_id: r.person_source_id,
         kind: r.kind,
         person_name: r.person_name,
         publication_id: r.publication_id,
@@ -85,5 +79,5 @@ async fn item(db: &Db, r: Received) -> sqlx::Result<Item> {
         answers: r.body.answers,
         text_sha256: r.text_sha256,
         decision: r.decision.map(|(s, _)| s),
-    })
+    }
 }

@@ -109,6 +109,10 @@ pub struct Received {
     pub person_portal_id: String,
     pub person_name: String,
     pub case_id: i64,
+    /// The case's reference (empty if the person's case is no longer known).
+    pub case_reference: String,
+    /// The family member's id in the case system.
+    pub person_source_id: Option<String>,
     pub kind: String,
     pub publication_id: Option<String>,
     pub version: Option<i64>,
@@ -144,9 +148,10 @@ pub fn kind_label(kind: &str) -> &'static str {
 const SELECT: &str = "SELECT c.id, c.revision, c.person_portal_id, p.name, c.case_id, c.kind, c.publication_id, c.version, c.audience,
         c.urgent, c.body, c.text_sha256, c.sent_at, c.received_at,
         (SELECT MIN(o.recorded_at) FROM contribution_outcomes o WHERE o.contribution_id = c.id),
-        d.status, d.reason
+        d.status, d.reason, k.reference, p.source_id
      FROM contributions c
      LEFT JOIN case_people p ON p.portal_id = c.person_portal_id
+     LEFT JOIN cases k ON k.id = c.case_id
      LEFT JOIN contribution_decisions d ON d.contribution_id = c.id
      WHERE c.revision = (SELECT MAX(r.revision) FROM contributions r WHERE r.id = c.id)";
 
@@ -165,6 +170,8 @@ fn from_row(db: &Db, row: &AnyRow) -> Option<Received> {
         person_portal_id: text(2)?,
         person_name: opt_text(3).unwrap_or_else(|| "Someone no longer on the case".into()),
         case_id: opt_int(4).unwrap_or_default(),
+        case_reference: opt_text(17).unwrap_or_default(),
+        person_source_id: opt_text(18),
         kind: text(5)?,
         publication_id: opt_text(6),
         version: opt_int(7),
@@ -201,8 +208,8 @@ pub async fn find_in_case(db: &Db, case_id: i64, id: &str) -> sqlx::Result<Optio
 }
 
 /// "I don't feel safe" messages nobody has yet recorded action on, oldest
-/// first, with their case's reference.
-pub async fn urgent_open(db: &Db) -> sqlx::Result<Vec<(String, Received)>> {
+/// first.
+pub async fn urgent_open(db: &Db) -> sqlx::Result<Vec<Received>> {
     let rows: Vec<AnyRow> = sqlx::query(&format!(
         "{SELECT} AND c.urgent = 1
            AND NOT EXISTS (SELECT 1 FROM contribution_outcomes o WHERE o.contribution_id = c.id)
@@ -210,12 +217,12 @@ pub async fn urgent_open(db: &Db) -> sqlx::Result<Vec<(String, Received)>> {
     ))
     .fetch_all(&db.pool)
     .await?;
-    with_reference(db, rows.iter().filter_map(|r| from_row(db, r))).await
+    Ok(rows.iter().filter_map(|r| from_row(db, r)).collect())
 }
 
 /// Everything not urgent that nobody has yet acted on (no outcome recorded
-/// and no decision), oldest first, with its case's reference.
-pub async fn waiting(db: &Db) -> sqlx::Result<Vec<(String, Received)>> {
+/// and no decision), oldest first.
+pub async fn waiting(db: &Db) -> sqlx::Result<Vec<Received>> {
     let rows: Vec<AnyRow> = sqlx::query(&format!(
         "{SELECT} AND c.urgent = 0
            AND NOT EXISTS (SELECT 1 FROM contribution_outcomes o WHERE o.contribution_id = c.id)
@@ -224,23 +231,7 @@ pub async fn waiting(db: &Db) -> sqlx::Result<Vec<(String, Received)>> {
     ))
     .fetch_all(&db.pool)
     .await?;
-    with_reference(db, rows.iter().filter_map(|r| from_row(db, r))).await
-}
-
-async fn with_reference(
-    db: &Db,
-    received: impl Iterator<Item = Received>,
-) -> sqlx::Result<Vec<(String, Received)>> {
-    let mut out = Vec::new();
-    for r in received {
-        let reference: Option<String> =
-            sqlx::query_scalar("SELECT reference FROM cases WHERE id = $1")
-                .bind(r.case_id)
-                .fetch_optional(&db.pool)
-                .await?;
-        out.push((reference.unwrap_or_default(), r));
-    }
-    Ok(out)
+    Ok(rows.iter().filter_map(|r| from_row(db, r)).collect())
 }
 
 /// How many urgent messages wait, and when the oldest arrived: for the

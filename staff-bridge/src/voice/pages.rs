@@ -409,14 +409,8 @@ async fn duty(State(state): State<AppState>, user: StaffUser) -> Result<Response
     }
     let urgent = super::urgent_open(&state.db).await?;
     let waiting = super::waiting(&state.db).await?;
-    let corrections: Vec<_> = waiting
-        .iter()
-        .filter(|(_, r)| r.kind == "correction")
-        .collect();
-    let others: Vec<_> = waiting
-        .iter()
-        .filter(|(_, r)| r.kind != "correction")
-        .collect();
+    let corrections: Vec<_> = waiting.iter().filter(|r| r.kind == "correction").collect();
+    let others: Vec<_> = waiting.iter().filter(|r| r.kind != "correction").collect();
     let now = now();
     Ok(views::page(
         &user,
@@ -428,9 +422,9 @@ async fn duty(State(state): State<AppState>, user: StaffUser) -> Result<Response
                 p { "No urgent messages are waiting." }
             } @else {
                 ul class="items" {
-                    @for (reference, r) in &urgent {
+                    @for r in &urgent {
                         li class="card urgent" {
-                            a href=(href(reference, &r.id)) { (r.person_name) ", case " (reference) }
+                            a href=(href(&r.case_reference, &r.id)) { (r.person_name) ", case " (r.case_reference) }
                             p class="meta" { "Arrived " (views::when(r.received_at)) " – waiting " (views::waited(now - r.received_at)) }
                             @for a in &r.body.answers { p { (typed_text(&a.answer)) } }
                         }
@@ -450,17 +444,17 @@ async fn duty(State(state): State<AppState>, user: StaffUser) -> Result<Response
     ))
 }
 
-fn waiting_table(caption: &str, rows: &[&(String, Received)], now: i64) -> Markup {
+fn waiting_table(caption: &str, rows: &[&Received], now: i64) -> Markup {
     html! {
         table class="table" {
             caption class="visually-hidden" { (caption) }
             thead { tr { th scope="col" { "What" } th scope="col" { "From" } th scope="col" { "Case" } th scope="col" { "Status" } } }
             tbody {
-                @for (reference, r) in rows {
+                @for r in rows {
                     tr {
-                        td { a href=(href(reference, &r.id)) { (r.kind_label()) } }
+                        td { a href=(href(&r.case_reference, &r.id)) { (r.kind_label()) } }
                         td { (r.person_name) }
-                        td { (reference) }
+                        td { (r.case_reference) }
                         td { (state_of(r, now)) }
                     }
                 }
