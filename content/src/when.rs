@@ -74,6 +74,21 @@ pub fn meeting(at: i64) -> String {
     format!("{} at {clock}", t.strftime("%A %-d %B %Y"))
 }
 
+/// A person's age in whole years on `today`, from a `YYYY-MM-DD` date of
+/// birth; `None` when the date does not parse.
+pub fn age_on(date_of_birth: &str, today: time::Date) -> Option<i32> {
+    let born = time::Date::parse(
+        date_of_birth,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    let mut age = today.year() - born.year();
+    if (today.month() as u8, today.day()) < (born.month() as u8, born.day()) {
+        age -= 1;
+    }
+    Some(age)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -75,16 +75,9 @@ pub fn is_young_child(role: FamilyRole, date_of_birth: Option<&str>, today: time
     if role != FamilyRole::Child {
         return false;
     }
-    let Some(born) = date_of_birth.and_then(|d| {
-        time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).ok()
-    }) else {
-        return true;
-    };
-    let mut age = today.year() - born.year();
-    if (today.month() as u8, today.day()) < (born.month() as u8, born.day()) {
-        age -= 1;
-    }
-    age <= 12
+    date_of_birth
+        .and_then(|d| content::when::age_on(d, today))
+        .is_none_or(|age| age <= 12)
 }
 
 /// The views a person gives before a meeting.

@@ -355,7 +355,13 @@ async fn reply(
         return Err(BridgeError::NotFound);
     };
     let reader_age = (role == "child")
-        .then(|| date_of_birth.as_deref().and_then(age_of))
+        .then(|| {
+            let today = time::OffsetDateTime::now_utc().date();
+            date_of_birth
+                .as_deref()
+                .and_then(|d| content::when::age_on(d, today))
+                .and_then(|age| u32::try_from(age).ok())
+        })
         .flatten();
     let content = crate::publishing::Content {
         kind: Some(crate::publishing::rules::Kind::Letter),
@@ -382,20 +388,6 @@ async fn reply(
         urlencoding(&case.reference)
     ))
     .into_response())
-}
-
-fn age_of(date_of_birth: &str) -> Option<u32> {
-    let born = time::Date::parse(
-        date_of_birth,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .ok()?;
-    let today = time::OffsetDateTime::now_utc().date();
-    let mut age = today.year() - born.year();
-    if (today.month() as u8, today.day()) < (born.month() as u8, born.day()) {
-        age -= 1;
-    }
-    u32::try_from(age).ok()
 }
 
 /// The duty page: urgent messages first, then what families sent that
