@@ -52,12 +52,7 @@ async fn start(backend: content::db::Backend) -> World {
 }
 
 async fn portal_id(s: &Services, source_id: &str) -> Uuid {
-    let id: String = sqlx::query_scalar("SELECT portal_id FROM case_people WHERE source_id = $1")
-        .bind(source_id)
-        .fetch_one(&s.bridge_db.pool)
-        .await
-        .unwrap();
-    id.parse().unwrap()
+    common::case_person(s, source_id).await.1.parse().unwrap()
 }
 
 /// A family member invited and signed in on the portal, as the bridge and
@@ -313,11 +308,7 @@ async fn a_childs_views_reach_her_worker_and_the_reply_comes_back_beside_them(ba
 }
 
 async fn person_id(s: &Services, source_id: &str) -> i64 {
-    sqlx::query_scalar("SELECT id FROM case_people WHERE source_id = $1")
-        .bind(source_id)
-        .fetch_one(&s.bridge_db.pool)
-        .await
-        .unwrap()
+    common::case_person(s, source_id).await.0
 }
 
 async fn decide_all(m: &mut Member, s: &Services, draft: &str) {
@@ -761,20 +752,6 @@ async fn bad_input_says_what_is_wrong_keeps_the_text_and_changes_nothing(backend
     w.s.finish().await;
 }
 
-/// The text of a SQLite database file and its WAL.
-fn files_of(database_url: &str) -> Vec<(String, String)> {
-    let path = content::db::sqlite_file(database_url).unwrap();
-    let path = path.to_string_lossy().to_string();
-    [path.clone(), format!("{path}-wal")]
-        .into_iter()
-        .filter(|f| std::path::Path::new(f).exists())
-        .map(|file| {
-            let bytes = std::fs::read(&file).unwrap();
-            (file, String::from_utf8_lossy(&bytes).into_owned())
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn what_a_family_writes_is_in_neither_database_file_nor_their_wal() {
     let w = start(content::db::Backend::Sqlite).await;
@@ -801,7 +778,7 @@ async fn what_a_family_writes_is_in_neither_database_file_nor_their_wal() {
         "it arrived"
     );
     for url in [&s.portal_config.database_url, &s.bridge_config.database_url] {
-        let files = files_of(url);
+        let files = common::files_of(url);
         assert!(!files.is_empty());
         for (file, text) in files {
             assert!(

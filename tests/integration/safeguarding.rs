@@ -11,19 +11,11 @@ use test_support::{backend_tests, Backend};
 use common::family::{self, activate, add_email, Browser, PhonePasskey};
 use common::smtp::{code_in, Smtp};
 use common::staff::{code_on, member, Member};
-use common::{demo_family, import, last_ledger, sync, Services};
+use common::{case_person, demo_family, import, last_ledger, sync, Services};
 use serde_json::Value;
 use staff_bridge::staff::Role;
 
 const SARAH_DOB: (&str, &str, &str) = ("21", "11", "1989");
-
-async fn case_person(s: &Services, source_id: &str) -> (i64, String) {
-    sqlx::query_as("SELECT id, portal_id FROM case_people WHERE source_id = $1")
-        .bind(source_id)
-        .fetch_one(&s.bridge_db.pool)
-        .await
-        .unwrap()
-}
 
 /// Priya invites a family member with a printed letter; the code on it.
 async fn invite_by_letter(s: &Services, priya: &mut Member, person: i64) -> String {

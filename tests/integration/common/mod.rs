@@ -281,3 +281,29 @@ pub fn free_port() -> u16 {
         .unwrap()
         .port()
 }
+
+/// A family member of an imported case, by their case-system id: their
+/// `case_people` id and portal id.
+pub async fn case_person(s: &Services, source_id: &str) -> (i64, String) {
+    sqlx::query_as("SELECT id, portal_id FROM case_people WHERE source_id = $1")
+        .bind(source_id)
+        .fetch_one(&s.bridge_db.pool)
+        .await
+        .unwrap()
+}
+
+/// The text of a SQLite database file and its WAL, as a copy of them would
+/// show it to whoever took it. Both must exist.
+pub fn files_of(database_url: &str) -> Vec<(String, String)> {
+    let path = content::db::sqlite_file(database_url)
+        .expect("a SQLite database")
+        .to_string_lossy()
+        .to_string();
+    [path.clone(), format!("{path}-wal")]
+        .into_iter()
+        .map(|file| {
+            let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
+            (file, String::from_utf8_lossy(&bytes).into_owned())
+        })
+        .collect()
+}

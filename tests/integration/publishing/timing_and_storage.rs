@@ -231,24 +231,6 @@ async fn the_demo_publishes_through_the_flow_once(backend: Backend) {
     c.s.finish().await;
 }
 
-/// The text of a SQLite database file and its WAL, as a copy of them would
-/// show it to whoever took it.
-fn files_of(database_url: &str) -> Vec<(String, String)> {
-    let path = database_url
-        .trim_start_matches("sqlite://")
-        .split('?')
-        .next()
-        .unwrap()
-        .to_string();
-    [path.clone(), format!("{path}-wal")]
-        .into_iter()
-        .map(|file| {
-            let bytes = std::fs::read(&file).unwrap_or_else(|e| panic!("{file}: {e}"));
-            (file, String::from_utf8_lossy(&bytes).into_owned())
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn a_published_sentence_is_in_neither_database_file_nor_their_wal() {
     // Files are what a copy would take, so this is about the SQLite default.
@@ -331,7 +313,7 @@ async fn a_published_sentence_is_in_neither_database_file_nor_their_wal() {
     );
 
     for url in [&s.portal_config.database_url, &s.bridge_config.database_url] {
-        for (file, text) in files_of(url) {
+        for (file, text) in common::files_of(url) {
             assert!(
                 !text.contains(sentence),
                 "{file} holds the sentence in the clear"
