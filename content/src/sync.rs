@@ -373,6 +373,51 @@ pub struct ContributionStatusPush {
     pub at: i64,
 }
 
+/// What a family member wrote in a message, as it crosses in a
+/// `message_sent` event's `body` (sealed in the portal's outbox, opened only
+/// for the signed sync, and taken out of the event before the bridge stores
+/// it, as a contribution's answers are).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageBody {
+    pub text: String,
+}
+
+/// A file sent with a message, without its bytes: in a `message_sent`
+/// event (the bridge then fetches the bytes with
+/// `GET /internal/v1/attachments/{id}`) and in a [`MessagePush`] (the bridge
+/// has already put the bytes with `PUT /internal/v1/attachments/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentMeta {
+    pub id: Uuid,
+    pub file_name: String,
+    /// Decided from the bytes: `image/jpeg`, `image/png` or `application/pdf`.
+    pub media_type: String,
+    pub size: i64,
+    /// Hex SHA-256 of the bytes, checked on arrival.
+    pub sha256: String,
+}
+
+/// `PUT /internal/v1/messages/{id}`: a worker's message to one family member
+/// (the conversation is the person's own; no one else can read it).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessagePush {
+    pub person_id: Uuid,
+    /// The worker's name as the family member sees it.
+    pub author: String,
+    /// The text after the content check's redactions.
+    pub text: String,
+    pub sent_at: i64,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentMeta>,
+}
+
+/// `PUT /internal/v1/messages/{id}/read`: a worker has read the family
+/// member's message, so the portal can say "read by your worker".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageReadPush {
+    pub read_at: i64,
+}
+
 /// `GET /internal/v1/outbox?after=SEQ&limit=N`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutboxPage {
