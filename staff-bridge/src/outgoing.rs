@@ -9,7 +9,8 @@ use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{
     AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
-    PasskeyRevocation, PersonPush, PublicationErasure, PublicationPush, WithdrawalPush,
+    MessagePush, MessageReadPush, PasskeyRevocation, PersonPush, PublicationErasure,
+    PublicationPush, WithdrawalPush,
 };
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -35,6 +36,10 @@ pub enum Push {
     Freeze(Uuid, AccessFreeze),
     /// A publication's content erased: its id.
     Erasure(Uuid, PublicationErasure),
+    /// A worker's message to a family member: the message's id.
+    Message(Uuid, MessagePush),
+    /// A worker read a family member's message: the message's id.
+    MessageRead(Uuid, MessageReadPush),
 }
 
 impl Push {
@@ -55,6 +60,8 @@ impl Push {
             Push::ContributionStatus(id, _) => format!("/internal/v1/contributions/{id}/status"),
             Push::Freeze(id, _) => format!("/internal/v1/people/{id}/freeze"),
             Push::Erasure(id, _) => format!("/internal/v1/publications/{id}/erasure"),
+            Push::Message(id, _) => format!("/internal/v1/messages/{id}"),
+            Push::MessageRead(id, _) => format!("/internal/v1/messages/{id}/read"),
         }
     }
 
@@ -74,6 +81,8 @@ impl Push {
             Push::ContributionStatus(_, p) => serde_json::to_string(p),
             Push::Freeze(_, p) => serde_json::to_string(p),
             Push::Erasure(_, p) => serde_json::to_string(p),
+            Push::Message(_, p) => serde_json::to_string(p),
+            Push::MessageRead(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }
