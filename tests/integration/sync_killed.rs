@@ -166,7 +166,8 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing(backe
             reader,
             &format!("Family message {i}."),
             &[],
-            now() - 7200 + i,
+            // Spread over the past hours: a person may send 30 an hour.
+            now() - (MESSAGES - i) * 200,
         )
         .await
         .unwrap()

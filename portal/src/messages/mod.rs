@@ -255,3 +255,36 @@ pub async fn read_by_worker(db: &Db, id: Uuid, read_at: i64) -> sqlx::Result<boo
 pub fn open_for_sync(sealer: &Sealer, data: &mut serde_json::Value) {
     crate::voice::open_for_sync(sealer, data)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_must_say_something_and_not_too_much() {
+        assert_eq!(check_text("  \n ", false), Err(Refusal::Empty));
+        assert_eq!(check_text("", true), Ok(()), "a photo alone is a message");
+        assert_eq!(
+            check_text(&"é".repeat(MAX_CHARS), false),
+            Ok(()),
+            "characters, not bytes"
+        );
+        assert_eq!(
+            check_text(&"a".repeat(MAX_CHARS + 1), false),
+            Err(Refusal::TooLong(MAX_CHARS + 1))
+        );
+    }
+
+    #[test]
+    fn refusals_say_what_to_do() {
+        assert!(Refusal::TooLong(5001)
+            .message()
+            .contains("You have written 5001"));
+        let again = content::when::parse_local("2026-12-01T15:30").unwrap();
+        let words = Refusal::TooMany { again_at: again }.message();
+        assert!(
+            words.contains("from 3:30pm") && words.contains("call 999"),
+            "{words}"
+        );
+    }
+}

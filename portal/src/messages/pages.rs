@@ -48,11 +48,13 @@ fn conversation_page(
         (forms::error_summary(errors))
         h1 { (TITLE) }
         p class="lede" { "Messages between you and your worker. Only you and the workers on your case can read them." }
-        @if messages.is_empty() {
-            p { "There are no messages yet. You can write to your worker below." }
-        } @else {
-            ol class="messages" aria-label="Your messages, oldest first" {
-                @for m in messages { (message_item(m)) }
+        div data-conversation {
+            @if messages.is_empty() {
+                p { "There are no messages yet. You can write to your worker below." }
+            } @else {
+                ol class="messages" aria-label="Your messages, oldest first" {
+                    @for m in messages { (message_item(m)) }
+                }
             }
         }
         form method="post" action="/messages" aria-label="Write a message" novalidate {
@@ -72,6 +74,7 @@ fn conversation_page(
             button class="button" type="submit" { "Send" }
         }
         p { a href="/home" { "Back to My story" } }
+        script src="/static/messages.js" defer {}
     };
     (status, page(&forms::title(TITLE, errors), body)).into_response()
 }

@@ -379,3 +379,39 @@ pub enum SendOrDb {
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use content::check::{Finding, FindingKind};
+
+    fn item(text: &str, name: &str, decision: Option<Decision>) -> Item {
+        let start = text.find(name).unwrap();
+        Item {
+            finding: Finding {
+                kind: FindingKind::Person,
+                start,
+                end: start + name.len(),
+                text: name.into(),
+            },
+            key: name.into(),
+            sentence: (0, text.len()),
+            person: None,
+            decision,
+        }
+    }
+
+    #[test]
+    fn only_redacted_findings_are_replaced_and_with_the_plain_marker() {
+        let text = "Daniel and Liam will be there.";
+        let items = [
+            item(text, "Daniel", Some(Decision::Redact)),
+            item(text, "Liam", Some(Decision::Keep("agreed".into()))),
+        ];
+        assert_eq!(
+            redacted(text, &items),
+            "[removed: this is about someone else] and Liam will be there."
+        );
+        assert_eq!(redacted(text, &[]), text);
+    }
+}
