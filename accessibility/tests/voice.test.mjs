@@ -110,6 +110,7 @@ test('messages: the conversation, an empty message refused with its error, then 
   const words = `Can we move the meeting? Sent at ${Date.now()}`;
   await submitWithKeyboard(page, 'Send', { url, fill: () => page.fill('#message', words) });
   assert.match(new URL(page.url()).pathname, /^\/messages$/);
+  assert.match(await page.locator('.notification').innerText(), /Your message was sent/);
   const mine = page.locator('.message.mine').last();
   assert.match(await mine.innerText(), /Can we move the meeting\?/);
   assert.match(await mine.innerText(), /Sent/);

@@ -76,7 +76,7 @@ async fn family_sends(s: &Services, who: &mut Browser, text: &str) -> (u16, Stri
         .post(s, "/messages", &[("csrf", &csrf), ("message", text)])
         .await;
     if status == 303 {
-        assert_eq!(location.as_deref(), Some("/messages#message"));
+        assert_eq!(location.as_deref(), Some("/messages?sent=1"));
     }
     (status, body)
 }

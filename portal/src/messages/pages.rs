@@ -3,7 +3,7 @@
 //! without JavaScript; the page is never cached, so coming back to it
 //! always shows the list as it is now.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use content::db::now;
@@ -36,16 +36,30 @@ fn message_item(m: &Message) -> Markup {
     }
 }
 
+/// What the conversation page shows besides the messages.
+struct Shown<'a> {
+    typed: &'a str,
+    errors: &'a [FieldError],
+    sent: bool,
+}
+
 fn conversation_page(
     family: &Family,
     messages: &[Message],
-    typed: &str,
-    errors: &[FieldError],
+    shown: Shown<'_>,
     status: StatusCode,
 ) -> Response {
+    let Shown {
+        typed,
+        errors,
+        sent,
+    } = shown;
     let error = forms::error_for(errors, "message");
     let body = html! {
         (forms::error_summary(errors))
+        @if sent {
+            div class="notification" role="status" { p { "Your message was sent. Your worker will see it soon." } }
+        }
         h1 { (TITLE) }
         p class="lede" { "Messages between you and your worker. Only you and the workers on your case can read them." }
         div data-conversation {
@@ -79,16 +93,25 @@ fn conversation_page(
     (status, page(&forms::title(TITLE, errors), body)).into_response()
 }
 
-pub async fn show(State(state): State<AppState>, family: Family) -> Result<Response> {
+#[derive(serde::Deserialize)]
+pub struct ShowQuery {
+    #[serde(default)]
+    sent: Option<String>,
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    family: Family,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response> {
     let messages = super::conversation(&state.db, &state.sealer, family.person.id).await?;
     super::seen(&state.db, family.person.id, &messages, now()).await?;
-    Ok(conversation_page(
-        &family,
-        &messages,
-        "",
-        &[],
-        StatusCode::OK,
-    ))
+    let shown = Shown {
+        typed: "",
+        errors: &[],
+        sent: query.sent.is_some(),
+    };
+    Ok(conversation_page(&family, &messages, shown, StatusCode::OK))
 }
 
 pub async fn send(
@@ -110,20 +133,20 @@ pub async fn send(
     let text = form.get("message");
     let person = family.person.id;
     match super::send(&state.db, &state.sealer, person, text, &[], now()).await? {
-        Ok(_) => Ok(Redirect::to("/messages#message").into_response()),
+        Ok(_) => Ok(Redirect::to("/messages?sent=1").into_response()),
         Err(refusal) => {
             let status = match refusal {
                 super::Refusal::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
                 _ => StatusCode::BAD_REQUEST,
             };
             let messages = super::conversation(&state.db, &state.sealer, person).await?;
-            Ok(conversation_page(
-                &family,
-                &messages,
-                text,
-                &[FieldError::new("message", refusal.message())],
-                status,
-            ))
+            let errors = [FieldError::new("message", refusal.message())];
+            let shown = Shown {
+                typed: text,
+                errors: &errors,
+                sent: false,
+            };
+            Ok(conversation_page(&family, &messages, shown, status))
         }
     }
 }
@@ -147,7 +170,7 @@ pub async fn set_emails(
     }
     let on = form.get("emails") == "on";
     super::notify::set_emails(&state.db, family.person.id, on).await?;
-    Ok(Redirect::to("/account#message-emails").into_response())
+    Ok(Redirect::to("/account").into_response())
 }
 
 /// The account page's part about message emails.

@@ -132,5 +132,5 @@ pub async fn set(
     Posted(form): Posted,
 ) -> Result<Response> {
     set_wanted(&state.db, &user.staff.id, form.get("digest") == "on").await?;
-    Ok(Redirect::to("/account#digest").into_response())
+    Ok(Redirect::to("/account").into_response())
 }
