@@ -9,7 +9,8 @@ use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{
     AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
-    PasskeyRevocation, PersonPush, PublicationErasure, PublicationPush, WithdrawalPush,
+    PasskeyRevocation, PersonErasure, PersonPush, PublicationErasure, PublicationPush,
+    WithdrawalPush,
 };
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -35,6 +36,8 @@ pub enum Push {
     Freeze(Uuid, AccessFreeze),
     /// A publication's content erased: its id.
     Erasure(Uuid, PublicationErasure),
+    /// A family member's content erased in one step: their portal id.
+    PersonErasure(Uuid, PersonErasure),
 }
 
 impl Push {
@@ -55,6 +58,7 @@ impl Push {
             Push::ContributionStatus(id, _) => format!("/internal/v1/contributions/{id}/status"),
             Push::Freeze(id, _) => format!("/internal/v1/people/{id}/freeze"),
             Push::Erasure(id, _) => format!("/internal/v1/publications/{id}/erasure"),
+            Push::PersonErasure(id, _) => format!("/internal/v1/people/{id}/erasure"),
         }
     }
 
@@ -74,6 +78,7 @@ impl Push {
             Push::ContributionStatus(_, p) => serde_json::to_string(p),
             Push::Freeze(_, p) => serde_json::to_string(p),
             Push::Erasure(_, p) => serde_json::to_string(p),
+            Push::PersonErasure(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }

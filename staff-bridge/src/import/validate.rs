@@ -167,6 +167,7 @@ impl Validator {
             &[
                 "case_reference",
                 "team",
+                "closed_on",
                 "people",
                 "professionals",
                 "documents",
@@ -186,6 +187,12 @@ impl Validator {
             }
         }
         let team = self.text(&root, "team", 200);
+        let closed_on = self.date(&root, "closed_on", false);
+        if let Ok(Some(day)) = &closed_on {
+            if parse_date(day).is_some_and(|d| d > time::OffsetDateTime::now_utc().date()) {
+                self.problem("$.closed_on", "must not be in the future");
+            }
+        }
 
         let mut people = Vec::new();
         let mut seen = HashSet::new();
@@ -234,6 +241,7 @@ impl Validator {
         Some(CaseImport {
             case_reference: case_reference?,
             team: team?,
+            closed_on: closed_on.ok()?,
             people,
             professionals,
             documents,
