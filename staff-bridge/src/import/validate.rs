@@ -434,3 +434,44 @@ fn looks_like_email(text: &str) -> bool {
         None => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_closed_on(day: &str) -> String {
+        serde_json::json!({
+            "case_reference": "T-1",
+            "team": "A team",
+            "closed_on": day,
+            "people": [{ "id": "P-1", "name": "Alex Test", "role": "child" }],
+        })
+        .to_string()
+    }
+
+    fn problem_paths(json: &str) -> Vec<String> {
+        parse(json)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.path)
+            .collect()
+    }
+
+    #[test]
+    fn a_closure_date_is_a_past_day() {
+        let case = parse(&with_closed_on("2019-01-31")).ok();
+        assert_eq!(
+            case.and_then(|c| c.closed_on).as_deref(),
+            Some("2019-01-31")
+        );
+        assert_eq!(
+            problem_paths(&with_closed_on("31/01/2019")),
+            ["$.closed_on"]
+        );
+        assert_eq!(
+            problem_paths(&with_closed_on("2999-01-01")),
+            ["$.closed_on"]
+        );
+    }
+}
