@@ -13,6 +13,7 @@ pub mod governance;
 pub mod import;
 pub mod invitations;
 pub mod ledger;
+pub mod messages;
 pub mod outgoing;
 pub mod pages;
 pub mod publishing;
@@ -139,6 +140,7 @@ impl Bridge {
                     .merge(invitations::routes(&state))
                     .merge(admin::routes())
                     .merge(voice::pages::routes())
+                    .merge(messages::pages::routes())
                     .merge(publishing::routes())
                     .merge(governance::routes())
                     .merge(api::router())
@@ -173,6 +175,15 @@ impl Bridge {
             self.state.sync_wake.clone(),
             Duration::from_millis(500),
         ));
+        // Checked hourly; each member gets at most one a day.
+        let digests = self.state.mailer.clone().map(|mailer| {
+            tokio::spawn(messages::digest::run_forever(
+                self.state.db.clone(),
+                mailer,
+                self.state.public_url.clone(),
+                Duration::from_secs(3600),
+            ))
+        });
         let worker = tokio::spawn(sync::run_forever(
             self.state.db.clone(),
             self.client,
@@ -193,6 +204,9 @@ impl Bridge {
         worker.abort();
         scheduler.abort();
         retention.abort();
+        if let Some(digests) = digests {
+            digests.abort();
+        }
         served
     }
 }

@@ -9,8 +9,8 @@ use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{
     AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
-    PasskeyRevocation, PersonErasure, PersonPush, PublicationErasure, PublicationPush,
-    WithdrawalPush,
+    MessagePush, MessageReadPush, PasskeyRevocation, PersonErasure, PersonPush, PublicationErasure,
+    PublicationPush, WithdrawalPush,
 };
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -38,6 +38,10 @@ pub enum Push {
     Erasure(Uuid, PublicationErasure),
     /// A family member's content erased in one step: their portal id.
     PersonErasure(Uuid, PersonErasure),
+    /// A worker's message to a family member: the message's id.
+    Message(Uuid, MessagePush),
+    /// A worker read a family member's message: the message's id.
+    MessageRead(Uuid, MessageReadPush),
 }
 
 impl Push {
@@ -59,6 +63,8 @@ impl Push {
             Push::Freeze(id, _) => format!("/internal/v1/people/{id}/freeze"),
             Push::Erasure(id, _) => format!("/internal/v1/publications/{id}/erasure"),
             Push::PersonErasure(id, _) => format!("/internal/v1/people/{id}/erasure"),
+            Push::Message(id, _) => format!("/internal/v1/messages/{id}"),
+            Push::MessageRead(id, _) => format!("/internal/v1/messages/{id}/read"),
         }
     }
 
@@ -79,6 +85,8 @@ impl Push {
             Push::Freeze(_, p) => serde_json::to_string(p),
             Push::Erasure(_, p) => serde_json::to_string(p),
             Push::PersonErasure(_, p) => serde_json::to_string(p),
+            Push::Message(_, p) => serde_json::to_string(p),
+            Push::MessageRead(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }

@@ -4,18 +4,17 @@
 //! copy of either database file and WAL opens to it even with the key files,
 //! while the ledger still verifies.
 //!
-//! Messaging (`portal/src/messages/`, `staff-bridge/src/messages/`) is not
-//! in main yet, so the test writes the two messages and their attachments
-//! into the message tables of both services as that code will (sealed with
-//! each service's key); the contribution goes through the real portal page
-//! and the real sync.
+//! The contribution and her message go through the portal's pages and the
+//! real sync; her worker's reply through messaging's check and send. Only
+//! the attachment is written into the tables directly: messaging has no
+//! attachments yet.
 
 use content::db::now;
 use content::seal::Sealer;
 
 use super::common::{self, sync};
 use super::erasure::{opened_in, sqlite_files};
-use super::{desk, portal_id, reader, start, SARAH};
+use super::{desk, family_sends, portal_id, reader, start, worker_replies, SARAH};
 use test_support::{backend_tests, Backend};
 
 const SENT: &str = "The green bicycle is hidden behind the garden shed.";
@@ -23,63 +22,30 @@ const FAMILY_MESSAGE: &str = "Please ring me about the purple umbrella.";
 const WORKER_MESSAGE: &str = "I will ring you about the umbrella on Friday.";
 const ATTACHMENT: &str = "a scanned letter about the lighthouse trip";
 
-/// A family message and a worker's reply, with an attachment each, on both
-/// services, as messaging stores them.
-async fn conversation(s: &common::Services, person: &str, case_id: i64) {
+/// An attachment on the family member's message, on both services.
+/// Messaging has no attachments yet: the rows are written as the tables
+/// (bridge 0012, portal 0007) define them.
+async fn attachment(s: &common::Services, person: &str, message: &str) {
     let bridge = Sealer::load_or_create(&s.bridge_config.key_file).unwrap();
-    let portal = s.portal_sealer();
-    let at = now();
-    for (id, from_family, text, staff) in [
-        ("m-family", 1, FAMILY_MESSAGE, None),
-        ("m-worker", 0, WORKER_MESSAGE, Some("w-priya")),
-    ] {
-        sqlx::query(
-            "INSERT INTO messages (id, person_portal_id, case_id, from_family, staff_id, body, text_sha256, state, sent_at, received_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 'hash', 'sent', $7, $7)",
-        )
-        .bind(id)
-        .bind(person)
-        .bind(case_id)
-        .bind(from_family)
-        .bind(staff)
-        .bind(bridge.seal(text))
-        .bind(at)
-        .execute(&s.bridge_db.pool)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO message_attachments (id, message_id, file_name, media_type, size, sha256, data)
-             VALUES ($1, $2, 'letter.pdf', 'application/pdf', 10, 'hash', $3)",
-        )
-        .bind(format!("a-{id}"))
-        .bind(id)
-        .bind(bridge.seal(ATTACHMENT))
-        .execute(&s.bridge_db.pool)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO messages (id, person_id, from_family, author, body, sent_at) VALUES ($1, $2, $3, 'Priya', $4, $5)",
-        )
-        .bind(id)
-        .bind(person)
-        .bind(from_family)
-        .bind(portal.seal(text))
-        .bind(at)
-        .execute(&s.portal_db.pool)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO message_attachments (id, message_id, person_id, file_name, media_type, size, sha256, data)
-             VALUES ($1, $2, $3, 'letter.pdf', 'application/pdf', 10, 'hash', $4)",
-        )
-        .bind(format!("a-{id}"))
-        .bind(id)
-        .bind(person)
-        .bind(portal.seal(ATTACHMENT))
-        .execute(&s.portal_db.pool)
-        .await
-        .unwrap();
-    }
+    sqlx::query(
+        "INSERT INTO message_attachments (id, message_id, file_name, media_type, size, sha256, data)
+         VALUES ('a-1', $1, 'letter.pdf', 'application/pdf', 10, 'hash', $2)",
+    )
+    .bind(message)
+    .bind(bridge.seal(ATTACHMENT))
+    .execute(&s.bridge_db.pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO message_attachments (id, message_id, person_id, file_name, media_type, size, sha256, data)
+         VALUES ('a-1', $1, $2, 'letter.pdf', 'application/pdf', 10, 'hash', $3)",
+    )
+    .bind(message)
+    .bind(person)
+    .bind(s.portal_sealer().seal(ATTACHMENT))
+    .execute(&s.portal_db.pool)
+    .await
+    .unwrap();
 }
 
 /// Every text in the service's SQLite files and what its key opens there.
@@ -95,11 +61,6 @@ async fn erasing_a_person_leaves_what_they_sent_and_their_messages_unrecoverable
     let mut c = start(backend).await;
     let s = &c.s;
     let sarah = portal_id(s, "Sarah Carter").await;
-    let case_id: i64 = sqlx::query_scalar("SELECT case_id FROM case_people WHERE portal_id = $1")
-        .bind(&sarah)
-        .fetch_one(&s.bridge_db.pool)
-        .await
-        .unwrap();
     let mut phone = reader(s, "Sarah Carter", SARAH).await;
     // What she sends, through the portal's own page.
     let csrf = phone.csrf(s, "/safe").await;
@@ -107,8 +68,18 @@ async fn erasing_a_person_leaves_what_they_sent_and_their_messages_unrecoverable
         .post(s, "/safe", &[("csrf", &csrf), ("message", SENT)])
         .await;
     assert_eq!(status, 200);
+    family_sends(s, &mut phone, FAMILY_MESSAGE).await;
     sync(s).await;
-    conversation(s, &sarah, case_id).await;
+    worker_replies(s, &sarah, WORKER_MESSAGE, now()).await;
+    sync(s).await;
+    let message: String = sqlx::query_scalar(
+        "SELECT id FROM messages WHERE person_portal_id = $1 AND from_family = 1",
+    )
+    .bind(&sarah)
+    .fetch_one(&s.bridge_db.pool)
+    .await
+    .unwrap();
+    attachment(s, &sarah, &message).await;
     let alone = {
         let mut conn = s.bridge_db.pool.acquire().await.unwrap();
         staff_bridge::governance::erasure::person::published_to_them_alone(&mut conn, &sarah)
