@@ -93,6 +93,26 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Retention of closed cases' content (see docs/governance.md).
+    Retention {
+        #[command(subcommand)]
+        command: RetentionCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RetentionCommand {
+    /// List what the retention periods make due for erasure, one item a line
+    /// (tab-separated: due since, case, what, item). Erases nothing: an IG
+    /// officer confirms each erasure in the console.
+    Due {
+        /// The bridge's settings file (its database and `[retention]`).
+        #[arg(long, conflicts_with = "data_dir")]
+        config: Option<PathBuf>,
+        /// A demo data folder: DIR/bridge.db, with the default periods.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -275,6 +295,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::from(code.clamp(0, 255) as u8))
         }
         Command::Audit { command } => Ok(audit(command).await),
+        Command::Retention {
+            command: RetentionCommand::Due { config, data_dir },
+        } => retention_due(config.as_deref(), data_dir.as_deref()).await,
         Command::Export {
             command:
                 ExportCommand::Contributions {
@@ -284,6 +307,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
         } => export_contributions(&reference, config.as_deref(), data_dir.as_deref()).await,
     }
+}
+
+async fn retention_due(config: Option<&Path>, data_dir: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let (url, retention) = match data_dir {
+        Some(dir) => (
+            content::db::sqlite_url(&dir.join("bridge.db")),
+            staff_bridge::config::Retention::default(),
+        ),
+        None => {
+            let config = staff_bridge::BridgeConfig::load(config)?;
+            (config.database_url, config.retention)
+        }
+    };
+    let db = staff_bridge::open_db(&url).await?;
+    let due = staff_bridge::governance::erasure::retention::due(&db, &retention, now()).await?;
+    for d in &due {
+        let since = content::when::input(d.due_at);
+        println!(
+            "{}\t{}\t{}\t{}",
+            since.get(..10).unwrap_or_default(),
+            d.case_reference,
+            d.what,
+            d.item.token()
+        );
+    }
+    eprintln!("{} due for erasure.", due.len());
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn export_contributions(

@@ -119,6 +119,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         rate_limit_seconds: 6,
         mail: Some(file_mail(&dir)),
         approval_kinds: staff_bridge::config::default_approval_kinds(),
+        retention: staff_bridge::config::Retention::default(),
     };
     bridge_config.validate()?;
 

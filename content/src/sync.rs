@@ -327,6 +327,18 @@ pub struct PublicationErasure {
     pub erased_at: i64,
 }
 
+/// `PUT /internal/v1/people/{id}/erasure`: an IG officer erased the family
+/// member's content in one step. The portal ends their access, deletes
+/// everything they sent and every message of their conversation (both
+/// directions, with attachments), takes what they wrote out of its outbox,
+/// overwrites their name, email and date of birth, and scrubs its storage.
+/// What was published to them alone is erased by its own
+/// [`PublicationErasure`] pushes, queued before this one.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PersonErasure {
+    pub erased_at: i64,
+}
+
 /// `PUT /internal/v1/publications/{id}/withdrawal`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct WithdrawalPush {

@@ -16,9 +16,9 @@ use axum::{Json, Router};
 use content::db::now;
 use content::sync::{
     AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
-    OutboxAck, OutboxPage, PasskeyRevocation, PersonPush, PublicationErasure, PublicationPush,
-    SignatureError, SignedParts, SyncKey, WithdrawalPush, HEADER_NONCE, HEADER_RESPONSE_SIGNATURE,
-    HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
+    OutboxAck, OutboxPage, PasskeyRevocation, PersonErasure, PersonPush, PublicationErasure,
+    PublicationPush, SignatureError, SignedParts, SyncKey, WithdrawalPush, HEADER_NONCE,
+    HEADER_RESPONSE_SIGNATURE, HEADER_SIGNATURE, HEADER_TIMESTAMP, MAX_SKEW_SECONDS,
 };
 use serde::Deserialize;
 use uuid::Uuid;
@@ -42,6 +42,7 @@ pub fn router(state: AppState) -> Router {
             put(put_withdrawal),
         )
         .route("/internal/v1/publications/{id}/erasure", put(put_erasure))
+        .route("/internal/v1/people/{id}/erasure", put(put_person_erasure))
         .route(
             "/internal/v1/people/{id}/passkey-revocation",
             put(put_passkey_revocation),
@@ -238,6 +239,19 @@ async fn put_erasure(
     let id = parse_id(&id)?;
     let push: PublicationErasure = parse_json(&body)?;
     publications::erase(&state.db, &state.sealer, id, push.erased_at, now()).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A family member's content erased: access ended, what they sent and
+/// their messages deleted, their name overwritten, storage scrubbed.
+async fn put_person_erasure(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: PersonErasure = parse_json(&body)?;
+    crate::erasure::erase_person(&state.db, id, push.erased_at).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -5,6 +5,7 @@ pub mod account;
 pub mod activation;
 pub mod config;
 pub mod email_codes;
+pub mod erasure;
 pub mod error;
 pub mod family;
 pub mod internal_api;

@@ -57,6 +57,74 @@ pub struct BridgeConfig {
     /// worker_card, meeting_invitation; and `message` for workers' messages
     /// to family members. Default: every kind of document, not messages.
     pub approval_kinds: Vec<String>,
+    /// Retention periods, counted from a case's closure date
+    /// (`[retention]`; see docs/governance.md).
+    #[serde(default)]
+    pub retention: Retention,
+}
+
+/// How long content is kept after the case system closes a case, in days
+/// from its closure date (`closed_on` in the import). The IG console lists
+/// what is due and an IG officer confirms each erasure.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    /// A published item, by kind (`plan`, `meeting_record`,
+    /// `assessment_summary`, `letter`, `worker_card`, `meeting_invitation`);
+    /// a kind not listed keeps `publication_days`.
+    pub kinds: std::collections::BTreeMap<String, i64>,
+    pub publication_days: i64,
+    /// What a family member sent (views, responses, requests, messages both
+    /// ways) and their portal account: erased with the person.
+    pub family_days: i64,
+}
+
+/// Six years, the common period for closed children's services records
+/// that are not kept longer for a reason.
+pub const DEFAULT_RETENTION_DAYS: i64 = 2192;
+
+impl Default for Retention {
+    fn default() -> Retention {
+        Retention {
+            kinds: std::collections::BTreeMap::new(),
+            publication_days: DEFAULT_RETENTION_DAYS,
+            family_days: DEFAULT_RETENTION_DAYS,
+        }
+    }
+}
+
+impl Retention {
+    /// Days after closure that a published item of `kind` is kept.
+    pub fn days_for(&self, kind: &str) -> i64 {
+        self.kinds
+            .get(kind)
+            .copied()
+            .unwrap_or(self.publication_days)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        if let Some(kind) = self
+            .kinds
+            .keys()
+            .find(|k| crate::publishing::rules::Kind::parse(k).is_none())
+        {
+            return Err(SettingsError::invalid(
+                "retention.kinds",
+                format!("{kind:?} is not a kind of document"),
+            ));
+        }
+        let days = self
+            .kinds
+            .values()
+            .chain([&self.publication_days, &self.family_days]);
+        if days.into_iter().any(|d| *d < 0) {
+            return Err(SettingsError::invalid(
+                "retention",
+                "a retention period cannot be negative",
+            ));
+        }
+        Ok(())
+    }
 }
 
 #[derive(Serialize)]
@@ -162,6 +230,7 @@ impl BridgeConfig {
                 format!("{kind:?} is not a kind of document"),
             ));
         }
+        self.retention.validate()?;
         if self.sync_interval_ms < 50 {
             return Err(SettingsError::invalid(
                 "sync_interval_ms",

@@ -65,6 +65,8 @@ pub struct AppState {
     pub rate_limit: (u32, Duration),
     /// Which kinds need a manager's approval.
     pub publishing: publishing::Settings,
+    /// How long content is kept after a case closes.
+    pub retention: config::Retention,
 }
 
 /// A path as it may be logged: an enrolment link's token cut off.
@@ -127,6 +129,7 @@ impl Bridge {
             publishing: publishing::Settings {
                 approval_kinds: config.approval_kinds.clone(),
             },
+            retention: config.retention.clone(),
         };
         let router = content::web::harden_for(
             &config.public_url,
@@ -187,6 +190,10 @@ impl Bridge {
             self.sync_interval,
             self.state.sync_wake.clone(),
         ));
+        let retention = tokio::spawn(governance::erasure::retention::run_daily(
+            self.state.db.clone(),
+            self.state.retention.clone(),
+        ));
         let served = axum::serve(
             listener,
             self.router
@@ -196,6 +203,7 @@ impl Bridge {
         .await;
         worker.abort();
         scheduler.abort();
+        retention.abort();
         if let Some(digests) = digests {
             digests.abort();
         }

@@ -9,7 +9,7 @@ use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{
     AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
-    MessagePush, MessageReadPush, PasskeyRevocation, PersonPush, PublicationErasure,
+    MessagePush, MessageReadPush, PasskeyRevocation, PersonErasure, PersonPush, PublicationErasure,
     PublicationPush, WithdrawalPush,
 };
 use sqlx::AnyConnection;
@@ -36,6 +36,8 @@ pub enum Push {
     Freeze(Uuid, AccessFreeze),
     /// A publication's content erased: its id.
     Erasure(Uuid, PublicationErasure),
+    /// A family member's content erased in one step: their portal id.
+    PersonErasure(Uuid, PersonErasure),
     /// A worker's message to a family member: the message's id.
     Message(Uuid, MessagePush),
     /// A worker read a family member's message: the message's id.
@@ -60,6 +62,7 @@ impl Push {
             Push::ContributionStatus(id, _) => format!("/internal/v1/contributions/{id}/status"),
             Push::Freeze(id, _) => format!("/internal/v1/people/{id}/freeze"),
             Push::Erasure(id, _) => format!("/internal/v1/publications/{id}/erasure"),
+            Push::PersonErasure(id, _) => format!("/internal/v1/people/{id}/erasure"),
             Push::Message(id, _) => format!("/internal/v1/messages/{id}"),
             Push::MessageRead(id, _) => format!("/internal/v1/messages/{id}/read"),
         }
@@ -81,6 +84,7 @@ impl Push {
             Push::ContributionStatus(_, p) => serde_json::to_string(p),
             Push::Freeze(_, p) => serde_json::to_string(p),
             Push::Erasure(_, p) => serde_json::to_string(p),
+            Push::PersonErasure(_, p) => serde_json::to_string(p),
             Push::Message(_, p) => serde_json::to_string(p),
             Push::MessageRead(_, p) => serde_json::to_string(p),
         };

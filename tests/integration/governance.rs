@@ -8,6 +8,10 @@ use crate::common;
 use test_support::{backend_tests, Backend};
 #[path = "governance/erasure.rs"]
 mod erasure;
+#[path = "governance/erasure_person.rs"]
+mod erasure_person;
+#[path = "governance/retention.rs"]
+mod retention;
 
 use std::io::Read;
 
@@ -503,5 +507,136 @@ async fn a_reports_csv_matches_its_table_and_the_api_gives_the_same(backend: Bac
         .await
         .unwrap();
     assert_eq!(anonymous.status().as_u16(), 401);
+    c.s.finish().await;
+}
+
+backend_tests!(an_ig_officers_search_and_a_managers_report_are_recorded_as_console_use);
+async fn an_ig_officers_search_and_a_managers_report_are_recorded_as_console_use(backend: Backend) {
+    let mut c = start(backend).await;
+    let s = &c.s;
+    let search = desk(&mut c.ig)
+        .get(
+            s,
+            "/governance?case=DEMO-0001&kind=publication&from=2026-01-01",
+        )
+        .await;
+    assert_eq!(search.status, 200);
+    let report = desk(&mut c.manager)
+        .get(s, "/reports?team=&from=2026-11-01&to=")
+        .await;
+    assert_eq!(report.status, 200);
+    let refused = desk(&mut c.practitioner).get(s, "/governance/use").await;
+    assert_eq!(refused.status, 403);
+
+    let uses = staff_bridge::governance::console_use::recent(&s.bridge_db, None, 50)
+        .await
+        .unwrap();
+    let search_use = uses
+        .iter()
+        .find(|u| u.page == "search" && u.staff_id == c.ig.id)
+        .expect("the search is recorded");
+    let asked: Value = serde_json::from_str(&search_use.asked).unwrap();
+    assert_eq!(
+        asked,
+        serde_json::json!({ "case": "DEMO-0001", "kind": "publication", "from": "2026-01-01" })
+    );
+    assert!(uses.iter().any(|u| u.page == "report"
+        && u.staff_id == c.manager.id
+        && u.asked.contains("2026-11-01")));
+
+    // Who looked at the ledger, as the IG officer sees it.
+    let mine = format!("/governance/use?staff={}", c.ig.id);
+    let page = desk(&mut c.ig).get(s, &mine).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains("Grace Lee") && page.body.contains("Searched the disclosures"));
+    assert!(page.body.contains("DEMO-0001"), "what was asked");
+    assert!(
+        !page.body.contains("Maya Singh"),
+        "only the chosen staff member's uses"
+    );
+    let everyone = desk(&mut c.ig).get(s, "/governance/use").await;
+    assert!(everyone.body.contains("Maya Singh") && everyone.body.contains("Ran a report"));
+    c.s.finish().await;
+}
+
+/// A family member's message, sent from the portal's Messages page.
+async fn family_sends(s: &Services, who: &mut Browser, text: &str) {
+    let csrf = who.csrf(s, "/messages").await;
+    let (status, body, _) = who
+        .post(s, "/messages", &[("csrf", &csrf), ("message", text)])
+        .await;
+    assert_eq!(status, 303, "{body}");
+}
+
+/// Priya's reply through messaging's own functions (the check, then send),
+/// sent at `at`.
+async fn worker_replies(s: &Services, portal_id: &str, text: &str, at: i64) {
+    use staff_bridge::messages::send;
+    let priya = staff_bridge::staff::find_by_email(&s.bridge_db, "priya.shah@council.example")
+        .await
+        .unwrap()
+        .unwrap();
+    let reader = send::reader_by_portal_id(&s.bridge_db, portal_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let checked = send::check(&s.bridge_db, &reader, text, None)
+        .await
+        .unwrap();
+    assert_eq!(checked.open(), 0, "a reply with nothing to decide");
+    let out = send::Outgoing {
+        reader: &reader,
+        author_id: &priya.id,
+        author_name: "Priya Shah",
+        checked: &checked,
+        needs_approval: false,
+    };
+    assert!(send::send(&s.bridge_db, &out, at).await.is_ok());
+}
+
+backend_tests!(a_report_counts_messages_from_families_and_the_time_to_the_first_reply);
+/// Sarah and Ellie write from the portal; Priya answers Sarah three hours
+/// after her message arrived (messaging takes the time as a parameter).
+async fn a_report_counts_messages_from_families_and_the_time_to_the_first_reply(backend: Backend) {
+    let mut c = start(backend).await;
+    let s = &c.s;
+    let sarah = portal_id(s, "Sarah Carter").await;
+    let mut sarahs_phone = reader(s, "Sarah Carter", SARAH).await;
+    let mut ellies_phone = reader(s, "Ellie Carter", ELLIE).await;
+    family_sends(s, &mut sarahs_phone, "Can we move the visit to Thursday?").await;
+    family_sends(
+        s,
+        &mut ellies_phone,
+        "Can I bring my drawing to the meeting?",
+    )
+    .await;
+    sync(s).await;
+    let received: i64 = sqlx::query_scalar(
+        "SELECT received_at FROM messages WHERE person_portal_id = $1 AND from_family = 1",
+    )
+    .bind(&sarah)
+    .fetch_one(&s.bridge_db.pool)
+    .await
+    .unwrap();
+    worker_replies(s, &sarah, "Yes, Thursday is fine.", received + 3 * 3600).await;
+    let page = desk(&mut c.manager).get(s, "/reports").await;
+    let rows = table_rows(&page.body);
+    let value = |measure: &str| {
+        rows.iter()
+            .find(|(m, _)| m == measure)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("{measure} is not in {rows:?}"))
+    };
+    assert_eq!(value("Messages received from families"), "2");
+    assert_eq!(value("Messages a worker replied to"), "1");
+    assert_eq!(value("Median time to the first worker reply"), "3");
+    // Another team's report does not count them.
+    let other = desk(&mut c.manager)
+        .get(s, "/reports?team=Another%20Team&from=&to=")
+        .await;
+    let rows = table_rows(&other.body);
+    assert!(rows
+        .iter()
+        .any(|(m, v)| m == "Messages received from families" && v == "0"));
     c.s.finish().await;
 }

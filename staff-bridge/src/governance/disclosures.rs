@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::search::{self, kind_label, Filter, KINDS};
-use super::{console_nav, ig_only, Names};
+use super::{console_nav, console_use, ig_only, Names};
 use crate::auth::StaffUser;
 use crate::error::{BridgeError, Result};
 use crate::ledger::{self, Entry};
@@ -115,6 +115,22 @@ pub async fn search_page(
     Query(form): Query<SearchForm>,
 ) -> Result<Response> {
     ig_only(&user)?;
+    console_use::record(
+        &state.db,
+        &user.staff.id,
+        console_use::pages::SEARCH,
+        &console_use::asked([
+            ("case", form.case.as_str()),
+            ("person", form.person.as_str()),
+            ("staff", form.staff.as_str()),
+            ("kind", form.kind.as_str()),
+            ("from", form.from.as_str()),
+            ("to", form.to.as_str()),
+            ("before", form.before.as_str()),
+        ]),
+        content::db::now(),
+    )
+    .await?;
     let names = Names::load(&state.db).await?;
     let cases: Vec<String> = sqlx::query_scalar("SELECT reference FROM cases ORDER BY reference")
         .fetch_all(&state.db.pool)
@@ -131,12 +147,12 @@ pub async fn search_page(
     let next_href = found.as_ref().and_then(|f| f.next).map(|before| {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in [
-            ("case", &form.case),
-            ("person", &form.person),
-            ("staff", &form.staff),
-            ("kind", &form.kind),
-            ("from", &form.from),
-            ("to", &form.to),
+            ("case", form.case.as_str()),
+            ("person", form.person.as_str()),
+            ("staff", form.staff.as_str()),
+            ("kind", form.kind.as_str()),
+            ("from", form.from.as_str()),
+            ("to", form.to.as_str()),
         ] {
             if !v.is_empty() {
                 query.append_pair(k, v);
@@ -294,6 +310,14 @@ pub async fn entry_page(
 ) -> Result<Response> {
     ig_only(&user)?;
     let seq: i64 = seq.parse().map_err(|_| BridgeError::NotFound)?;
+    console_use::record(
+        &state.db,
+        &user.staff.id,
+        console_use::pages::ENTRY,
+        &console_use::asked([("seq", seq.to_string().as_str())]),
+        content::db::now(),
+    )
+    .await?;
     let entry = entry(&state, seq).await?;
     let (newest, _) = ledger::head(&state.db).await?;
     let names = Names::load(&state.db).await?;

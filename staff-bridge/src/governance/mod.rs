@@ -9,25 +9,31 @@
 //! - `staff_access`: staff views of case and draft pages, recorded here (a
 //!   table, not the hash chain), so "who has looked at this family's record"
 //!   has an answer.
+//! - `console_use`: every search, entry, who-saw, staff-access and report
+//!   page opened, recorded (who, what was asked, when) and listed.
 //! - `check`: the ledger verified from the console, as `audit verify` does.
 //! - `freeze`: a family member's portal access paused, and restored.
 //! - `export`: a subject access ZIP for one family member.
-//! - `erasure`: a publication's content destroyed on both services.
-//! - `reports`: managers' figures per team and date range.
+//! - `erasure`: a publication's or a family member's content destroyed on
+//!   both services, and what the retention periods make due.
+//! - `reports`: managers' figures per team and date range
+//!   (`message_figures`: what they count of messages).
 //! - `links` and `search`: the index of who and which case each entry
 //!   concerns, and the search over it (plain functions tests call).
 //!
 //! Everything here reads the ledger and the bridge's tables and never changes
-//! them, except to record its own use (exports, checks, freezes) in the
-//! ledger. The console is for IG officers; managers get the reports and may
+//! them, except to record its own use: exports, checks, freezes and erasures
+//! in the ledger, and every look at it in `console_use`. The console is for IG officers; managers get the reports and may
 //! pause access; practitioners get none of it (403, in plain words).
 
 pub mod check;
+pub mod console_use;
 pub mod disclosures;
 pub mod erasure;
 pub mod export;
 pub mod freeze;
 pub mod links;
+pub mod message_figures;
 pub mod reports;
 pub mod search;
 pub mod staff_access;
@@ -52,6 +58,7 @@ pub mod kinds {
     pub const FAMILY_ACCESS_FROZEN: &str = "family_access_frozen";
     pub const FAMILY_ACCESS_UNFROZEN: &str = "family_access_unfrozen";
     pub const PUBLICATION_ERASED: &str = "publication_erased";
+    pub const PERSON_ERASED: &str = "person_erased";
 }
 
 pub fn routes() -> Router<AppState> {
@@ -67,6 +74,14 @@ pub fn routes() -> Router<AppState> {
             get(erasure::page).post(erasure::submit),
         )
         .route("/governance/people/{id}", get(who_saw::person_page))
+        .route(
+            "/governance/people/{id}/erase",
+            get(erasure::person::page).post(erasure::person::submit),
+        )
+        .route(
+            "/governance/retention",
+            get(erasure::retention::page).post(erasure::retention::confirm),
+        )
         .route("/governance/people/{id}/export", get(export::download))
         .route(
             "/governance/people/{id}/freeze",
@@ -74,6 +89,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/governance/cases/{id}/access", get(staff_access::page))
         .route("/governance/check", get(check::page).post(check::run))
+        .route("/governance/use", get(console_use::page))
         .route("/reports", get(reports::page))
         .route("/reports/download.csv", get(reports::csv))
         .route("/api/v1/reports/summary", get(reports::api))
@@ -104,6 +120,8 @@ pub fn console_nav() -> Markup {
             ul class="list" {
                 li { a href="/governance" { "Disclosures" } }
                 li { a href="/governance/check" { "Check the ledger" } }
+                li { a href="/governance/retention" { "Due for erasure" } }
+                li { a href="/governance/use" { "Who used the console" } }
                 li { a href="/reports" { "Reports" } }
             }
         }

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::disclosures::day_start;
-use super::manager_or_ig;
+use super::{console_use, manager_or_ig};
 use crate::auth::StaffUser;
 use crate::error::{BridgeError, Result};
 use crate::views::{self, FieldError};
@@ -248,6 +248,31 @@ pub async fn figures(db: &Db, period: &Period) -> sqlx::Result<Vec<Figure>> {
         median(&mut answered).unwrap_or(0),
         "hours",
     ));
+    // Messages from families, and how fast a worker first wrote back.
+    let messages: Vec<_> = super::message_figures::received(db, period.from, period.until)
+        .await?
+        .into_iter()
+        .filter(|m| m.case_id.is_some_and(|c| case_ids.contains(&c)))
+        .collect();
+    let mut replied: Vec<i64> = messages
+        .iter()
+        .filter_map(|m| m.answered_at.map(|at| (at - m.received_at).max(0) / 3600))
+        .collect();
+    figures.push(figure(
+        "Messages received from families",
+        messages.len() as i64,
+        "messages",
+    ));
+    figures.push(figure(
+        "Messages a worker replied to",
+        replied.len() as i64,
+        "messages",
+    ));
+    figures.push(figure(
+        "Median time to the first worker reply",
+        median(&mut replied).unwrap_or(0),
+        "hours",
+    ));
     let corrections: Vec<_> = sent.iter().filter(|r| r.kind == "correction").collect();
     figures.push(figure(
         "Correction requests",
@@ -341,6 +366,16 @@ pub fn chart(figures: &[Figure]) -> Markup {
     PreEscaped(svg)
 }
 
+/// A report run, recorded with the team and dates asked for.
+async fn record(db: &Db, who: &str, page: &str, form: &ReportForm) -> sqlx::Result<()> {
+    let asked = console_use::asked([
+        ("team", form.team.as_str()),
+        ("from", form.from.as_str()),
+        ("to", form.to.as_str()),
+    ]);
+    console_use::record(db, who, page, &asked, now()).await
+}
+
 async fn teams(db: &Db) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT DISTINCT team FROM cases ORDER BY team")
         .fetch_all(&db.pool)
@@ -353,6 +388,7 @@ pub async fn page(
     Query(form): Query<ReportForm>,
 ) -> Result<Response> {
     manager_or_ig(&user)?;
+    record(&state.db, &user.staff.id, console_use::pages::REPORT, &form).await?;
     let teams = teams(&state.db).await?;
     let (figures, errors) = match period_of(&form, now()) {
         Ok(period) => (Some(figures(&state.db, &period).await?), Vec::new()),
@@ -365,9 +401,9 @@ pub async fn page(
     };
     let csv_href = {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
-        q.append_pair("team", &form.team)
-            .append_pair("from", &form.from)
-            .append_pair("to", &form.to);
+        q.append_pair("team", form.team.as_str())
+            .append_pair("from", form.from.as_str())
+            .append_pair("to", form.to.as_str());
         format!("/reports/download.csv?{}", q.finish())
     };
     Ok(views::page_with_status(
@@ -417,6 +453,13 @@ pub async fn csv(
     Query(form): Query<ReportForm>,
 ) -> Result<Response> {
     manager_or_ig(&user)?;
+    record(
+        &state.db,
+        &user.staff.id,
+        console_use::pages::REPORT_CSV,
+        &form,
+    )
+    .await?;
     let period = period_of(&form, now()).map_err(|_| BridgeError::NotFound)?;
     let figures = figures(&state.db, &period).await?;
     Ok((
@@ -449,6 +492,13 @@ pub async fn api(
     if !crate::api::authorised(&state, &headers) {
         return Err(BridgeError::Unauthorised);
     }
+    record(
+        &state.db,
+        console_use::API,
+        console_use::pages::REPORT_API,
+        &form,
+    )
+    .await?;
     let period = match period_of(&form, now()) {
         Ok(period) => period,
         Err(errors) => {

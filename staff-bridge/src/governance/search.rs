@@ -51,6 +51,7 @@ pub const KINDS: &[(&str, &str)] = &[
     ("family_access_unfrozen", "Access restored"),
     ("subject_access_export", "Subject access export"),
     ("publication_erased", "Publication erased"),
+    ("person_erased", "Family member’s content erased"),
     ("ledger_checked", "Ledger checked"),
     ("family_unknown_event", "Unknown portal event"),
 ];

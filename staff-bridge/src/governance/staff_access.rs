@@ -10,7 +10,7 @@ use axum::response::Response;
 use content::db::{now, Db};
 use maud::html;
 
-use super::{console_nav, ig_only, Names};
+use super::{console_nav, console_use, ig_only, Names};
 use crate::auth::StaffUser;
 use crate::error::{BridgeError, Result};
 use crate::views;
@@ -84,6 +84,14 @@ pub async fn page(
     Path(case_id): Path<String>,
 ) -> Result<Response> {
     ig_only(&user)?;
+    console_use::record(
+        &state.db,
+        &user.staff.id,
+        console_use::pages::STAFF_ACCESS,
+        &console_use::asked([("case_id", case_id.as_str())]),
+        now(),
+    )
+    .await?;
     let case_id: i64 = case_id.parse().map_err(|_| BridgeError::NotFound)?;
     let reference: String = sqlx::query_scalar("SELECT reference FROM cases WHERE id = $1")
         .bind(case_id)

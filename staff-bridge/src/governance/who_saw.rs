@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::disclosures::{entry_table, first_reads, title_of};
 use super::search::{search_indexed, Filter};
-use super::{console_nav, family_member, ig_only, links, Names};
+use super::{console_nav, console_use, family_member, ig_only, links, Names};
 use crate::auth::StaffUser;
 use crate::error::{BridgeError, Result};
 use crate::ledger::{self, kinds, Entry};
@@ -77,6 +77,14 @@ pub async fn publication_page(
     Path(id): Path<String>,
 ) -> Result<Response> {
     ig_only(&user)?;
+    console_use::record(
+        &state.db,
+        &user.staff.id,
+        console_use::pages::PUBLICATION,
+        &console_use::asked([("publication", id.as_str())]),
+        content::db::now(),
+    )
+    .await?;
     let versions = versions(&state, &id).await?;
     if versions.is_empty() {
         return Err(BridgeError::NotFound);
@@ -163,6 +171,14 @@ pub async fn person_page(
     Path(id): Path<String>,
 ) -> Result<Response> {
     ig_only(&user)?;
+    console_use::record(
+        &state.db,
+        &user.staff.id,
+        console_use::pages::PERSON,
+        &console_use::asked([("person", id.as_str())]),
+        content::db::now(),
+    )
+    .await?;
     let (_, name, case_id) = family_member(&state.db, &id).await?;
     let names = Names::load(&state.db).await?;
     let (disclosed, sent) = of_person(&state, &id, ledger::MAX_PAGE).await?;
@@ -206,6 +222,7 @@ pub async fn person_page(
                 @if let Some(at) = frozen { " · paused since " (views::when(at)) }
             }
             p { a href={ "/governance/cases/" (case_id) "/access" } { "Who has looked at this family’s record" } }
+            p { a href={ "/governance/people/" (id) "/erase" } { "Erase " (name) "’s content" } }
             h2 { "Everything disclosed to " (name) }
             @if titled.is_empty() {
                 p { "Nothing has been published to " (name) "." }

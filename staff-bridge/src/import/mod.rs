@@ -28,6 +28,9 @@ pub struct Problem {
 pub struct CaseImport {
     pub case_reference: String,
     pub team: String,
+    /// When the case system closed the case (`YYYY-MM-DD`); retention
+    /// periods count from it.
+    pub closed_on: Option<String>,
     pub people: Vec<PersonImport>,
     pub professionals: Vec<ProfessionalImport>,
     pub documents: Vec<DocumentImport>,

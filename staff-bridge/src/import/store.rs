@@ -106,9 +106,12 @@ pub async fn store(db: &Db, case: &CaseImport, now: i64) -> sqlx::Result<Outcome
         .await?;
     let case_id = match existing {
         Some(id) => {
-            sqlx::query("UPDATE cases SET team = $1, updated_at = $2 WHERE id = $3")
-                .bind(&case.team)
-                .bind(now)
+            sqlx::query(
+                "UPDATE cases SET team = $1, closed_on = $2, updated_at = $3 WHERE id = $4",
+            )
+            .bind(&case.team)
+            .bind(&case.closed_on)
+            .bind(now)
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -116,10 +119,11 @@ pub async fn store(db: &Db, case: &CaseImport, now: i64) -> sqlx::Result<Outcome
         }
         None => {
             sqlx::query_scalar(
-                "INSERT INTO cases (reference, team, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING id",
+                "INSERT INTO cases (reference, team, closed_on, created_at, updated_at) VALUES ($1, $2, $3, $4, $4) RETURNING id",
             )
             .bind(&case.case_reference)
             .bind(&case.team)
+            .bind(&case.closed_on)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?
@@ -145,9 +149,10 @@ pub async fn store(db: &Db, case: &CaseImport, now: i64) -> sqlx::Result<Outcome
         .await?;
         if !p.left_case {
             // Listed again: staff may invite them again; the portal lets
-            // them back in only with a new invitation.
+            // them back in only with a new invitation. Not after their
+            // content was erased (governance::erasure::person).
             sqlx::query(
-                "UPDATE case_people SET removed_at = NULL WHERE case_id = $1 AND source_id = $2 AND removed_at IS NOT NULL",
+                "UPDATE case_people SET removed_at = NULL WHERE case_id = $1 AND source_id = $2 AND removed_at IS NOT NULL AND erased_at IS NULL",
             )
             .bind(case_id)
             .bind(&p.id)

@@ -167,6 +167,7 @@ impl Validator {
             &[
                 "case_reference",
                 "team",
+                "closed_on",
                 "people",
                 "professionals",
                 "documents",
@@ -186,6 +187,12 @@ impl Validator {
             }
         }
         let team = self.text(&root, "team", 200);
+        let closed_on = self.date(&root, "closed_on", false);
+        if let Ok(Some(day)) = &closed_on {
+            if parse_date(day).is_some_and(|d| d > time::OffsetDateTime::now_utc().date()) {
+                self.problem("$.closed_on", "must not be in the future");
+            }
+        }
 
         let mut people = Vec::new();
         let mut seen = HashSet::new();
@@ -234,6 +241,7 @@ impl Validator {
         Some(CaseImport {
             case_reference: case_reference?,
             team: team?,
+            closed_on: closed_on.ok()?,
             people,
             professionals,
             documents,
@@ -424,5 +432,46 @@ fn looks_like_email(text: &str) -> bool {
                 && !text.chars().any(char::is_whitespace)
         }
         None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_closed_on(day: &str) -> String {
+        serde_json::json!({
+            "case_reference": "T-1",
+            "team": "A team",
+            "closed_on": day,
+            "people": [{ "id": "P-1", "name": "Alex Test", "role": "child" }],
+        })
+        .to_string()
+    }
+
+    fn problem_paths(json: &str) -> Vec<String> {
+        parse(json)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| p.path)
+            .collect()
+    }
+
+    #[test]
+    fn a_closure_date_is_a_past_day() {
+        let case = parse(&with_closed_on("2019-01-31")).ok();
+        assert_eq!(
+            case.and_then(|c| c.closed_on).as_deref(),
+            Some("2019-01-31")
+        );
+        assert_eq!(
+            problem_paths(&with_closed_on("31/01/2019")),
+            ["$.closed_on"]
+        );
+        assert_eq!(
+            problem_paths(&with_closed_on("2999-01-01")),
+            ["$.closed_on"]
+        );
     }
 }

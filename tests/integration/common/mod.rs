@@ -118,6 +118,7 @@ impl Services {
             rate_limit_seconds: 1,
             mail: None,
             approval_kinds: staff_bridge::config::default_approval_kinds(),
+            retention: staff_bridge::config::Retention::default(),
         };
         adjust(&mut portal_config, &mut bridge_config);
 

@@ -10,7 +10,7 @@ use test_support::{backend_tests, Backend};
 
 /// Every sealed value in a file's bytes that the key opens, as text: what a
 /// copy of the file and the key file together give away.
-fn opened_in(file: &str, sealer: &content::seal::Sealer) -> Vec<String> {
+pub(super) fn opened_in(file: &str, sealer: &content::seal::Sealer) -> Vec<String> {
     let bytes = std::fs::read(file).unwrap_or_default();
     let text = String::from_utf8_lossy(&bytes);
     // base64 of "age-encryption.org/v1", how every sealed value starts.
@@ -33,7 +33,7 @@ fn opened_in(file: &str, sealer: &content::seal::Sealer) -> Vec<String> {
     found
 }
 
-fn sqlite_files(url: &str) -> Vec<String> {
+pub(super) fn sqlite_files(url: &str) -> Vec<String> {
     let path = url
         .trim_start_matches("sqlite://")
         .split('?')

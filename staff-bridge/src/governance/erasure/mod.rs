@@ -12,6 +12,15 @@
 //! The case system's own document a draft started from (`case_documents`) is
 //! the council's record, imported again at the next sync, and is not erased
 //! here.
+//!
+//! - `person`: a family member's content erased in one step.
+//! - `messages`: the message deletes a person's erasure needs (owned by
+//!   messaging; kept here until that module takes them).
+//! - `retention`: what the retention periods make due, and its page.
+
+pub mod messages;
+pub mod person;
+pub mod retention;
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -22,6 +31,7 @@ use content::sync::PublicationErasure;
 use maud::html;
 use serde::Deserialize;
 use serde_json::json;
+use sqlx::AnyConnection;
 use uuid::Uuid;
 
 use super::freeze::reason;
@@ -44,9 +54,30 @@ pub async fn erase_publication(
     by: &str,
     now: i64,
 ) -> sqlx::Result<u64> {
+    let mut tx = db.pool.begin().await?;
+    let erased = erase_publication_in(&mut tx, db, publication, reason, by, now).await?;
+    if erased == 0 {
+        return Ok(0);
+    }
+    tx.commit().await?;
+    content::db::scrub(db, &["drafts", "outgoing"]).await?;
+    Ok(erased)
+}
+
+/// `erase_publication`'s changes in the caller's transaction, without the
+/// scrub (the caller scrubs after committing): the drafts overwritten, the
+/// pushes that carried the text deleted, the ledger entry and the push to
+/// the portal. Returns how many drafts were overwritten (0: nothing done).
+pub async fn erase_publication_in(
+    tx: &mut AnyConnection,
+    db: &Db,
+    publication: Uuid,
+    reason: &str,
+    by: &str,
+    now: i64,
+) -> sqlx::Result<u64> {
     let id = publication.to_string();
     let empty = db.sealer().seal("");
-    let mut tx = db.pool.begin().await?;
     let versions: Vec<Option<i64>> = sqlx::query_scalar(
         "SELECT version FROM drafts WHERE publication_id = $1 AND erased_at IS NULL ORDER BY version",
     )
@@ -72,7 +103,7 @@ pub async fn erase_publication(
         .execute(&mut *tx)
         .await?;
     ledger::append(
-        &mut tx,
+        &mut *tx,
         db.backend,
         &NewEntry {
             kind: kinds::PUBLICATION_ERASED,
@@ -89,14 +120,12 @@ pub async fn erase_publication(
     )
     .await?;
     outgoing::enqueue(
-        &mut tx,
+        &mut *tx,
         db.sealer(),
         &Push::Erasure(publication, PublicationErasure { erased_at: now }),
         now,
     )
     .await?;
-    tx.commit().await?;
-    content::db::scrub(db, &["drafts", "outgoing"]).await?;
     Ok(erased)
 }
 
