@@ -35,6 +35,10 @@ pub enum Push {
     Freeze(Uuid, AccessFreeze),
     /// A publication's content erased: its id.
     Erasure(Uuid, PublicationErasure),
+    /// A worker's file, before the message naming it: its id. Queued
+    /// without its bytes (`data` empty); `next_pending` reads them from
+    /// `attachments` when the entry is about to be sent.
+    Attachment(Uuid, content::sync::AttachmentPush),
 }
 
 impl Push {
@@ -55,6 +59,7 @@ impl Push {
             Push::ContributionStatus(id, _) => format!("/internal/v1/contributions/{id}/status"),
             Push::Freeze(id, _) => format!("/internal/v1/people/{id}/freeze"),
             Push::Erasure(id, _) => format!("/internal/v1/publications/{id}/erasure"),
+            Push::Attachment(id, _) => format!("/internal/v1/attachments/{id}"),
         }
     }
 
@@ -74,6 +79,7 @@ impl Push {
             Push::ContributionStatus(_, p) => serde_json::to_string(p),
             Push::Freeze(_, p) => serde_json::to_string(p),
             Push::Erasure(_, p) => serde_json::to_string(p),
+            Push::Attachment(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }
@@ -103,7 +109,9 @@ pub struct Pending {
     pub body: String,
 }
 
-/// The oldest entries not yet accepted, in order.
+/// The oldest entries not yet accepted, in order. A file push ends the
+/// batch, its bytes read only now: however many files are queued, one at
+/// most is in memory.
 pub async fn next_pending(db: &Db, limit: i64) -> sqlx::Result<Vec<Pending>> {
     let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, method, path, body FROM outgoing WHERE sent_at IS NULL ORDER BY id LIMIT $1",
@@ -111,16 +119,24 @@ pub async fn next_pending(db: &Db, limit: i64) -> sqlx::Result<Vec<Pending>> {
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
-    rows.into_iter()
-        .map(|(id, method, path, body)| {
-            Ok(Pending {
-                id,
-                method,
-                path,
-                body: db.unseal(&body)?,
-            })
-        })
-        .collect()
+    let mut batch = Vec::new();
+    for (id, method, path, body) in rows {
+        let mut body = db.unseal(&body)?;
+        let file = crate::attachments::is_push(&method, &path);
+        if file {
+            body = crate::attachments::wire_body(db, &path, &body).await?;
+        }
+        batch.push(Pending {
+            id,
+            method,
+            path,
+            body,
+        });
+        if file {
+            break;
+        }
+    }
+    Ok(batch)
 }
 
 /// Records the portal's final answer for an entry.
