@@ -233,6 +233,30 @@ pub fn check_all(uploads: &[Upload], sender: Sender) -> Result<Vec<Attachment>, 
     uploads.iter().map(|u| check(u, sender)).collect()
 }
 
+/// Photos decoded at once, across the whole service: each may take up to
+/// 256 MiB while it is decoded, so a burst of uploads waits its turn rather
+/// than taking the memory of many.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+/// [`check_all`] for a request handler: on a blocking thread (decoding and
+/// encoding a photo takes a while), two messages' files at a time. A panic
+/// in a decoder refuses the form instead of failing the request.
+pub async fn check_all_off_thread(
+    uploads: Vec<Upload>,
+    sender: Sender,
+) -> Result<Vec<Attachment>, AttachmentError> {
+    if uploads.is_empty() {
+        return Ok(Vec::new());
+    }
+    let _turn = DECODING
+        .acquire()
+        .await
+        .map_err(|_| AttachmentError::Form)?;
+    tokio::task::spawn_blocking(move || check_all(&uploads, sender))
+        .await
+        .map_err(|_| AttachmentError::Form)?
+}
+
 /// For a file that crossed between the services: the bytes are what `meta`
 /// says (size, SHA-256, a type decided again from the bytes, whole), and of
 /// a kind `sender` may send. A compromised peer cannot slip anything else

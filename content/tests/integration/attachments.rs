@@ -337,6 +337,32 @@ fn an_oversized_file_and_a_sixth_file_are_refused() {
     assert_eq!(check_all(&six[..5], Sender::Family).unwrap().len(), 5);
 }
 
+#[tokio::test]
+async fn files_are_checked_off_the_request_thread_with_the_same_rules() {
+    let files = vec![
+        upload("IMG_0042.JPG", jpeg_with_gps()),
+        upload("plan.pdf", pdf()),
+    ];
+    let stored = content::attachments::check_all_off_thread(files, Sender::Family)
+        .await
+        .unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|a| a.file_name.as_str())
+            .collect::<Vec<_>>(),
+        ["IMG_0042.jpg", "plan.pdf"]
+    );
+    assert!(exif_of(&stored[0].bytes).is_err());
+    let refused = content::attachments::check_all_off_thread(
+        vec![upload("notes.jpg", b"just text".to_vec())],
+        Sender::Family,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(refused, AttachmentError::WrongType { .. }));
+}
+
 // --- the form reader, behind the body limit the routes set ---
 
 const BOUNDARY: &str = "----familystory-test-boundary";
