@@ -279,11 +279,14 @@ async fn the_internal_file_api_answers_only_signed_requests(backend: Backend) {
         sha256: content::attachments::sha256_hex(&letter),
     };
     let mut conn = s.portal_db.pool.acquire().await.unwrap();
-    assert!(
-        portal::attachments::all_held(&mut conn, ellie, message, &[stored_meta.clone()])
-            .await
-            .unwrap()
-    );
+    assert!(portal::attachments::all_held(
+        &mut conn,
+        ellie,
+        message,
+        std::slice::from_ref(&stored_meta)
+    )
+    .await
+    .unwrap());
     assert!(
         !portal::attachments::all_held(&mut conn, ellie, Uuid::new_v4(), &[stored_meta])
             .await
@@ -478,7 +481,7 @@ async fn a_workers_pdf_reaches_the_portal_and_staff_download_it_through_its_case
     sync(&s).await;
     let mut conn = s.portal_db.pool.acquire().await.unwrap();
     assert!(
-        portal::attachments::all_held(&mut conn, ellie, message, &[meta.clone()])
+        portal::attachments::all_held(&mut conn, ellie, message, std::slice::from_ref(&meta))
             .await
             .unwrap(),
         "the portal holds the file before any message names it"
