@@ -10,6 +10,10 @@
 //! publications and as many live sessions, and the 99th percentile's ratio
 //! to the small run (goal: within 1.5).
 //!
+//! Messages too: the conversation page (`/messages`, 40 messages) under the
+//! same load, and sending: family members' messages stored with their
+//! outbox event, from 64 tasks at once, in messages a second.
+//!
 //! Run: `cargo bench --bench signed_in_pages` (`SECONDS=N` to change the
 //! length of each run, default 5; `BENCH_BACKEND=postgres` with
 //! `DATABASE_URL` for PostgreSQL).
@@ -160,6 +164,68 @@ fn publication(person: Uuid, i: usize, title: &str) -> PublicationPush {
     }
 }
 
+/// The reader's conversation: 20 messages from her and 20 from her worker.
+async fn seed_conversation(s: &Services, person: Uuid) {
+    let sealer = s.portal_sealer();
+    for i in 0..20 {
+        portal::messages::send(
+            &s.portal_db,
+            &sealer,
+            person,
+            &format!("Question number {i} from me."),
+            &[],
+            now() - 4000 + i,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        let push = content::sync::MessagePush {
+            person_id: person,
+            author: "Priya Shah".into(),
+            text: format!("Answer number {i} from your worker."),
+            sent_at: now() - 3900 + i,
+            attachments: Vec::new(),
+        };
+        send(
+            s,
+            &format!("/internal/v1/messages/{}", Uuid::new_v4()),
+            &push,
+        )
+        .await;
+    }
+}
+
+/// Family members' messages sent from `CONNECTIONS` tasks at once (each
+/// person within the hourly limit): messages a second.
+async fn sending(s: &Services, total: usize) -> f64 {
+    let sealer = std::sync::Arc::new(s.portal_sealer());
+    let people: Vec<Uuid> = (0..total.div_ceil(25)).map(|_| Uuid::new_v4()).collect();
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..CONNECTIONS {
+        let (db, sealer, people) = (s.portal_db.clone(), sealer.clone(), people.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in (t..total).step_by(CONNECTIONS) {
+                portal::messages::send(
+                    &db,
+                    &sealer,
+                    people[i % people.len()],
+                    "Can we talk about the meeting on Thursday?",
+                    &[],
+                    now(),
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    total as f64 / started.elapsed().as_secs_f64()
+}
+
 /// Both services with `families` families; the measured reader signed in
 /// through the real invitation flow. Her cookie and one of her items.
 async fn world(backend: Backend, families: usize) -> (Services, Option<String>, Uuid) {
@@ -177,6 +243,7 @@ async fn world(backend: Backend, families: usize) -> (Services, Option<String>, 
         send(&s, &format!("/internal/v1/publications/{item}"), &push).await;
     }
     seed_others(&s, families).await;
+    seed_conversation(&s, person).await;
     (s, browser.cookie_header(), item)
 }
 
@@ -218,10 +285,17 @@ async fn main() {
     .await;
     let item_page = load(
         format!("{}/items/{small_item}", small.portal_url),
+        small_cookie.clone(),
+        seconds,
+    )
+    .await;
+    let messages_page = load(
+        format!("{}/messages", small.portal_url),
         small_cookie,
         seconds,
     )
     .await;
+    let sent_per_second = sending(&small, 2_000).await;
     let loaded = resident_mib();
     small.finish().await;
 
@@ -249,6 +323,8 @@ async fn main() {
     report("bare axum", &bare_run, &bare_run);
     report("/home", &home, &bare_run);
     report("/items/{id}", &item_page, &bare_run);
+    report("/messages", &messages_page, &bare_run);
+    println!("sending messages: {sent_per_second:.0} a second ({CONNECTIONS} at once; each stored sealed with its outbox event)");
     println!(
         "with {large} families ({} publications, as many sessions), seeded in {:.0} s:",
         large * ITEMS,

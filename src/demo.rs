@@ -11,6 +11,7 @@ use serde::Serialize;
 const FAMILY: &str = include_str!("demo/family.json");
 
 mod accounts;
+mod messages;
 mod voice;
 
 #[derive(clap::Args)]
@@ -165,6 +166,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     )
     .await?;
     voice::seed(&portal_state, &bridge_db, &bridge_client).await?;
+    messages::seed(&portal_state, &bridge_db, &bridge_client).await?;
     // Written last: tools wait for this file as the sign that every demo
     // person can sign in (accounts made, enrolment links in the outbox).
     let users = serde_json::to_string_pretty(DEMO_USERS)?;

@@ -97,3 +97,22 @@ test('feedback: an error, check your answers, Send', async () => {
   assertNone('portal contribution sent', await checkPage(page, { serviceName: SERVICE, shot: 'portal-contribution-sent' }));
   await context.close();
 });
+
+test('messages: the conversation, an empty message refused with its error, then sent', async () => {
+  const { context, page } = await signedIn(user('parent', 'Daniel'));
+  const url = `${demo.portal}/messages`;
+  await page.goto(`${demo.portal}/home`);
+  await Promise.all([page.waitForURL(url), page.getByRole('link', { name: 'Messages', exact: true }).first().click()]);
+  assertNone('portal messages', await checkPage(page, { serviceName: SERVICE, shot: 'portal-messages' }));
+  await submitWithKeyboard(page, 'Send', { url });
+  assert.match(await page.locator('.error-summary').innerText(), /Write your message in the box/);
+  assertNone('portal messages with an error', await checkPage(page, { serviceName: SERVICE, shot: 'portal-messages-error' }));
+  const words = `Can we move the meeting? Sent at ${Date.now()}`;
+  await submitWithKeyboard(page, 'Send', { url, fill: () => page.fill('#message', words) });
+  assert.match(new URL(page.url()).pathname, /^\/messages$/);
+  const mine = page.locator('.message.mine').last();
+  assert.match(await mine.innerText(), /Can we move the meeting\?/);
+  assert.match(await mine.innerText(), /Sent/);
+  assertNone('portal messages after sending', await checkPage(page, { serviceName: SERVICE, shot: 'portal-messages-sent' }));
+  await context.close();
+});

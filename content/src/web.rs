@@ -13,6 +13,7 @@ pub const STYLESHEET: &str = include_str!("../static/site.css");
 pub const QUICK_EXIT_JS: &str = include_str!("../static/exit.js");
 pub const PASSKEY_JS: &str = include_str!("../static/passkey.js");
 pub const AUTOSAVE_JS: &str = include_str!("../static/autosave.js");
+pub const MESSAGES_JS: &str = include_str!("../static/messages.js");
 pub const ACCESSIBILITY_STATEMENT: &str = include_str!("../../accessibility/statement.md");
 pub const PRIVACY_NOTICE: &str = include_str!("../../docs/privacy-notice.md");
 
@@ -142,6 +143,10 @@ pub fn common_routes<S: Clone + Send + Sync + 'static>() -> Router<S> {
         .route(
             "/static/autosave.js",
             get(|| async { static_asset("text/javascript; charset=utf-8", AUTOSAVE_JS) }),
+        )
+        .route(
+            "/static/messages.js",
+            get(|| async { static_asset("text/javascript; charset=utf-8", MESSAGES_JS) }),
         )
         .route("/healthz", get(|| async { "ok" }))
 }

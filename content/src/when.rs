@@ -66,12 +66,63 @@ pub fn meeting(at: i64) -> String {
     let Some(t) = local(at) else {
         return String::new();
     };
-    let clock = if t.minute() == 0 {
+    format!("{} at {}", t.strftime("%A %-d %B %Y"), clock(&t))
+}
+
+fn clock(t: &jiff::Zoned) -> String {
+    if t.minute() == 0 {
         t.strftime("%-I%P").to_string()
     } else {
         t.strftime("%-I:%M%P").to_string()
+    }
+}
+
+/// A time of day as a family reads it: "3pm", "3:30pm".
+pub fn time_of_day(at: i64) -> String {
+    local(at).map(|t| clock(&t)).unwrap_or_default()
+}
+
+/// When a message was sent, as a family reads it: "Tuesday 1 December at
+/// 3:30pm".
+pub fn sent(at: i64) -> String {
+    local(at)
+        .map(|t| format!("{} at {}", t.strftime("%A %-d %B"), clock(&t)))
+        .unwrap_or_default()
+}
+
+/// The moment `days` working days (Monday to Friday, UK time; bank holidays
+/// are not known here) have passed since `at`: the same time of day that
+/// many weekdays later. A time at a weekend counts from the next Monday's
+/// start.
+pub fn after_working_days(at: i64, days: u32) -> i64 {
+    use jiff::civil::Weekday;
+    let Some(mut t) = local(at) else {
+        return at;
     };
-    format!("{} at {clock}", t.strftime("%A %-d %B %Y"))
+    let weekend = |t: &jiff::Zoned| matches!(t.weekday(), Weekday::Saturday | Weekday::Sunday);
+    if weekend(&t) {
+        while weekend(&t) {
+            t = match t.tomorrow() {
+                Ok(next) => next,
+                Err(_) => return at,
+            };
+        }
+        t = match t.start_of_day() {
+            Ok(start) => start,
+            Err(_) => return at,
+        };
+    }
+    let mut left = days;
+    while left > 0 {
+        t = match t.tomorrow() {
+            Ok(next) => next,
+            Err(_) => return at,
+        };
+        if !weekend(&t) {
+            left -= 1;
+        }
+    }
+    t.timestamp().as_second()
 }
 
 /// A person's age in whole years on `today`, from a `YYYY-MM-DD` date of
@@ -92,6 +143,35 @@ pub fn age_on(date_of_birth: &str, today: time::Date) -> Option<i32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_working_days_skip_the_weekend() {
+        // Thursday 3 December 2026, 10:00 GMT.
+        let thursday = parse_local("2026-12-03T10:00").unwrap();
+        assert_eq!(
+            after_working_days(thursday, 2),
+            parse_local("2026-12-07T10:00").unwrap(),
+            "Thursday + 2 working days is Monday"
+        );
+        let monday = parse_local("2026-11-30T16:45").unwrap();
+        assert_eq!(
+            after_working_days(monday, 2),
+            parse_local("2026-12-02T16:45").unwrap()
+        );
+        // Sent on Saturday: the clock starts on Monday morning.
+        let saturday = parse_local("2026-12-05T20:00").unwrap();
+        assert_eq!(
+            after_working_days(saturday, 2),
+            parse_local("2026-12-09T00:00").unwrap()
+        );
+    }
+
+    #[test]
+    fn a_message_time_reads_as_a_family_says_it() {
+        let at = parse_local("2026-12-01T15:30").unwrap();
+        assert_eq!(sent(at), "Tuesday 1 December at 3:30pm");
+        assert_eq!(time_of_day(parse_local("2026-07-01T09:00").unwrap()), "9am");
+    }
 
     #[test]
     fn winter_times_are_gmt_and_summer_times_are_bst() {

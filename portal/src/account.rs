@@ -147,6 +147,7 @@ async fn account_page(
 ) -> Result<Response> {
     let keys = passkeys::of_person(&state.db, family.person.id).await?;
     let fresh = fresh(family, now());
+    let emails_on = crate::messages::notify::emails_on(&state.db, family.person.id).await?;
     Ok(page(
         &forms::title("Your account", errors),
         html! {
@@ -186,6 +187,7 @@ async fn account_page(
                 @if family.person.email.is_some() { h3 { "Use a different email address" } }
                 (email_form(family, "", errors))
             }
+            (crate::messages::pages::email_setting(family, emails_on))
             h2 { "Sign out" }
             form method="post" action="/sign-out" class="inline" aria-label="Sign out" {
                 (forms::csrf(&family.session.csrf))

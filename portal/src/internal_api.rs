@@ -82,6 +82,8 @@ pub fn router(state: AppState) -> Router {
             "/internal/v1/attachments/{id}",
             get(attachments::internal_get).put(attachments::internal_put),
         )
+        .route("/internal/v1/messages/{id}", put(put_message))
+        .route("/internal/v1/messages/{id}/read", put(put_message_read))
         .route("/internal/v1/outbox", get(get_outbox))
         .route("/internal/v1/outbox/ack", put(put_ack))
         .route_layer(middleware::from_fn_with_state(
@@ -347,6 +349,46 @@ async fn put_freeze(
     let push: AccessFreeze = parse_json(&body)?;
     people::set_frozen(&state.db, id, push.frozen, push.at).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// A worker's message to a family member; the person gets a content-free
+/// email if one is due. 404 for a person the portal does not hold.
+async fn put_message(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: content::sync::MessagePush = parse_json(&body)?;
+    if !people::exists(&state.db, push.person_id).await? {
+        return Err(PortalError::NotFound);
+    }
+    if crate::messages::receive(&state.db, &state.sealer, id, &push).await? {
+        crate::messages::notify::new_message(
+            &state.db,
+            state.mailer.as_ref(),
+            &state.origin,
+            push.person_id,
+            now(),
+        )
+        .await;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A worker read the family member's message.
+async fn put_message_read(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<StatusCode> {
+    let id = parse_id(&id)?;
+    let push: content::sync::MessageReadPush = parse_json(&body)?;
+    if crate::messages::read_by_worker(&state.db, id, push.read_at).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(PortalError::NotFound)
+    }
 }
 
 #[derive(Deserialize)]

@@ -11,6 +11,7 @@ pub mod family;
 pub mod internal_api;
 pub mod internal_tls;
 pub mod invitations;
+pub mod messages;
 pub mod outbox;
 pub mod pages;
 pub mod passkeys;

@@ -80,6 +80,8 @@ pub async fn page(
             let mut data: serde_json::Value = serde_json::from_str(&data).ok()?;
             if kind == crate::voice::SENT_EVENT {
                 crate::voice::open_for_sync(sealer, &mut data);
+            } else if kind == crate::messages::SENT_EVENT {
+                crate::messages::open_for_sync(sealer, &mut data);
             }
             Some(OutboxEvent {
                 seq,

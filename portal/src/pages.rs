@@ -31,6 +31,10 @@ pub static CHROME: Chrome = Chrome {
 /// always in the same place.
 const NAV: &[NavLink<'static>] = &[
     NavLink {
+        href: "/messages",
+        label: "Messages",
+    },
+    NavLink {
         href: "/help",
         label: "Help",
     },
@@ -41,6 +45,7 @@ const NAV: &[NavLink<'static>] = &[
 ];
 
 pub fn router(state: &AppState) -> Router<AppState> {
+    use crate::messages::pages as messages;
     use crate::voice::{pages as voice, safe};
     use crate::{account, activation, sign_in, story};
     let (burst, replenish) = state.rate_limit;
@@ -92,6 +97,8 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/contributions/{id}", get(voice::show_one))
         .route("/contributions/{id}/send", post(voice::send))
         .route("/safe", get(safe::show).post(safe::submit))
+        .route("/messages", get(messages::show).post(messages::send))
+        .route("/account/message-emails", post(messages::set_emails))
         .route("/account", get(account::show))
         .route("/account/setup", get(account::setup))
         .route("/account/passkeys/start", post(account::passkey_start))

@@ -76,6 +76,15 @@ const COLUMNS: &str =
 
 /// A person who may use the portal now: not removed from their case, and
 /// their access not paused by the council.
+/// Whether the bridge has sent this person, whatever their access now.
+pub async fn exists(db: &Db, id: Uuid) -> sqlx::Result<bool> {
+    let found: Option<String> = sqlx::query_scalar("SELECT id FROM people WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(found.is_some())
+}
+
 pub async fn find_active(db: &Db, id: Uuid) -> sqlx::Result<Option<Person>> {
     let row: Option<Row> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM people WHERE id = $1 AND removed_at IS NULL AND frozen_at IS NULL"

@@ -93,6 +93,7 @@ pub async fn home(State(state): State<AppState>, family: Family) -> Result<Respo
         crate::people::visited(&state.db, family.person.id, family.session.created_at).await?;
     }
     let home = arrange(&items, last_visit, now());
+    let unread = crate::messages::unread(&state.db, family.person.id).await?;
     Ok(page(
         "My story",
         html! {
@@ -128,6 +129,15 @@ pub async fn home(State(state): State<AppState>, family: Family) -> Result<Respo
                 @for (heading, list) in &home.groups {
                     h3 { (heading) }
                     ul class="items" { @for item in list { (item_line(item, last_visit)) } }
+                }
+            }
+            section class="panel" aria-labelledby="messages-heading" {
+                h2 id="messages-heading" { "Messages" }
+                p {
+                    a href="/messages" {
+                        @if unread > 0 { "Read your new messages (" (unread) ")" }
+                        @else { "Messages with your worker" }
+                    }
                 }
             }
             h2 { "Tell us what you think" }

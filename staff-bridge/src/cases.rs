@@ -256,6 +256,7 @@ pub(crate) async fn case_view(
             .fetch_all(&state.db.pool)
             .await?;
     let contributions = crate::voice::pages::case_section(state, case).await?;
+    let messages = crate::messages::pages::case_section(state, case).await?;
     let notice = match done {
         "revoked" => Some("The invitation has been revoked. Its code no longer works."),
         "passkeys" => Some("Their passkeys are being revoked on FamilyStory and email sign-in is stopped. They can be invited again to set up a new one."),
@@ -285,6 +286,7 @@ pub(crate) async fn case_view(
                 p class="inset" { "You can read this case but not act on it: it is not allocated to you." }
             }
             (contributions)
+            (messages)
             h2 { "Family" }
             @for (p, status, invitations) in &family {
                 section class="person" id={ "person-" (p.id) } {
@@ -293,6 +295,9 @@ pub(crate) async fn case_view(
                         div { dt { "Role" } dd { (role_label(&p.role)) } }
                         div { dt { "FamilyStory access" } dd { (status) } }
                         div { dt { "Email from the case system" } dd { (p.email.as_deref().unwrap_or("None")) } }
+                    }
+                    @if !invitations.is_empty() {
+                        p { (crate::messages::pages::link(&case.reference, p.id, &p.name)) }
                     }
                     @if let Some(at) = p.removed_at {
                         p class="inset" { (p.name) " was removed from the case on " (views::day(at)) ". Their FamilyStory access ended then: they cannot sign in or see anything. What was sent to them is under "

@@ -54,7 +54,8 @@ pub struct BridgeConfig {
     pub mail: Option<content::mail::MailSettings>,
     /// Kinds of document that need a manager's approval before they are
     /// published: any of plan, meeting_record, assessment_summary, letter,
-    /// worker_card, meeting_invitation. Default: all of them.
+    /// worker_card, meeting_invitation; and `message` for workers' messages
+    /// to family members. Default: every kind of document, not messages.
     pub approval_kinds: Vec<String>,
 }
 
@@ -154,7 +155,7 @@ impl BridgeConfig {
         if let Some(kind) = self
             .approval_kinds
             .iter()
-            .find(|k| crate::publishing::rules::Kind::parse(k).is_none())
+            .find(|k| *k != "message" && crate::publishing::rules::Kind::parse(k).is_none())
         {
             return Err(SettingsError::invalid(
                 "approval_kinds",

@@ -28,9 +28,10 @@ pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Resu
     // A contribution's answers are kept sealed with it, never in the event.
     let mut events = events.to_vec();
     let bodies: Vec<_> = events.iter_mut().map(crate::voice::take_body).collect();
+    let texts: Vec<_> = events.iter_mut().map(crate::messages::take_body).collect();
     let mut tx = db.pool.begin().await?;
     let mut new_events = Vec::with_capacity(events.len());
-    for (event, body) in events.iter().zip(&bodies) {
+    for ((event, body), text) in events.iter().zip(&bodies).zip(&texts) {
         // RETURNING answers only for an event not stored before.
         let new: Option<String> = sqlx::query_scalar(
             "INSERT INTO family_events (event_id, portal_seq, kind, person_id, data, occurred_at, received_at)
@@ -49,6 +50,10 @@ pub async fn store_page(db: &Db, events: &[OutboxEvent], now: i64) -> sqlx::Resu
             if let Some(body) = body {
                 crate::voice::store(&mut tx, db.sealer(), event, body, now).await?;
             }
+            if let Some(text) = text {
+                crate::messages::store_from_family(&mut tx, db.sealer(), event, text, now).await?;
+            }
+            crate::messages::store_read(&mut tx, event).await?;
             new_events.push(event);
         }
     }
@@ -105,6 +110,14 @@ const PORTAL_KINDS: &[(&str, &str)] = &[
     ("invitation_used", "family_invitation_used"),
     ("invitation_check_failed", "family_invitation_check_failed"),
     (crate::voice::SENT_EVENT, crate::voice::LEDGER_KIND),
+    (
+        crate::messages::SENT_EVENT,
+        crate::messages::FAMILY_LEDGER_KIND,
+    ),
+    (
+        crate::messages::READ_EVENT,
+        crate::messages::READ_LEDGER_KIND,
+    ),
 ];
 
 /// The ledger kind of a portal event whose kind is not in [`PORTAL_KINDS`].

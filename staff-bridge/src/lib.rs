@@ -14,6 +14,7 @@ pub mod governance;
 pub mod import;
 pub mod invitations;
 pub mod ledger;
+pub mod messages;
 pub mod outgoing;
 pub mod pages;
 pub mod publishing;
@@ -137,6 +138,7 @@ impl Bridge {
                     .merge(invitations::routes(&state))
                     .merge(admin::routes())
                     .merge(voice::pages::routes())
+                    .merge(messages::pages::routes())
                     .merge(publishing::routes())
                     .merge(governance::routes())
                     .merge(attachments::routes())
@@ -172,6 +174,15 @@ impl Bridge {
             self.state.sync_wake.clone(),
             Duration::from_millis(500),
         ));
+        // Checked hourly; each member gets at most one a day.
+        let digests = self.state.mailer.clone().map(|mailer| {
+            tokio::spawn(messages::digest::run_forever(
+                self.state.db.clone(),
+                mailer,
+                self.state.public_url.clone(),
+                Duration::from_secs(3600),
+            ))
+        });
         let worker = tokio::spawn(sync::run_forever(
             self.state.db.clone(),
             self.client,
@@ -187,6 +198,9 @@ impl Bridge {
         .await;
         worker.abort();
         scheduler.abort();
+        if let Some(digests) = digests {
+            digests.abort();
+        }
         served
     }
 }

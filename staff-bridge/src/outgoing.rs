@@ -9,7 +9,8 @@ use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{
     AccessEnded, AccessFreeze, EmailSignInRestored, InvitationPush, InvitationRevocation,
-    PasskeyRevocation, PersonPush, PublicationErasure, PublicationPush, WithdrawalPush,
+    MessagePush, MessageReadPush, PasskeyRevocation, PersonPush, PublicationErasure,
+    PublicationPush, WithdrawalPush,
 };
 use sqlx::AnyConnection;
 use uuid::Uuid;
@@ -39,6 +40,10 @@ pub enum Push {
     /// without its bytes (`data` empty); `next_pending` reads them from
     /// `attachments` when the entry is about to be sent.
     Attachment(Uuid, content::sync::AttachmentPush),
+    /// A worker's message to a family member: the message's id.
+    Message(Uuid, MessagePush),
+    /// A worker read a family member's message: the message's id.
+    MessageRead(Uuid, MessageReadPush),
 }
 
 impl Push {
@@ -60,6 +65,8 @@ impl Push {
             Push::Freeze(id, _) => format!("/internal/v1/people/{id}/freeze"),
             Push::Erasure(id, _) => format!("/internal/v1/publications/{id}/erasure"),
             Push::Attachment(id, _) => format!("/internal/v1/attachments/{id}"),
+            Push::Message(id, _) => format!("/internal/v1/messages/{id}"),
+            Push::MessageRead(id, _) => format!("/internal/v1/messages/{id}/read"),
         }
     }
 
@@ -80,6 +87,8 @@ impl Push {
             Push::Freeze(_, p) => serde_json::to_string(p),
             Push::Erasure(_, p) => serde_json::to_string(p),
             Push::Attachment(_, p) => serde_json::to_string(p),
+            Push::Message(_, p) => serde_json::to_string(p),
+            Push::MessageRead(_, p) => serde_json::to_string(p),
         };
         json.expect("push bodies serialise")
     }

@@ -108,10 +108,18 @@ pub fn page_with_status(
     title: &str,
     main: Markup,
 ) -> Response {
+    let messages = match user.unread_messages {
+        0 => "Messages".to_string(),
+        n => format!("Messages ({n} unread)"),
+    };
     let mut nav = vec![
         NavLink {
             href: "/my-cases",
             label: "My cases",
+        },
+        NavLink {
+            href: "/messages",
+            label: &messages,
         },
         NavLink {
             href: "/cases",

@@ -21,6 +21,7 @@ mod family_voice;
 mod governance;
 mod import;
 mod instances;
+mod messaging;
 mod pages;
 mod publishing;
 mod read_path;

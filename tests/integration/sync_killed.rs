@@ -1,6 +1,7 @@
 //! Kill either service at any moment and restart it: nothing is lost and
 //! nothing is applied twice. The services run as the real `familystory`
-//! processes and are killed with SIGKILL, mid-sync.
+//! processes and are killed with SIGKILL, mid-sync, with publications and
+//! workers' messages going one way and family messages the other.
 
 use crate::common;
 use test_support::{backend_tests, Backend};
@@ -11,12 +12,14 @@ use std::time::{Duration, Instant};
 
 use common::{count, free_port, SECRET};
 use content::db::{now, Db};
-use content::sync::PublicationPush;
+use content::sync::{FamilyRole, MessagePush, PersonPush, PublicationPush};
 use staff_bridge::outgoing::{self, Push};
 use test_support::scratch;
 use uuid::Uuid;
 
 const ITEMS: i64 = 600;
+/// Workers' messages pushed, and family members' messages pulled.
+const MESSAGES: i64 = 150;
 
 struct Setup {
     portal_toml: std::path::PathBuf,
@@ -86,6 +89,11 @@ async fn wait_until(what: &str, mut check: impl AsyncFnMut() -> bool) {
 
 async fn delivered(portal: &Db) -> i64 {
     count(portal, "SELECT COUNT(*) FROM publication_versions").await
+        + count(
+            portal,
+            "SELECT COUNT(*) FROM messages WHERE from_family = 0",
+        )
+        .await
 }
 
 backend_tests!(multi_thread: killing_either_service_mid_sync_loses_nothing_and_doubles_nothing);
@@ -101,6 +109,20 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing(backe
 
     let reader = Uuid::new_v4();
     let mut tx = bridge_db.pool.begin().await.unwrap();
+    let person = PersonPush {
+        display_name: "Rowan Test".into(),
+        first_name: "Rowan".into(),
+        role: FamilyRole::Child,
+        date_of_birth: None,
+    };
+    outgoing::enqueue(
+        &mut tx,
+        bridge_db.sealer(),
+        &Push::Person(reader, person),
+        now(),
+    )
+    .await
+    .unwrap();
     for i in 0..ITEMS {
         let push = PublicationPush {
             version: 1,
@@ -120,8 +142,37 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing(backe
         )
         .await
         .unwrap();
+        if i % (ITEMS / MESSAGES) == 0 {
+            let message = MessagePush {
+                person_id: reader,
+                author: "Priya Shah".into(),
+                text: format!("Worker message {i}."),
+                sent_at: now(),
+                attachments: Vec::new(),
+            };
+            let push = Push::Message(Uuid::new_v4(), message);
+            outgoing::enqueue(&mut tx, bridge_db.sealer(), &push, now())
+                .await
+                .unwrap();
+        }
     }
     tx.commit().await.unwrap();
+    // The family member's own messages wait in the portal's outbox.
+    let portal_sealer = content::seal::Sealer::load_or_create(&setup.portal_key).unwrap();
+    for i in 0..MESSAGES {
+        portal::messages::send(
+            &portal_db,
+            &portal_sealer,
+            reader,
+            &format!("Family message {i}."),
+            &[],
+            // Spread over the past hours: a person may send 30 an hour.
+            now() - (MESSAGES - i) * 200,
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    }
 
     let mut portal = spawn("portal", &setup.portal_toml);
     let mut bridge = spawn("bridge", &setup.bridge_toml);
@@ -134,7 +185,7 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing(backe
     kill(&mut portal);
     let at_portal_kill = delivered(&portal_db).await;
     assert!(
-        at_portal_kill < ITEMS,
+        at_portal_kill < ITEMS + MESSAGES,
         "{backend:?}: the portal was killed mid-sync"
     );
     tokio::time::sleep(Duration::from_millis(300)).await; // the bridge retries into nothing
@@ -148,7 +199,7 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing(backe
     kill(&mut bridge);
     let at_bridge_kill = delivered(&portal_db).await;
     assert!(
-        at_bridge_kill < ITEMS,
+        at_bridge_kill < ITEMS + MESSAGES,
         "{backend:?}: the bridge was killed mid-sync"
     );
     bridge = spawn("bridge", &setup.bridge_toml);
@@ -167,7 +218,7 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing(backe
         "everything is pushed and every receipt is back",
         async || {
             outgoing::pending_count(&bridge_db).await.unwrap() == 0
-                && staff_bridge::events::count(&bridge_db).await.unwrap() >= ITEMS
+                && staff_bridge::events::count(&bridge_db).await.unwrap() >= ITEMS + MESSAGES
                 && portal::outbox::pending(&portal_db).await.unwrap() == 0
         },
     )
@@ -177,9 +228,30 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing(backe
 
     assert_eq!(
         delivered(&portal_db).await,
-        ITEMS,
-        "{backend:?}: every publication arrived once"
+        ITEMS + MESSAGES,
+        "{backend:?}: every publication and worker's message arrived once"
     );
+    let conversation = portal::messages::conversation(&portal_db, &portal_sealer, reader)
+        .await
+        .unwrap();
+    assert_eq!(conversation.len() as i64, 2 * MESSAGES);
+    assert_eq!(
+        count(
+            &bridge_db,
+            "SELECT COUNT(*) FROM messages WHERE from_family = 1"
+        )
+        .await,
+        MESSAGES,
+        "{backend:?}: every family message stored once"
+    );
+    let texts: std::collections::HashSet<String> =
+        staff_bridge::messages::conversation(&bridge_db, &reader.to_string())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.text)
+            .collect();
+    assert!((0..MESSAGES).all(|i| texts.contains(&format!("Family message {i}."))));
     assert_eq!(
         portal::publications::visible_to(
             &portal_db,
@@ -193,13 +265,13 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing(backe
     );
     assert_eq!(
         count(&portal_db, "SELECT COUNT(*) FROM outbox").await,
-        ITEMS,
+        ITEMS + MESSAGES,
         "each was applied once"
     );
     assert_eq!(
         staff_bridge::events::count(&bridge_db).await.unwrap(),
-        ITEMS,
-        "each receipt stored once"
+        ITEMS + MESSAGES,
+        "each receipt and message stored once"
     );
     assert_eq!(
         count(
@@ -207,7 +279,7 @@ async fn killing_either_service_mid_sync_loses_nothing_and_doubles_nothing(backe
             "SELECT COUNT(DISTINCT portal_seq) FROM family_events"
         )
         .await,
-        ITEMS,
+        ITEMS + MESSAGES,
         "no event stored twice"
     );
     portal_db.pool.close().await;

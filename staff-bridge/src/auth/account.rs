@@ -18,6 +18,7 @@ pub(super) async fn account_page(
         StatusCode::BAD_REQUEST
     };
     let roles: Vec<&str> = user.staff.roles.iter().map(|r| r.label()).collect();
+    let digest = crate::messages::digest::wanted(&state.db, &user.staff.id).await?;
     Ok(views::page_with_status(
         user,
         status,
@@ -73,6 +74,7 @@ pub(super) async fn account_page(
                 p class="error-message" data-passkey-status hidden tabindex="-1" role="alert" {}
             }
             (views::passkey_help("Add a passkey"))
+            (crate::messages::digest::setting(user, digest))
             h2 { "Signing out" }
             p { a href="/sign-out-everywhere" { "Sign out of all devices" } }
             script src="/static/passkey.js" defer {}

@@ -106,6 +106,8 @@ pub struct StaffUser {
     /// For a duty worker: how many "I don't feel safe" messages wait for
     /// someone to act, and when the oldest arrived. Every page shows them.
     pub urgent: Option<(i64, i64)>,
+    /// Family messages unread in the member's own conversations.
+    pub unread_messages: i64,
 }
 
 impl FromRequestParts<AppState> for StaffUser {
@@ -137,10 +139,14 @@ impl FromRequestParts<AppState> for StaffUser {
                 } else {
                     None
                 };
+                let unread_messages = crate::messages::inbox::unread_count(&state.db, &staff)
+                    .await
+                    .map_err(|e| BridgeError::from(e).into_response())?;
                 let user = StaffUser {
                     session,
                     staff,
                     urgent,
+                    unread_messages,
                 };
                 parts.extensions.insert(user.clone());
                 Ok(user)

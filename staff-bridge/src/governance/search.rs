@@ -26,6 +26,12 @@ pub const KINDS: &[(&str, &str)] = &[
         "Staff recorded what was done about a contribution",
     ),
     ("correction_decided", "Correction request decided"),
+    ("message", "Worker's message to a family member"),
+    ("family_message", "Family member's message to their worker"),
+    (
+        "family_messages_read",
+        "Family member read a worker's message",
+    ),
     ("family_sign_in", "Family sign-in"),
     ("family_sign_in_failed", "Family sign-in failure"),
     ("family_sign_out", "Family sign-out"),

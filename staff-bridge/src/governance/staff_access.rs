@@ -22,6 +22,8 @@ pub enum Viewed<'a> {
     Case,
     Publishing,
     Draft(&'a str),
+    /// A family member's conversation.
+    Messages,
 }
 
 /// Records that `staff` opened a page of case `case_id`.
@@ -30,6 +32,7 @@ pub async fn record(db: &Db, staff: &str, case_id: i64, viewed: Viewed<'_>) {
         Viewed::Case => ("case", None),
         Viewed::Publishing => ("publishing", None),
         Viewed::Draft(id) => ("draft", Some(id)),
+        Viewed::Messages => ("messages", None),
     };
     let recorded = sqlx::query(
         "INSERT INTO staff_access (staff_id, case_id, page, draft_id, at) VALUES ($1, $2, $3, $4, $5)",

@@ -234,7 +234,7 @@ pub async fn family_of(conn: &mut AnyConnection, case_id: i64) -> sqlx::Result<V
         .collect())
 }
 
-async fn professionals_of(conn: &mut AnyConnection, case_id: i64) -> sqlx::Result<Vec<String>> {
+pub async fn professionals_of(conn: &mut AnyConnection, case_id: i64) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("SELECT name FROM case_professionals WHERE case_id = $1 ORDER BY id")
         .bind(case_id)
         .fetch_all(&mut *conn)

@@ -404,6 +404,7 @@ async fn duty(State(state): State<AppState>, user: StaffUser) -> Result<Response
     let corrections: Vec<_> = waiting.iter().filter(|r| r.kind == "correction").collect();
     let others: Vec<_> = waiting.iter().filter(|r| r.kind != "correction").collect();
     let now = now();
+    let unanswered = crate::messages::pages::overdue_section(&state, now).await?;
     Ok(views::page(
         &user,
         "Duty",
@@ -432,6 +433,7 @@ async fn duty(State(state): State<AppState>, user: StaffUser) -> Result<Response
             @if others.is_empty() { p { "Nothing is waiting." } } @else {
                 (waiting_table("What families sent that nobody has acted on yet, oldest first", &others, now))
             }
+            (unanswered)
         },
     ))
 }
