@@ -19,6 +19,7 @@ pub mod web;
 pub mod when;
 
 // --- content: rendering, the redaction check, readability, explainers ---
+pub mod attachments;
 pub mod check;
 pub mod check_cli;
 pub mod explainers;

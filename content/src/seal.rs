@@ -87,18 +87,27 @@ impl Sealer {
     }
 
     /// Seals text; the result is base64 so it fits a TEXT column on both databases.
+    pub fn seal(&self, plain: &str) -> String {
+        self.seal_bytes(plain.as_bytes())
+    }
+
+    /// Seals bytes (an attachment), as base64 like [`Sealer::seal`].
     // age's encryption fails only on a writer error, and it writes to memory.
     #[allow(clippy::expect_used)]
-    pub fn seal(&self, plain: &str) -> String {
-        let sealed = age::encrypt(&self.recipient, plain.as_bytes())
-            .expect("encrypting to our own key cannot fail");
+    pub fn seal_bytes(&self, plain: &[u8]) -> String {
+        let sealed =
+            age::encrypt(&self.recipient, plain).expect("encrypting to our own key cannot fail");
         STANDARD.encode(sealed)
     }
 
-    pub fn open(&self, sealed: &str) -> Result<String, SealError> {
+    /// Opens what [`Sealer::seal_bytes`] sealed.
+    pub fn open_bytes(&self, sealed: &str) -> Result<Vec<u8>, SealError> {
         let bytes = STANDARD.decode(sealed).map_err(|_| SealError::Open)?;
-        let plain = age::decrypt(&self.identity, &bytes).map_err(|_| SealError::Open)?;
-        String::from_utf8(plain).map_err(|_| SealError::Open)
+        age::decrypt(&self.identity, &bytes).map_err(|_| SealError::Open)
+    }
+
+    pub fn open(&self, sealed: &str) -> Result<String, SealError> {
+        String::from_utf8(self.open_bytes(sealed)?).map_err(|_| SealError::Open)
     }
 
     /// As [`Sealer::open`], remembering the result (up to 32 MiB, least

@@ -409,6 +409,33 @@ pub struct AttachmentMeta {
     pub sha256: String,
 }
 
+/// `PUT /internal/v1/attachments/{id}`: a staff member's PDF, sent before
+/// the [`MessagePush`] that names it. The portal checks the bytes again
+/// (a PDF, whole, of this size and SHA-256) before storing them sealed.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachmentPush {
+    pub message_id: Uuid,
+    pub person_id: Uuid,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// The bytes, base64 (standard alphabet, padded).
+    pub data: String,
+}
+
+impl std::fmt::Debug for AttachmentPush {
+    // Never the bytes: they are record content.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "AttachmentPush({}, {} bytes)",
+            self.media_type, self.size
+        )
+    }
+}
+
 /// `PUT /internal/v1/messages/{id}`: a worker's message to one family member
 /// (the conversation is the person's own; no one else can read it).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

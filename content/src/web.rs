@@ -168,7 +168,9 @@ fn static_asset(content_type: &'static str, body: &'static str) -> Response {
 /// assets opt out above.
 pub fn harden<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     router
-        .layer(SetResponseHeaderLayer::overriding(
+        // A handler may set a stricter policy of its own: downloads are
+        // sandboxed (`attachments::DOWNLOAD_CSP`).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ))

@@ -25,10 +25,24 @@ use uuid::Uuid;
 
 use crate::error::{PortalError, Result};
 use crate::publications::{self, StoreError, Stored};
-use crate::{invitations, outbox, people, AppState};
+use crate::{attachments, invitations, outbox, people, AppState};
 
 /// The largest request body the bridge may send.
 pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// The largest body of `PUT /internal/v1/attachments/{id}`: a 10 MB file
+/// in base64, with its description.
+pub const MAX_ATTACHMENT_BODY: usize = 15 * 1024 * 1024;
+
+/// The body limit of a request: a file's for an attachment push, the
+/// ordinary one for everything else.
+fn body_limit(method: &axum::http::Method, path: &str) -> usize {
+    if method == axum::http::Method::PUT && path.starts_with("/internal/v1/attachments/") {
+        MAX_ATTACHMENT_BODY
+    } else {
+        MAX_BODY
+    }
+}
 
 /// The largest answer the portal signs (an outbox page is far smaller).
 const MAX_ANSWER: usize = 64 * 1024 * 1024;
@@ -64,6 +78,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/internal/v1/contributions/{id}/status",
             put(put_contribution_status),
+        )
+        .route(
+            "/internal/v1/attachments/{id}",
+            get(attachments::internal_get).put(attachments::internal_put),
         )
         .route("/internal/v1/messages/{id}", put(put_message))
         .route("/internal/v1/messages/{id}/read", put(put_message_read))
@@ -116,11 +134,12 @@ async fn checked(state: &AppState, request: Request) -> Result<Request, Response
         now,
     )
     .map_err(|e| PortalError::from(e).into_response())?;
+    let limit = body_limit(&parts.method, parts.uri.path());
     let declared = header(CONTENT_LENGTH.as_str());
-    if !declared.is_empty() && declared.parse::<usize>().map_or(true, |n| n > MAX_BODY) {
+    if !declared.is_empty() && declared.parse::<usize>().map_or(true, |n| n > limit) {
         return Err(too_large());
     }
-    let body = to_bytes(body, MAX_BODY).await.map_err(|_| too_large())?;
+    let body = to_bytes(body, limit).await.map_err(|_| too_large())?;
     let path = parts
         .uri
         .path_and_query()

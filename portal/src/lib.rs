@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod activation;
+pub mod attachments;
 pub mod config;
 pub mod email_codes;
 pub mod erasure;
@@ -107,6 +108,7 @@ impl Portal {
             &config.public_url,
             content::public_host::only(
                 pages::router(&state)
+                    .merge(attachments::routes())
                     .merge(content::web::common_routes())
                     .fallback(pages::not_found)
                     .with_state(state.clone())

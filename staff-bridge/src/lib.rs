@@ -4,6 +4,7 @@
 pub mod access;
 pub mod admin;
 pub mod api;
+pub mod attachments;
 pub mod auth;
 pub mod cases;
 pub mod config;
@@ -143,6 +144,7 @@ impl Bridge {
                     .merge(messages::pages::routes())
                     .merge(publishing::routes())
                     .merge(governance::routes())
+                    .merge(attachments::routes())
                     .merge(api::router())
                     .merge(content::web::common_routes())
                     .fallback(pages::not_found)

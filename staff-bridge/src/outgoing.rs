@@ -38,6 +38,10 @@ pub enum Push {
     Erasure(Uuid, PublicationErasure),
     /// A family member's content erased in one step: their portal id.
     PersonErasure(Uuid, PersonErasure),
+    /// A worker's file, before the message naming it: its id. Queued
+    /// without its bytes (`data` empty); `next_pending` reads them from
+    /// `attachments` when the entry is about to be sent.
+    Attachment(Uuid, content::sync::AttachmentPush),
     /// A worker's message to a family member: the message's id.
     Message(Uuid, MessagePush),
     /// A worker read a family member's message: the message's id.
@@ -63,6 +67,7 @@ impl Push {
             Push::Freeze(id, _) => format!("/internal/v1/people/{id}/freeze"),
             Push::Erasure(id, _) => format!("/internal/v1/publications/{id}/erasure"),
             Push::PersonErasure(id, _) => format!("/internal/v1/people/{id}/erasure"),
+            Push::Attachment(id, _) => format!("/internal/v1/attachments/{id}"),
             Push::Message(id, _) => format!("/internal/v1/messages/{id}"),
             Push::MessageRead(id, _) => format!("/internal/v1/messages/{id}/read"),
         }
@@ -85,6 +90,7 @@ impl Push {
             Push::Freeze(_, p) => serde_json::to_string(p),
             Push::Erasure(_, p) => serde_json::to_string(p),
             Push::PersonErasure(_, p) => serde_json::to_string(p),
+            Push::Attachment(_, p) => serde_json::to_string(p),
             Push::Message(_, p) => serde_json::to_string(p),
             Push::MessageRead(_, p) => serde_json::to_string(p),
         };
@@ -116,7 +122,9 @@ pub struct Pending {
     pub body: String,
 }
 
-/// The oldest entries not yet accepted, in order.
+/// The oldest entries not yet accepted, in order. A file push ends the
+/// batch, its bytes read only now: however many files are queued, one at
+/// most is in memory.
 pub async fn next_pending(db: &Db, limit: i64) -> sqlx::Result<Vec<Pending>> {
     let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
         "SELECT id, method, path, body FROM outgoing WHERE sent_at IS NULL ORDER BY id LIMIT $1",
@@ -124,16 +132,24 @@ pub async fn next_pending(db: &Db, limit: i64) -> sqlx::Result<Vec<Pending>> {
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
-    rows.into_iter()
-        .map(|(id, method, path, body)| {
-            Ok(Pending {
-                id,
-                method,
-                path,
-                body: db.unseal(&body)?,
-            })
-        })
-        .collect()
+    let mut batch = Vec::new();
+    for (id, method, path, body) in rows {
+        let mut body = db.unseal(&body)?;
+        let file = crate::attachments::is_push(&method, &path);
+        if file {
+            body = crate::attachments::wire_body(db, &path, &body).await?;
+        }
+        batch.push(Pending {
+            id,
+            method,
+            path,
+            body,
+        });
+        if file {
+            break;
+        }
+    }
+    Ok(batch)
 }
 
 /// Records the portal's final answer for an entry.

@@ -12,6 +12,7 @@
 
 mod common;
 
+mod attachments;
 mod audit_verify;
 mod backup;
 mod demo;

@@ -8,6 +8,7 @@
 #[path = "../support/names_eval.rs"]
 mod names_eval;
 
+mod attachments;
 mod check_audit;
 mod check_cli;
 mod check_forms;
