@@ -201,6 +201,7 @@ pub async fn person_page(
             .map(|(_, at)| at);
         titled.push((e, publication, version, title, read));
     }
+    let erased = super::erasure::person::erased_at(&state.db, &id).await?;
     let frozen: Option<i64> =
         sqlx::query_scalar("SELECT frozen_at FROM case_people WHERE portal_id = $1")
             .bind(&id)
@@ -222,7 +223,11 @@ pub async fn person_page(
                 @if let Some(at) = frozen { " · paused since " (views::when(at)) }
             }
             p { a href={ "/governance/cases/" (case_id) "/access" } { "Who has looked at this family’s record" } }
-            p { a href={ "/governance/people/" (id) "/erase" } { "Erase " (name) "’s content" } }
+            @if let Some(at) = erased {
+                p class="inset" { (name) "’s content was erased " (views::when(at)) "." }
+            } @else {
+                p { a href={ "/governance/people/" (id) "/erase" } { "Erase " (name) "’s content" } }
+            }
             h2 { "Everything disclosed to " (name) }
             @if titled.is_empty() {
                 p { "Nothing has been published to " (name) "." }

@@ -238,6 +238,14 @@ async fn erasing_a_person_leaves_what_they_sent_and_their_messages_unrecoverable
             >= 1,
         "the record that she sent it, with its hash, stays"
     );
+    let person = desk(&mut c.ig)
+        .get(s, &format!("/governance/people/{sarah}"))
+        .await;
+    assert!(
+        person.body.contains("content was erased"),
+        "{}",
+        person.body
+    );
     // Once is enough: the page says it is done, and a second try changes nothing.
     let again = desk(&mut c.ig).get(s, &path).await;
     assert!(again.body.contains("content was erased"), "{}", again.body);
