@@ -36,83 +36,70 @@ pub struct People {
 
 /// A mention of a person of the case.
 #[derive(Clone, Debug)]
-pub struct NameMatch {
+pub struct NameMatch<'p> {
     pub first_token: usize,
     pub last_token: usize,
     pub start: usize,
     pub end: usize,
     pub flag: bool,
     pub form: Form,
-    pub people: Vec<usize>,
+    /// The people who have this name (indices into the request's people).
+    pub people: &'p [usize],
 }
 
 fn flagged(p: &CasePerson) -> bool {
     !p.recipient && p.role != Role::Professional
 }
 
-/// The ways one word of a name may be written, each a sequence of folded
-/// words: "lloyd-jones" -> ["lloyd-jones"], ["lloyd", "jones"];
-/// "o'neill" -> ["o'neill"], ["oneill"], ["o", "neill"].
-fn word_variants(word: &str) -> Vec<Vec<String>> {
-    let mut out = vec![vec![word.to_string()]];
-    if word.contains('\'') {
-        out.push(vec![word.replace('\'', "")]);
-    }
-    if word.contains(['\'', '-']) {
-        let split: Vec<String> = word
-            .split(['\'', '-'])
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-            .collect();
-        if split.len() > 1 {
-            out.push(split);
-        }
-    }
-    out
-}
+/// A word id that no text word has: a name word that folds to nothing.
+const NO_WORD: u32 = u32::MAX;
 
-/// Every combination of the variants of `words`, joined (at most 32).
-fn combinations(words: &[Vec<Vec<String>>]) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = vec![Vec::new()];
-    for alts in words {
-        let mut next = Vec::new();
-        for prefix in &out {
-            for alt in alts {
-                if next.len() >= 32 {
-                    break;
-                }
-                let mut v = prefix.clone();
-                v.extend(alt.iter().cloned());
-                next.push(v);
-            }
+/// Calls `f` with every combination of the variants of `words`, joined,
+/// in order, at most `left` of them, building each in `key` (no allocation
+/// per combination).
+fn each_combination(
+    words: &[Vec<Vec<u32>>],
+    key: &mut Vec<u32>,
+    left: &mut usize,
+    f: &mut impl FnMut(&[u32]),
+) {
+    let Some((alts, rest)) = words.split_first() else {
+        if *left > 0 {
+            *left -= 1;
+            f(key);
         }
-        out = next;
+        return;
+    };
+    for alt in alts {
+        if *left == 0 {
+            return;
+        }
+        let len = key.len();
+        key.extend_from_slice(alt);
+        each_combination(rest, key, left, f);
+        key.truncate(len);
     }
-    out
-}
-
-/// The folded words of a written name, each with its variants.
-fn name_words(name: &str) -> Vec<Vec<Vec<String>>> {
-    super::tokens::tokenize(name)
-        .iter()
-        .map(|t| word_variants(&super::tokens::fold(t.full(name))))
-        .collect()
 }
 
 impl People {
+    /// Builds the index of one request's people. The words of their names
+    /// are folded into one buffer and interned as ids as they are read, so
+    /// that a word already seen (a family surname) costs a look-up, not an
+    /// allocation.
     pub fn new(people: &[CasePerson]) -> Self {
+        // About three words and six patterns a person: sized once.
         let mut index = People {
-            vocab: FastMap::default(),
-            patterns: FastMap::default(),
+            vocab: FastMap::with_capacity_and_hasher(people.len() * 3, Default::default()),
+            patterns: FastMap::with_capacity_and_hasher(people.len() * 6, Default::default()),
             max_len: 0,
         };
+        let mut folded = String::new();
+        let mut key = Vec::new();
         for (pi, person) in people.iter().enumerate() {
             let flag = flagged(person);
-            let words = name_words(&person.name);
+            let words = index.name_words(&person.name, &mut folded);
             if let (Some(first), Some(last)) = (words.first(), words.last()) {
-                for full in combinations(&words) {
-                    index.add(&full, Form::Full, pi, flag);
-                }
+                index.add_all(&words, &mut key, Form::Full, pi, flag);
                 for given in first {
                     index.add(given, Form::Given, pi, flag);
                 }
@@ -122,35 +109,94 @@ impl People {
                     }
                 }
                 if words.len() > 2 {
-                    for first_last in combinations(&[first.clone(), last.clone()]) {
-                        index.add(&first_last, Form::Full, pi, flag);
+                    for given in first {
+                        for surname in last {
+                            key.clear();
+                            key.extend_from_slice(given);
+                            key.extend_from_slice(surname);
+                            index.add(&key, Form::Full, pi, flag);
+                        }
                     }
                 }
             }
             for alias in &person.aliases {
-                for variant in combinations(&name_words(alias)) {
-                    index.add(&variant, Form::Alias, pi, flag);
-                }
+                let words = index.name_words(alias, &mut folded);
+                index.add_all(&words, &mut key, Form::Alias, pi, flag);
             }
         }
         index
     }
 
-    fn add(&mut self, words: &[String], form: Form, person: usize, flag: bool) {
-        if words.is_empty() || words.iter().any(String::is_empty) {
+    /// Adds every way of writing a name (at most 32).
+    fn add_all(
+        &mut self,
+        words: &[Vec<Vec<u32>>],
+        key: &mut Vec<u32>,
+        form: Form,
+        person: usize,
+        flag: bool,
+    ) {
+        key.clear();
+        let mut left = 32;
+        each_combination(words, key, &mut left, &mut |ids| {
+            self.add(ids, form, person, flag);
+        });
+    }
+
+    /// The id of a folded word, added to the vocabulary if new.
+    fn intern(&mut self, word: &str) -> u32 {
+        if word.is_empty() {
+            return NO_WORD;
+        }
+        if let Some(&id) = self.vocab.get(word) {
+            return id;
+        }
+        let id = self.vocab.len() as u32;
+        self.vocab.insert(word.to_string(), id);
+        id
+    }
+
+    /// The words of a written name, each with the ways it may be written,
+    /// as word ids: "lloyd-jones" -> [lloyd-jones], [lloyd, jones];
+    /// "o'neill" -> [o'neill], [oneill], [o, neill].
+    fn name_words(&mut self, name: &str, folded: &mut String) -> Vec<Vec<Vec<u32>>> {
+        let tokens = super::tokens::tokenize(name);
+        let mut out = Vec::with_capacity(tokens.len());
+        for t in tokens {
+            super::tokens::fold_into(t.full(name), folded);
+            let word = folded.as_str();
+            let mut variants = vec![vec![self.intern(word)]];
+            if word.contains('\'') {
+                variants.push(vec![self.intern(&word.replace('\'', ""))]);
+            }
+            if word.contains(['\'', '-']) {
+                let split: Vec<u32> = word
+                    .split(['\'', '-'])
+                    .filter(|p| !p.is_empty())
+                    .map(|p| self.intern(p))
+                    .collect();
+                if split.len() > 1 {
+                    variants.push(split);
+                }
+            }
+            out.push(variants);
+        }
+        out
+    }
+
+    fn add(&mut self, ids: &[u32], form: Form, person: usize, flag: bool) {
+        if ids.is_empty() || ids.contains(&NO_WORD) {
             return;
         }
-        let mut ids = Vec::with_capacity(words.len());
-        for w in words {
-            let next = self.vocab.len() as u32;
-            ids.push(*self.vocab.entry(w.clone()).or_insert(next));
-        }
         self.max_len = self.max_len.max(ids.len());
-        let entry = self.patterns.entry(ids).or_insert(Pattern {
-            flag: false,
-            form,
-            people: Vec::new(),
-        });
+        let entry = match self.patterns.get_mut(ids) {
+            Some(entry) => entry,
+            None => self.patterns.entry(ids.to_vec()).or_insert(Pattern {
+                flag: false,
+                form,
+                people: Vec::new(),
+            }),
+        };
         entry.flag |= flag;
         // A name that is someone's full name is reported as a full name.
         if form_rank(form) > form_rank(entry.form) {
@@ -163,7 +209,7 @@ impl People {
 
     /// Finds every mention of a person of the case, longest first, left to
     /// right, skipping tokens that `blocked` says are already taken.
-    pub fn find(&self, words: &Words, blocked: &[bool]) -> Vec<NameMatch> {
+    pub fn find(&self, words: &Words, blocked: &[bool]) -> Vec<NameMatch<'_>> {
         let mut out = Vec::new();
         if self.patterns.is_empty() {
             return out;
@@ -213,7 +259,7 @@ impl People {
                         end: words.tokens[last].name_end,
                         flag: p.flag,
                         form: p.form,
-                        people: p.people.clone(),
+                        people: &p.people,
                     });
                     i += len;
                 }

@@ -55,13 +55,19 @@ pub struct Visible {
 /// word, and no character that normalising changes. Such a text is checked
 /// as it is, which is the same check.
 pub fn reads_as_written(markdown: &str) -> bool {
-    let punctuation = markdown.bytes().any(|b| {
-        matches!(
+    // One pass over the bytes; the characters only when some are not ASCII.
+    let mut ascii = true;
+    for &b in markdown.as_bytes() {
+        if b >= 0x80 {
+            ascii = false;
+        } else if matches!(
             b,
             b'*' | b'_' | b'[' | b'<' | b'&' | b'\\' | b'`' | b'~' | b'|'
-        )
-    });
-    !punctuation && (markdown.is_ascii() || markdown.chars().all(|c| c.is_ascii() || plain(c)))
+        ) {
+            return false;
+        }
+    }
+    ascii || markdown.chars().all(|c| c.is_ascii() || plain(c))
 }
 
 /// A non-ASCII character that normalising leaves as it is (an accented
