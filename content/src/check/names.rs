@@ -4,9 +4,11 @@
 //! One pass over the word tokens with a hash look-up per token, so the cost
 //! is linear in the text whatever the number of people.
 
+use std::ops::Range;
+
 use super::lists::{common_words, lists, CAPS_RUN_NAMES};
 pub use super::tokens::Words;
-use super::tokens::{caps, is_capitalised, Caps, FastMap, Gap};
+use super::tokens::{caps, is_capitalised, Caps, FastMap, Gap, Token};
 use super::{CasePerson, Role};
 
 /// Which form of a person's name a pattern is.
@@ -54,29 +56,54 @@ fn flagged(p: &CasePerson) -> bool {
 /// A word id that no text word has: a name word that folds to nothing.
 const NO_WORD: u32 = u32::MAX;
 
-/// Calls `f` with every combination of the variants of `words`, joined,
-/// in order, at most `left` of them, building each in `key` (no allocation
-/// per combination).
+/// The words of one written name, each with the ways it may be written
+/// ("lloyd-jones" -> [lloyd-jones], [lloyd, jones]; "o'neill" ->
+/// [o'neill], [oneill], [o, neill]), as runs of word ids in one buffer:
+/// word k's ways are `alts[words[k].clone()]`, each a range of `ids`. Reused
+/// from name to name, so that reading a name allocates nothing once the
+/// buffers have grown.
+#[derive(Default)]
+struct NameWords {
+    ids: Vec<u32>,
+    alts: Vec<Range<usize>>,
+    words: Vec<Range<usize>>,
+    folded: String,
+    tokens: Vec<Token>,
+}
+
+impl NameWords {
+    /// The ways word `k` may be written.
+    fn ways(&self, k: usize) -> impl Iterator<Item = &[u32]> + '_ {
+        self.alts[self.words[k].clone()]
+            .iter()
+            .map(|r| &self.ids[r.clone()])
+    }
+}
+
+/// Calls `f` with every combination of the ways of writing words `k..` of
+/// a name, joined, in order, at most `left` of them, building each in `key`
+/// (no allocation per combination).
 fn each_combination(
-    words: &[Vec<Vec<u32>>],
+    name: &NameWords,
+    k: usize,
     key: &mut Vec<u32>,
     left: &mut usize,
     f: &mut impl FnMut(&[u32]),
 ) {
-    let Some((alts, rest)) = words.split_first() else {
+    if k == name.words.len() {
         if *left > 0 {
             *left -= 1;
             f(key);
         }
         return;
-    };
-    for alt in alts {
+    }
+    for way in name.ways(k) {
         if *left == 0 {
             return;
         }
         let len = key.len();
-        key.extend_from_slice(alt);
-        each_combination(rest, key, left, f);
+        key.extend_from_slice(way);
+        each_combination(name, k + 1, key, left, f);
         key.truncate(len);
     }
 }
@@ -93,24 +120,25 @@ impl People {
             patterns: FastMap::with_capacity_and_hasher(people.len() * 6, Default::default()),
             max_len: 0,
         };
-        let mut folded = String::new();
+        let mut name = NameWords::default();
         let mut key = Vec::new();
         for (pi, person) in people.iter().enumerate() {
             let flag = flagged(person);
-            let words = index.name_words(&person.name, &mut folded);
-            if let (Some(first), Some(last)) = (words.first(), words.last()) {
-                index.add_all(&words, &mut key, Form::Full, pi, flag);
-                for given in first {
+            index.read_name(&person.name, &mut name);
+            let n = name.words.len();
+            if n > 0 {
+                index.add_all(&name, &mut key, Form::Full, pi, flag);
+                for given in name.ways(0) {
                     index.add(given, Form::Given, pi, flag);
                 }
-                if words.len() > 1 {
-                    for surname in last {
+                if n > 1 {
+                    for surname in name.ways(n - 1) {
                         index.add(surname, Form::Surname, pi, flag);
                     }
                 }
-                if words.len() > 2 {
-                    for given in first {
-                        for surname in last {
+                if n > 2 {
+                    for given in name.ways(0) {
+                        for surname in name.ways(n - 1) {
                             key.clear();
                             key.extend_from_slice(given);
                             key.extend_from_slice(surname);
@@ -120,8 +148,8 @@ impl People {
                 }
             }
             for alias in &person.aliases {
-                let words = index.name_words(alias, &mut folded);
-                index.add_all(&words, &mut key, Form::Alias, pi, flag);
+                index.read_name(alias, &mut name);
+                index.add_all(&name, &mut key, Form::Alias, pi, flag);
             }
         }
         index
@@ -130,7 +158,7 @@ impl People {
     /// Adds every way of writing a name (at most 32).
     fn add_all(
         &mut self,
-        words: &[Vec<Vec<u32>>],
+        name: &NameWords,
         key: &mut Vec<u32>,
         form: Form,
         person: usize,
@@ -138,7 +166,7 @@ impl People {
     ) {
         key.clear();
         let mut left = 32;
-        each_combination(words, key, &mut left, &mut |ids| {
+        each_combination(name, 0, key, &mut left, &mut |ids| {
             self.add(ids, form, person, flag);
         });
     }
@@ -156,32 +184,39 @@ impl People {
         id
     }
 
-    /// The words of a written name, each with the ways it may be written,
-    /// as word ids: "lloyd-jones" -> [lloyd-jones], [lloyd, jones];
-    /// "o'neill" -> [o'neill], [oneill], [o, neill].
-    fn name_words(&mut self, name: &str, folded: &mut String) -> Vec<Vec<Vec<u32>>> {
-        let tokens = super::tokens::tokenize(name);
-        let mut out = Vec::with_capacity(tokens.len());
-        for t in tokens {
-            super::tokens::fold_into(t.full(name), folded);
-            let word = folded.as_str();
-            let mut variants = vec![vec![self.intern(word)]];
+    /// Reads a written name into `name`: its words and the ways each may be
+    /// written, as word ids.
+    fn read_name(&mut self, written: &str, name: &mut NameWords) {
+        name.ids.clear();
+        name.alts.clear();
+        name.words.clear();
+        super::tokens::tokenize_into(written, &mut name.tokens);
+        for k in 0..name.tokens.len() {
+            let first_alt = name.alts.len();
+            super::tokens::fold_into(name.tokens[k].full(written), &mut name.folded);
+            let word = name.folded.as_str();
+            let start = name.ids.len();
+            name.ids.push(self.intern(word));
+            name.alts.push(start..name.ids.len());
             if word.contains('\'') {
-                variants.push(vec![self.intern(&word.replace('\'', ""))]);
+                let start = name.ids.len();
+                name.ids.push(self.intern(&word.replace('\'', "")));
+                name.alts.push(start..name.ids.len());
             }
             if word.contains(['\'', '-']) {
-                let split: Vec<u32> = word
-                    .split(['\'', '-'])
-                    .filter(|p| !p.is_empty())
-                    .map(|p| self.intern(p))
-                    .collect();
-                if split.len() > 1 {
-                    variants.push(split);
+                let start = name.ids.len();
+                for part in word.split(['\'', '-']).filter(|p| !p.is_empty()) {
+                    let id = self.intern(part);
+                    name.ids.push(id);
+                }
+                if name.ids.len() - start > 1 {
+                    name.alts.push(start..name.ids.len());
+                } else {
+                    name.ids.truncate(start);
                 }
             }
-            out.push(variants);
+            name.words.push(first_alt..name.alts.len());
         }
-        out
     }
 
     fn add(&mut self, ids: &[u32], form: Form, person: usize, flag: bool) {

@@ -206,9 +206,16 @@ fn char_at(text: &str, i: usize) -> (char, usize) {
 /// Splits `text` into tokens. Linear in the length of the text: one pass,
 /// a byte at a time through ASCII, a character at a time elsewhere.
 pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(text.len() / 6);
+    tokenize_into(text, &mut tokens);
+    tokens
+}
+
+/// [`tokenize`] into `tokens` (cleared first), to reuse its space.
+pub fn tokenize_into(text: &str, tokens: &mut Vec<Token>) {
+    tokens.clear();
     let bytes = text.as_bytes();
     let n = bytes.len();
-    let mut tokens = Vec::with_capacity(n / 6);
     let mut i = 0;
     while i < n {
         // Up to the start of a word.
@@ -248,7 +255,6 @@ pub fn tokenize(text: &str) -> Vec<Token> {
         }
         tokens.push(make_token(text, start, i));
     }
-    tokens
 }
 
 fn make_token(text: &str, start: usize, end: usize) -> Token {

@@ -222,10 +222,35 @@ impl Visible {
             self.text.push_str(shown);
             return;
         }
-        for (i, c) in shown.char_indices() {
+        let bytes = shown.as_bytes();
+        let mut i = 0;
+        while i < shown.len() {
+            // A run of ASCII reads as it is: one piece, copied at once.
+            let run = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .map_or(shown.len(), |k| i + k);
+            if run > i {
+                let (from, to) = if exact {
+                    (src.start + i, src.start + run)
+                } else {
+                    (src.start, src.end)
+                };
+                self.push_piece(from, to, exact);
+                self.text.push_str(&shown[i..run]);
+                self.join_last();
+                i = run;
+                continue;
+            }
+            let Some(c) = shown[i..].chars().next() else {
+                break;
+            };
+            let at_char = i;
+            i += c.len_utf8();
             if ignorable(c) {
                 continue;
             }
+            let i = at_char;
             let (from, to) = if exact {
                 (src.start + i, src.start + i + c.len_utf8())
             } else {
