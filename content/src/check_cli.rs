@@ -46,13 +46,16 @@ pub fn run(mut input: impl BufRead, mut output: impl Write, jsonl: bool) -> io::
             Ok(text) if text.trim().is_empty() => Err("line 1: no request (empty input)".into()),
             Ok(text) => parse(text).map_err(|e| e.message(None)),
         };
-        let code = write_result(&mut output, result)?;
+        let code = write_result(&mut output, result, &mut Vec::new())?;
         output.flush()?;
         return Ok(code);
     }
 
     let mut code = 0;
     let mut buf = Vec::new();
+    // One buffer for every response line, so that writing a response does
+    // not grow a new vector each time.
+    let mut line = Vec::new();
     let mut line_no = 0usize;
     loop {
         buf.clear();
@@ -65,7 +68,7 @@ pub fn run(mut input: impl BufRead, mut output: impl Write, jsonl: bool) -> io::
             Ok(line) if line.trim().is_empty() => continue,
             Ok(line) => parse(line).map_err(|e| e.message(Some(line_no))),
         };
-        if write_result(&mut output, result)? != 0 {
+        if write_result(&mut output, result, &mut line)? != 0 {
             code = 1;
         }
         output.flush()?;
@@ -74,19 +77,25 @@ pub fn run(mut input: impl BufRead, mut output: impl Write, jsonl: bool) -> io::
     Ok(code)
 }
 
-fn write_result(output: &mut impl Write, result: Result<CheckRequest, String>) -> io::Result<i32> {
-    let (mut bytes, code) = match result {
-        Ok(req) => (
-            serde_json::to_vec(&check(&req)).map_err(io::Error::other)?,
-            0,
-        ),
-        Err(message) => (
-            serde_json::to_vec(&ErrorLine { error: &message }).map_err(io::Error::other)?,
-            1,
-        ),
+fn write_result(
+    output: &mut impl Write,
+    result: Result<CheckRequest, String>,
+    line: &mut Vec<u8>,
+) -> io::Result<i32> {
+    line.clear();
+    let code = match result {
+        Ok(req) => {
+            serde_json::to_writer(&mut *line, &check(&req)).map_err(io::Error::other)?;
+            0
+        }
+        Err(message) => {
+            serde_json::to_writer(&mut *line, &ErrorLine { error: &message })
+                .map_err(io::Error::other)?;
+            1
+        }
     };
-    bytes.push(b'\n');
-    output.write_all(&bytes)?;
+    line.push(b'\n');
+    output.write_all(line)?;
     Ok(code)
 }
 
@@ -137,6 +146,11 @@ impl ParseError {
 }
 
 fn parse(text: &str) -> Result<CheckRequest, ParseError> {
+    // Almost every request is well formed: read it without tracking the
+    // path, which costs as much again, and track it only to explain an error.
+    if let Ok(req) = serde_json::from_str(text) {
+        return Ok(req);
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let req: CheckRequest = serde_path_to_error::deserialize(&mut de).map_err(|e| ParseError {
         path: e.path().to_string(),

@@ -236,13 +236,18 @@ impl Glossary {
     }
 
     fn find_in_segment(&self, text: &str, offset: usize, hits: &mut Vec<JargonHit>) {
-        let words = Words::new(text);
+        self.find_in_words(&Words::new(text), offset, hits);
+    }
+
+    /// The terms in one segment's words, whose first byte is at `offset` in
+    /// the whole text (the check shares its words with the names).
+    pub(crate) fn find_in_words(&self, words: &Words, offset: usize, hits: &mut Vec<JargonHit>) {
         let n = words.tokens.len();
         let mut stack = Vec::new();
         let mut i = 0;
         while i < n {
-            match self.longest_at(&words, i, &mut stack) {
-                Some((last, entry, end)) if self.allowed(&words, i, last, entry) => {
+            match self.longest_at(words, i, &mut stack) {
+                Some((last, entry, end)) if self.allowed(words, i, last, entry) => {
                     let e = &self.entries[entry];
                     hits.push(JargonHit {
                         term: e.term.clone(),
@@ -297,6 +302,11 @@ impl Glossary {
             }
             for (key, exact, plural) in forms {
                 let Some(key) = key else { continue };
+                // Only words in capitals are keys of the exact maps (most
+                // words are not): skip the look-up.
+                if exact && key.bytes().any(|b| b.is_ascii_lowercase()) {
+                    continue;
+                }
                 let map = if exact {
                     &self.nodes[node].exact
                 } else {

@@ -26,7 +26,9 @@
 //! The check shows the reading age next to the reader's age, and
 //! [`reading_age_flag`] says when the text is likely too hard for them.
 
-use crate::check::tokens::{self, Token};
+use std::sync::OnceLock;
+
+use crate::check::tokens::{self, FastMap, Token};
 
 /// The lowest reading age reported for a text with words.
 pub const MIN_READING_AGE: f64 = 5.0;
@@ -55,7 +57,13 @@ impl TextStats {
 
 /// The estimated reading age of `text` (plain text or Markdown), in years.
 pub fn reading_age(text: &str) -> f64 {
-    let stats = text_stats(text);
+    reading_age_of(text, &tokens::tokenize(text))
+}
+
+/// [`reading_age`] of a text already tokenised (`tokens` are those of
+/// [`tokens::tokenize`] on `text`).
+pub(crate) fn reading_age_of(text: &str, tokens: &[Token]) -> f64 {
+    let stats = stats_of(text, tokens);
     if stats.words == 0 {
         return 0.0;
     }
@@ -70,7 +78,10 @@ pub fn reading_age_flag(text: &str, reader_age: u32) -> bool {
 
 /// Words, sentences and syllables of `text`.
 pub fn text_stats(text: &str) -> TextStats {
-    let toks = tokens::tokenize(text);
+    stats_of(text, &tokens::tokenize(text))
+}
+
+fn stats_of(text: &str, toks: &[Token]) -> TextStats {
     let mut stats = TextStats::default();
     let mut in_sentence = 0usize;
     let mut skip_until = 0usize; // end of a URL or email being skipped
@@ -116,11 +127,10 @@ fn url_or_email_end(text: &str, start: usize) -> Option<usize> {
         .find(|c: char| c.is_whitespace() || matches!(c, ')' | ']' | '>' | '<' | '"'))
         .unwrap_or(rest.len());
     let run = rest[..end_of_run].trim_end_matches(['.', ',', ';', ':', '!', '?']);
-    let lower = run.to_ascii_lowercase();
-    let is_url = lower.starts_with("http://")
-        || lower.starts_with("https://")
-        || lower.starts_with("www.")
-        || lower.starts_with("mailto:");
+    let is_url = ["http://", "https://", "www.", "mailto:"].iter().any(|p| {
+        run.get(..p.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(p))
+    });
     let is_email = run.contains('@') && run.rsplit('@').next().is_some_and(|d| d.contains('.'));
     (is_url || is_email).then_some(start + run.len())
 }
@@ -162,12 +172,13 @@ fn ends_sentence(text: &str, prev: &Token, gap: &str) -> bool {
     };
     // "Mr. Smith", "e.g. this": not an end.
     if gap.as_bytes()[p] == b'.' && p == 0 {
-        let word = text[prev.start..prev.end].to_ascii_lowercase();
-        if matches!(
-            word.as_str(),
-            "mr" | "mrs" | "ms" | "dr" | "st" | "eg" | "ie" | "e.g" | "i.e" | "etc" | "vs" | "no"
-        ) || (word.len() == 1 && gap[1..].starts_with(|c: char| c.is_alphabetic()))
-        {
+        let word = &text[prev.start..prev.end];
+        let abbreviation = [
+            "mr", "mrs", "ms", "dr", "st", "eg", "ie", "e.g", "i.e", "etc", "vs", "no",
+        ]
+        .iter()
+        .any(|a| word.eq_ignore_ascii_case(a));
+        if abbreviation || (word.len() == 1 && gap[1..].starts_with(|c: char| c.is_alphabetic())) {
             return false;
         }
     }
@@ -186,6 +197,29 @@ fn ends_sentence(text: &str, prev: &Token, gap: &str) -> bool {
 
 /// The number of syllables in an English word (a rule-based estimate).
 pub fn syllables(word: &str) -> usize {
+    // The common case, an ASCII word, in one pass and without allocating.
+    if word.len() <= 32 && word.is_ascii() {
+        let mut buf = [0u8; 32];
+        let mut len = 0;
+        let mut all_upper = true;
+        let mut hyphen = false;
+        for b in word.bytes() {
+            if b.is_ascii_alphabetic() {
+                all_upper &= b.is_ascii_uppercase();
+                buf[len] = b.to_ascii_lowercase();
+                len += 1;
+            } else if b == b'-' {
+                hyphen = true;
+            }
+        }
+        // Acronyms are read a letter at a time: NHS, IRO, ICPC.
+        if (2..=5).contains(&len) && all_upper {
+            return len;
+        }
+        if !hyphen {
+            return syllables_bytes(&buf[..len]);
+        }
+    }
     // Acronyms are read a letter at a time: NHS, IRO, ICPC.
     let mut letters = 0;
     let mut all_upper = true;
@@ -197,16 +231,6 @@ pub fn syllables(word: &str) -> usize {
     }
     if (2..=5).contains(&letters) && all_upper {
         return letters;
-    }
-    if word.is_ascii() && !word.contains('-') && word.len() <= 32 {
-        // The common case, without allocating.
-        let mut buf = [0u8; 32];
-        let mut len = 0;
-        for b in word.bytes().filter(u8::is_ascii_alphabetic) {
-            buf[len] = b.to_ascii_lowercase();
-            len += 1;
-        }
-        return syllables_bytes(&buf[..len]);
     }
     let folded = tokens::fold(word);
     // Each part of a hyphenated word separately.
@@ -281,10 +305,17 @@ fn syllables_bytes(w: &[u8]) -> usize {
         prev_vowel = v;
     }
     // Vowel pairs usually said as two syllables.
+    let mut pairs = 0usize;
     for pair in body.windows(2) {
         if matches!(pair, b"ia" | b"io" | b"iu" | b"eo" | b"ua" | b"uo") {
-            count += 1;
+            pairs += 1;
         }
+    }
+    count += pairs;
+    // Every ending below holds one of those pairs: without a pair there is
+    // nothing to take back (most words), so skip the search.
+    if pairs == 0 {
+        return (count + extra).max(1);
     }
     // ...except the common endings where they are one: -tion, -sion, -cial, -tial, -cious.
     for suffix in [
@@ -314,34 +345,88 @@ fn count_occurrences(hay: &[u8], needle: &[u8]) -> usize {
 
 /// Common words the rules get wrong.
 fn exception(w: &[u8]) -> Option<usize> {
-    Some(match w {
-        b"every" | b"something" | b"sometimes" | b"someone" | b"somewhere" | b"anyone"
-        | b"everyone" => match w {
-            b"every" => 2,
-            b"anyone" | b"everyone" => 3,
-            _ => 2,
-        },
-        b"people" | b"little" | b"table" => 2,
-        b"because" => 2,
-        b"area" | b"idea" => 3,
-        b"being" | b"doing" | b"going" | b"seeing" => 2,
-        b"business" => 2,
-        b"different" => 3,
-        b"family" => 3,
-        b"police" => 2,
-        b"quiet" | b"diet" | b"science" | b"client" => 2,
-        b"really" => 2,
-        b"real" => 1,
-        b"their" | b"there" | b"where" | b"here" | b"were" | b"whose" | b"those" | b"these"
-        | b"some" | b"come" | b"done" | b"gone" | b"none" | b"give" | b"live" | b"have"
-        | b"love" | b"move" | b"more" | b"sure" | b"once" | b"whole" | b"while" | b"house"
-        | b"school" | b"ones" | b"lives" | b"gives" | b"moves" | b"loves" | b"comes" => 1,
-        b"worried" | b"hurried" | b"married" | b"carried" => 2,
-        b"believe" | b"before" | b"become" | b"maybe" | b"inside" | b"outside" => 2,
-        b"create" | b"created" => 2,
-        _ => return None,
-    })
+    // One hash look-up: a `match` on byte strings compares the word with
+    // every exception of its length, and this runs for every word.
+    static TABLE: OnceLock<FastMap<&'static [u8], usize>> = OnceLock::new();
+    TABLE
+        .get_or_init(|| EXCEPTIONS.iter().copied().collect())
+        .get(w)
+        .copied()
 }
+
+/// Common words the rules get wrong, with their syllables.
+const EXCEPTIONS: &[(&[u8], usize)] = &[
+    (b"every", 2),
+    (b"something", 2),
+    (b"sometimes", 2),
+    (b"someone", 2),
+    (b"somewhere", 2),
+    (b"anyone", 3),
+    (b"everyone", 3),
+    (b"people", 2),
+    (b"little", 2),
+    (b"table", 2),
+    (b"because", 2),
+    (b"area", 3),
+    (b"idea", 3),
+    (b"being", 2),
+    (b"doing", 2),
+    (b"going", 2),
+    (b"seeing", 2),
+    (b"business", 2),
+    (b"different", 3),
+    (b"family", 3),
+    (b"police", 2),
+    (b"quiet", 2),
+    (b"diet", 2),
+    (b"science", 2),
+    (b"client", 2),
+    (b"really", 2),
+    (b"real", 1),
+    (b"their", 1),
+    (b"there", 1),
+    (b"where", 1),
+    (b"here", 1),
+    (b"were", 1),
+    (b"whose", 1),
+    (b"those", 1),
+    (b"these", 1),
+    (b"some", 1),
+    (b"come", 1),
+    (b"done", 1),
+    (b"gone", 1),
+    (b"none", 1),
+    (b"give", 1),
+    (b"live", 1),
+    (b"have", 1),
+    (b"love", 1),
+    (b"move", 1),
+    (b"more", 1),
+    (b"sure", 1),
+    (b"once", 1),
+    (b"whole", 1),
+    (b"while", 1),
+    (b"house", 1),
+    (b"school", 1),
+    (b"ones", 1),
+    (b"lives", 1),
+    (b"gives", 1),
+    (b"moves", 1),
+    (b"loves", 1),
+    (b"comes", 1),
+    (b"worried", 2),
+    (b"hurried", 2),
+    (b"married", 2),
+    (b"carried", 2),
+    (b"believe", 2),
+    (b"before", 2),
+    (b"become", 2),
+    (b"maybe", 2),
+    (b"inside", 2),
+    (b"outside", 2),
+    (b"create", 2),
+    (b"created", 2),
+];
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,9 @@ use super::patterns::Candidate;
 use super::FindingKind;
 
 struct Labels {
+    /// Any label alone: one pass says which labels the text has (most
+    /// texts have none or one), and only their patterns are run.
+    any: Regex,
     ni: Regex,
     nhs: Regex,
     phone: Regex,
@@ -48,7 +51,12 @@ fn labels() -> &'static Labels {
             r"(?i)(?-u:\b)e-?mail(?:[ \t]+address)?(?-u:\b){BETWEEN}(?P<v>[^\s@<>()\[\],;:]+@[^\s@<>()\[\],;:]+)"
         ))
         .expect("labelled email regex");
+        let any = Regex::new(
+            r"(?i)(?-u:\b)(?:national[ \t]+insurance|ni|nino|nhs|tel|telephone|phone|mobile|mob|landline|contact[ \t]+number|e-?mail)(?-u:\b)",
+        )
+        .expect("label regex");
         Labels {
+            any,
             ni,
             nhs,
             phone,
@@ -74,14 +82,32 @@ pub fn find_all(text: &str, digits: bool, at: bool, out: &mut Vec<Candidate>) {
             }
         }
     };
-    if digits {
+    if !digits && !at {
+        return;
+    }
+    // Which labels there are, by their first letters (every pattern below
+    // starts with one of these labels followed by a word boundary).
+    let (mut ni, mut nhs, mut phone, mut email) = (false, false, false, false);
+    for m in l.any.find_iter(text) {
+        match m.as_str().as_bytes() {
+            [b'n' | b'N', b'h' | b'H', ..] => nhs = true,
+            [b'n' | b'N', ..] => ni = true,
+            [b'e' | b'E', ..] => email = true,
+            _ => phone = true,
+        }
+    }
+    if digits && ni {
         push(&l.ni, FindingKind::NiNumber, &|_| true);
+    }
+    if digits && nhs {
         push(&l.nhs, FindingKind::NhsNumber, &|_| true);
+    }
+    if digits && phone {
         push(&l.phone, FindingKind::Phone, &|v| {
             (8..=14).contains(&v.bytes().filter(u8::is_ascii_digit).count())
         });
     }
-    if at {
+    if at && email {
         push(&l.email, FindingKind::Email, &|v| !v.ends_with('@'));
     }
 }

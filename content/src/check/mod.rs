@@ -157,11 +157,30 @@ pub struct CheckResponse {
 }
 
 /// Runs the whole check: findings, reading age and jargon.
+///
+/// Each segment of the text is tokenised once, and the names, the jargon
+/// and the reading age all read those tokens.
 pub fn check(req: &CheckRequest) -> CheckResponse {
+    let text = req.text.as_str();
+    let index = names::People::new(&req.people);
+    let glossary = Glossary::builtin();
+    let mut written = Vec::new();
+    let mut jargon = Vec::new();
+    let mut tokens = Vec::new();
+    for (start, end) in segments(text) {
+        let words = names::Words::new(&text[start..end]);
+        find_in_segment(&words, start, &index, &mut written);
+        glossary.find_in_words(&words, start, &mut jargon);
+        if start == 0 {
+            tokens = words.tokens;
+        } else {
+            tokens.extend(words.tokens.iter().map(|t| t.shifted(start)));
+        }
+    }
     CheckResponse {
-        findings: find(&req.text, &req.people),
-        reading_age: crate::reading::reading_age(&req.text),
-        jargon: Glossary::builtin().find(&req.text),
+        findings: with_visible(text, &index, written),
+        reading_age: crate::reading::reading_age_of(text, &tokens),
+        jargon,
     }
 }
 
@@ -180,11 +199,17 @@ pub fn check(req: &CheckRequest) -> CheckResponse {
 pub fn find(text: &str, people: &[CasePerson]) -> Vec<Finding> {
     let index = names::People::new(people);
     let written = find_with(text, &index);
+    with_visible(text, &index, written)
+}
+
+/// Adds to the findings of `text` as written those of the text as the
+/// family will read it, when that differs.
+fn with_visible(text: &str, index: &names::People, written: Vec<Finding>) -> Vec<Finding> {
     if visible::reads_as_written(text) {
         return written;
     }
     let seen = visible::Visible::of(text);
-    let mapped = find_with(&seen.text, &index).into_iter().map(|f| {
+    let mapped = find_with(&seen.text, index).into_iter().map(|f| {
         let (start, end) = seen.source_range(f.start, f.end);
         let (start, end) = visible::balance_markup(text, start, end);
         finding(text, f.kind, start, end)
@@ -196,7 +221,8 @@ pub fn find(text: &str, people: &[CasePerson]) -> Vec<Finding> {
 fn find_with(text: &str, index: &names::People) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (start, end) in segments(text) {
-        find_in_segment(&text[start..end], start, index, &mut findings);
+        let words = names::Words::new(&text[start..end]);
+        find_in_segment(&words, start, index, &mut findings);
     }
     findings
 }
@@ -294,14 +320,19 @@ fn sentence_end(window: &str) -> Option<usize> {
 
 /// Finds everything in one segment, whose first byte is at `offset` in the
 /// whole text, and appends the findings (offsets into the whole text).
-fn find_in_segment(text: &str, offset: usize, index: &names::People, out: &mut Vec<Finding>) {
+fn find_in_segment(
+    words: &names::Words,
+    offset: usize,
+    index: &names::People,
+    out: &mut Vec<Finding>,
+) {
+    let text = words.text;
     // 1. Pattern detectors, overlaps settled by rank then length.
     let mut candidates = Vec::new();
     patterns::find_all(text, &mut candidates);
     let claimed = settle(candidates);
 
-    // 2. Words, and which of them the patterns already took.
-    let words = names::Words::new(text);
+    // 2. Which words the patterns already took.
     let mut blocked = vec![false; words.tokens.len()];
     {
         let mut c = 0;
@@ -316,7 +347,7 @@ fn find_in_segment(text: &str, offset: usize, index: &names::People, out: &mut V
     }
 
     // 3. People of the case.
-    let matches = index.find(&words, &blocked);
+    let matches = index.find(words, &blocked);
     for m in &matches {
         for b in &mut blocked[m.first_token..=m.last_token] {
             *b = true;
@@ -324,14 +355,14 @@ fn find_in_segment(text: &str, offset: usize, index: &names::People, out: &mut V
     }
 
     // 4. People who are not in the case.
-    let unknown = unknown::find_unknown(&words, &blocked);
+    let unknown = unknown::find_unknown(words, &blocked);
 
     // 5. Put the name findings together, joining neighbours that are one name.
     let mut findings: Vec<Finding> = claimed
         .into_iter()
         .map(|c| finding(text, c.kind, c.start, c.end))
         .collect();
-    findings.append(&mut join_names(&words, &matches, &unknown));
+    findings.append(&mut join_names(words, &matches, &unknown));
     findings.sort_by_key(|f| (f.start, f.end));
     debug_assert!(findings.windows(2).all(|w| w[0].end <= w[1].start));
     out.extend(findings.into_iter().map(|mut f| {
@@ -376,7 +407,7 @@ fn join_names(
     unknown: &[unknown::UnknownMatch],
 ) -> Vec<Finding> {
     enum Item<'a> {
-        Case(&'a names::NameMatch),
+        Case(&'a names::NameMatch<'a>),
         Unknown(&'a unknown::UnknownMatch),
     }
     let mut items: Vec<(usize, Item)> = matches

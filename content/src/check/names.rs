@@ -4,9 +4,11 @@
 //! One pass over the word tokens with a hash look-up per token, so the cost
 //! is linear in the text whatever the number of people.
 
+use std::ops::Range;
+
 use super::lists::{common_words, lists, CAPS_RUN_NAMES};
 pub use super::tokens::Words;
-use super::tokens::{caps, is_capitalised, Caps, FastMap, Gap};
+use super::tokens::{caps, is_capitalised, Caps, FastMap, Gap, Token};
 use super::{CasePerson, Role};
 
 /// Which form of a person's name a pattern is.
@@ -36,121 +38,200 @@ pub struct People {
 
 /// A mention of a person of the case.
 #[derive(Clone, Debug)]
-pub struct NameMatch {
+pub struct NameMatch<'p> {
     pub first_token: usize,
     pub last_token: usize,
     pub start: usize,
     pub end: usize,
     pub flag: bool,
     pub form: Form,
-    pub people: Vec<usize>,
+    /// The people who have this name (indices into the request's people).
+    pub people: &'p [usize],
 }
 
 fn flagged(p: &CasePerson) -> bool {
     !p.recipient && p.role != Role::Professional
 }
 
-/// The ways one word of a name may be written, each a sequence of folded
-/// words: "lloyd-jones" -> ["lloyd-jones"], ["lloyd", "jones"];
-/// "o'neill" -> ["o'neill"], ["oneill"], ["o", "neill"].
-fn word_variants(word: &str) -> Vec<Vec<String>> {
-    let mut out = vec![vec![word.to_string()]];
-    if word.contains('\'') {
-        out.push(vec![word.replace('\'', "")]);
-    }
-    if word.contains(['\'', '-']) {
-        let split: Vec<String> = word
-            .split(['\'', '-'])
-            .filter(|p| !p.is_empty())
-            .map(str::to_string)
-            .collect();
-        if split.len() > 1 {
-            out.push(split);
-        }
-    }
-    out
+/// A word id that no text word has: a name word that folds to nothing.
+const NO_WORD: u32 = u32::MAX;
+
+/// The words of one written name, each with the ways it may be written
+/// ("lloyd-jones" -> [lloyd-jones], [lloyd, jones]; "o'neill" ->
+/// [o'neill], [oneill], [o, neill]), as runs of word ids in one buffer:
+/// word k's ways are `alts[words[k].clone()]`, each a range of `ids`. Reused
+/// from name to name, so that reading a name allocates nothing once the
+/// buffers have grown.
+#[derive(Default)]
+struct NameWords {
+    ids: Vec<u32>,
+    alts: Vec<Range<usize>>,
+    words: Vec<Range<usize>>,
+    folded: String,
+    tokens: Vec<Token>,
 }
 
-/// Every combination of the variants of `words`, joined (at most 32).
-fn combinations(words: &[Vec<Vec<String>>]) -> Vec<Vec<String>> {
-    let mut out: Vec<Vec<String>> = vec![Vec::new()];
-    for alts in words {
-        let mut next = Vec::new();
-        for prefix in &out {
-            for alt in alts {
-                if next.len() >= 32 {
-                    break;
-                }
-                let mut v = prefix.clone();
-                v.extend(alt.iter().cloned());
-                next.push(v);
-            }
-        }
-        out = next;
+impl NameWords {
+    /// The ways word `k` may be written.
+    fn ways(&self, k: usize) -> impl Iterator<Item = &[u32]> + '_ {
+        self.alts[self.words[k].clone()]
+            .iter()
+            .map(|r| &self.ids[r.clone()])
     }
-    out
 }
 
-/// The folded words of a written name, each with its variants.
-fn name_words(name: &str) -> Vec<Vec<Vec<String>>> {
-    super::tokens::tokenize(name)
-        .iter()
-        .map(|t| word_variants(&super::tokens::fold(t.full(name))))
-        .collect()
+/// Calls `f` with every combination of the ways of writing words `k..` of
+/// a name, joined, in order, at most `left` of them, building each in `key`
+/// (no allocation per combination).
+fn each_combination(
+    name: &NameWords,
+    k: usize,
+    key: &mut Vec<u32>,
+    left: &mut usize,
+    f: &mut impl FnMut(&[u32]),
+) {
+    if k == name.words.len() {
+        if *left > 0 {
+            *left -= 1;
+            f(key);
+        }
+        return;
+    }
+    for way in name.ways(k) {
+        if *left == 0 {
+            return;
+        }
+        let len = key.len();
+        key.extend_from_slice(way);
+        each_combination(name, k + 1, key, left, f);
+        key.truncate(len);
+    }
 }
 
 impl People {
+    /// Builds the index of one request's people. The words of their names
+    /// are folded into one buffer and interned as ids as they are read, so
+    /// that a word already seen (a family surname) costs a look-up, not an
+    /// allocation.
     pub fn new(people: &[CasePerson]) -> Self {
+        // About three words and six patterns a person: sized once.
         let mut index = People {
-            vocab: FastMap::default(),
-            patterns: FastMap::default(),
+            vocab: FastMap::with_capacity_and_hasher(people.len() * 3, Default::default()),
+            patterns: FastMap::with_capacity_and_hasher(people.len() * 6, Default::default()),
             max_len: 0,
         };
+        let mut name = NameWords::default();
+        let mut key = Vec::new();
         for (pi, person) in people.iter().enumerate() {
             let flag = flagged(person);
-            let words = name_words(&person.name);
-            if let (Some(first), Some(last)) = (words.first(), words.last()) {
-                for full in combinations(&words) {
-                    index.add(&full, Form::Full, pi, flag);
-                }
-                for given in first {
+            index.read_name(&person.name, &mut name);
+            let n = name.words.len();
+            if n > 0 {
+                index.add_all(&name, &mut key, Form::Full, pi, flag);
+                for given in name.ways(0) {
                     index.add(given, Form::Given, pi, flag);
                 }
-                if words.len() > 1 {
-                    for surname in last {
+                if n > 1 {
+                    for surname in name.ways(n - 1) {
                         index.add(surname, Form::Surname, pi, flag);
                     }
                 }
-                if words.len() > 2 {
-                    for first_last in combinations(&[first.clone(), last.clone()]) {
-                        index.add(&first_last, Form::Full, pi, flag);
+                if n > 2 {
+                    for given in name.ways(0) {
+                        for surname in name.ways(n - 1) {
+                            key.clear();
+                            key.extend_from_slice(given);
+                            key.extend_from_slice(surname);
+                            index.add(&key, Form::Full, pi, flag);
+                        }
                     }
                 }
             }
             for alias in &person.aliases {
-                for variant in combinations(&name_words(alias)) {
-                    index.add(&variant, Form::Alias, pi, flag);
-                }
+                index.read_name(alias, &mut name);
+                index.add_all(&name, &mut key, Form::Alias, pi, flag);
             }
         }
         index
     }
 
-    fn add(&mut self, words: &[String], form: Form, person: usize, flag: bool) {
-        if words.is_empty() || words.iter().any(String::is_empty) {
+    /// Adds every way of writing a name (at most 32).
+    fn add_all(
+        &mut self,
+        name: &NameWords,
+        key: &mut Vec<u32>,
+        form: Form,
+        person: usize,
+        flag: bool,
+    ) {
+        key.clear();
+        let mut left = 32;
+        each_combination(name, 0, key, &mut left, &mut |ids| {
+            self.add(ids, form, person, flag);
+        });
+    }
+
+    /// The id of a folded word, added to the vocabulary if new.
+    fn intern(&mut self, word: &str) -> u32 {
+        if word.is_empty() {
+            return NO_WORD;
+        }
+        if let Some(&id) = self.vocab.get(word) {
+            return id;
+        }
+        let id = self.vocab.len() as u32;
+        self.vocab.insert(word.to_string(), id);
+        id
+    }
+
+    /// Reads a written name into `name`: its words and the ways each may be
+    /// written, as word ids.
+    fn read_name(&mut self, written: &str, name: &mut NameWords) {
+        name.ids.clear();
+        name.alts.clear();
+        name.words.clear();
+        super::tokens::tokenize_into(written, &mut name.tokens);
+        for k in 0..name.tokens.len() {
+            let first_alt = name.alts.len();
+            super::tokens::fold_into(name.tokens[k].full(written), &mut name.folded);
+            let word = name.folded.as_str();
+            let start = name.ids.len();
+            name.ids.push(self.intern(word));
+            name.alts.push(start..name.ids.len());
+            if word.contains('\'') {
+                let start = name.ids.len();
+                name.ids.push(self.intern(&word.replace('\'', "")));
+                name.alts.push(start..name.ids.len());
+            }
+            if word.contains(['\'', '-']) {
+                let start = name.ids.len();
+                for part in word.split(['\'', '-']).filter(|p| !p.is_empty()) {
+                    let id = self.intern(part);
+                    name.ids.push(id);
+                }
+                if name.ids.len() - start > 1 {
+                    name.alts.push(start..name.ids.len());
+                } else {
+                    name.ids.truncate(start);
+                }
+            }
+            name.words.push(first_alt..name.alts.len());
+        }
+    }
+
+    fn add(&mut self, ids: &[u32], form: Form, person: usize, flag: bool) {
+        if ids.is_empty() || ids.contains(&NO_WORD) {
             return;
         }
-        let mut ids = Vec::with_capacity(words.len());
-        for w in words {
-            let next = self.vocab.len() as u32;
-            ids.push(*self.vocab.entry(w.clone()).or_insert(next));
-        }
         self.max_len = self.max_len.max(ids.len());
-        let entry = self.patterns.entry(ids).or_insert(Pattern {
-            flag: false,
-            form,
-            people: Vec::new(),
-        });
+        let entry = match self.patterns.get_mut(ids) {
+            Some(entry) => entry,
+            None => self.patterns.entry(ids.to_vec()).or_insert(Pattern {
+                flag: false,
+                form,
+                people: Vec::new(),
+            }),
+        };
         entry.flag |= flag;
         // A name that is someone's full name is reported as a full name.
         if form_rank(form) > form_rank(entry.form) {
@@ -163,7 +244,7 @@ impl People {
 
     /// Finds every mention of a person of the case, longest first, left to
     /// right, skipping tokens that `blocked` says are already taken.
-    pub fn find(&self, words: &Words, blocked: &[bool]) -> Vec<NameMatch> {
+    pub fn find(&self, words: &Words, blocked: &[bool]) -> Vec<NameMatch<'_>> {
         let mut out = Vec::new();
         if self.patterns.is_empty() {
             return out;
@@ -213,7 +294,7 @@ impl People {
                         end: words.tokens[last].name_end,
                         flag: p.flag,
                         form: p.form,
-                        people: p.people.clone(),
+                        people: &p.people,
                     });
                     i += len;
                 }

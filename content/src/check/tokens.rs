@@ -1,6 +1,6 @@
 //! Word tokens with byte offsets, and the folding used to compare names.
 //!
-//! A token is a run of letters, combining marks, digits and `_`, where a
+//! A token is a run of letters, combining marks and digits, where a
 //! hyphen or an apostrophe (straight or curly) *between* two such characters
 //! is part of the token: `Smith-Patel`, `O'Sullivan`, `O’Neill` and `Dean's`
 //! are each one token. A token ending in `'s` or `’s` is possessive: its
@@ -149,6 +149,14 @@ pub struct Token {
 }
 
 impl Token {
+    /// The same token `by` bytes further on (a segment's token in the whole text).
+    pub fn shifted(self, by: usize) -> Token {
+        Token {
+            start: self.start + by,
+            end: self.end + by,
+            name_end: self.name_end + by,
+        }
+    }
     pub fn is_possessive(&self) -> bool {
         self.name_end != self.end
     }
@@ -161,10 +169,14 @@ impl Token {
     }
 }
 
+/// Letters, combining marks and digits. `_` is not part of a word: it is
+/// Markdown's emphasis mark, shown as it is when escaped (`\_Dean\_` reads
+/// "_Dean_"), and a separator in handles (`dean_walsh`); the reader sees the
+/// name either side of it.
 #[inline]
 pub fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
-        c.is_ascii_alphanumeric() || c == '_'
+        c.is_ascii_alphanumeric()
     } else {
         c.is_alphanumeric() || is_combining_mark(c)
     }
@@ -191,52 +203,70 @@ fn char_at(text: &str, i: usize) -> (char, usize) {
     }
 }
 
-/// Splits `text` into tokens. Linear in the length of the text.
+/// Splits `text` into tokens. Linear in the length of the text: one pass,
+/// a byte at a time through ASCII, a character at a time elsewhere.
 pub fn tokenize(text: &str) -> Vec<Token> {
-    let n = text.len();
-    let mut tokens = Vec::with_capacity(n / 6);
-    let mut current: Option<usize> = None; // start of the token being read
-    let mut prev_word = false;
+    let mut tokens = Vec::with_capacity(text.len() / 6);
+    tokenize_into(text, &mut tokens);
+    tokens
+}
+
+/// [`tokenize`] into `tokens` (cleared first), to reuse its space.
+pub fn tokenize_into(text: &str, tokens: &mut Vec<Token>) {
+    tokens.clear();
+    let bytes = text.as_bytes();
+    let n = bytes.len();
     let mut i = 0;
     while i < n {
-        let (c, len) = char_at(text, i);
-        if is_word_char(c) {
-            if current.is_none() {
-                current = Some(i);
+        // Up to the start of a word.
+        if bytes[i] < 0x80 {
+            if !bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
             }
-            prev_word = true;
-            i += len;
-            continue;
-        }
-        if prev_word && (is_apostrophe(c) || is_hyphen(c)) && i + len < n {
-            let (next, _) = char_at(text, i + len);
-            if is_word_char(next) {
-                // A joiner inside the token.
-                prev_word = false;
+        } else {
+            let (c, len) = char_at(text, i);
+            if !is_word_char(c) {
                 i += len;
                 continue;
             }
         }
-        if let Some(start) = current.take() {
-            tokens.push(make_token(text, start, i));
+        // The word: word characters, and a hyphen or an apostrophe between
+        // two of them. The character before `i` is always a word character.
+        let start = i;
+        while i < n {
+            if bytes[i] < 0x80 && bytes[i].is_ascii_alphanumeric() {
+                i += 1;
+                continue;
+            }
+            let (c, len) = char_at(text, i);
+            if is_word_char(c) {
+                i += len;
+                continue;
+            }
+            if (is_apostrophe(c) || is_hyphen(c)) && i + len < n {
+                let (next, _) = char_at(text, i + len);
+                if is_word_char(next) {
+                    i += len;
+                    continue;
+                }
+            }
+            break;
         }
-        prev_word = false;
-        i += len;
+        tokens.push(make_token(text, start, i));
     }
-    if let Some(start) = current {
-        tokens.push(make_token(text, start, n));
-    }
-    tokens
 }
 
 fn make_token(text: &str, start: usize, end: usize) -> Token {
     let word = &text[start..end];
     let mut name_end = end;
-    // Possessive: ends in an apostrophe followed by s/S.
-    let mut rev = word.char_indices().rev();
-    if let (Some((_, s)), Some((ai, a))) = (rev.next(), rev.next()) {
-        if (s == 's' || s == 'S') && is_apostrophe(a) && ai > 0 {
-            name_end = start + ai;
+    // Possessive: ends in an apostrophe followed by s/S, after something.
+    if let Some(rest) = word.strip_suffix(['s', 'S']) {
+        if let Some(a) = rest.chars().next_back() {
+            let ai = rest.len() - a.len_utf8();
+            if is_apostrophe(a) && ai > 0 {
+                name_end = start + ai;
+            }
         }
     }
     Token {
@@ -421,6 +451,14 @@ mod tests {
                 "quoted",
                 "x"
             ]
+        );
+    }
+
+    #[test]
+    fn underscores_are_not_part_of_a_word() {
+        assert_eq!(
+            words(r"\_Dean\_ _Kayla_ dean_walsh \_\_x"),
+            vec!["Dean", "Kayla", "dean", "walsh", "x"]
         );
     }
 

@@ -55,13 +55,19 @@ pub struct Visible {
 /// word, and no character that normalising changes. Such a text is checked
 /// as it is, which is the same check.
 pub fn reads_as_written(markdown: &str) -> bool {
-    let punctuation = markdown.bytes().any(|b| {
-        matches!(
+    // One pass over the bytes; the characters only when some are not ASCII.
+    let mut ascii = true;
+    for &b in markdown.as_bytes() {
+        if b >= 0x80 {
+            ascii = false;
+        } else if matches!(
             b,
             b'*' | b'_' | b'[' | b'<' | b'&' | b'\\' | b'`' | b'~' | b'|'
-        )
-    });
-    !punctuation && (markdown.is_ascii() || markdown.chars().all(|c| c.is_ascii() || plain(c)))
+        ) {
+            return false;
+        }
+    }
+    ascii || markdown.chars().all(|c| c.is_ascii() || plain(c))
 }
 
 /// A non-ASCII character that normalising leaves as it is (an accented
@@ -216,10 +222,35 @@ impl Visible {
             self.text.push_str(shown);
             return;
         }
-        for (i, c) in shown.char_indices() {
+        let bytes = shown.as_bytes();
+        let mut i = 0;
+        while i < shown.len() {
+            // A run of ASCII reads as it is: one piece, copied at once.
+            let run = bytes[i..]
+                .iter()
+                .position(|b| !b.is_ascii())
+                .map_or(shown.len(), |k| i + k);
+            if run > i {
+                let (from, to) = if exact {
+                    (src.start + i, src.start + run)
+                } else {
+                    (src.start, src.end)
+                };
+                self.push_piece(from, to, exact);
+                self.text.push_str(&shown[i..run]);
+                self.join_last();
+                i = run;
+                continue;
+            }
+            let Some(c) = shown[i..].chars().next() else {
+                break;
+            };
+            let at_char = i;
+            i += c.len_utf8();
             if ignorable(c) {
                 continue;
             }
+            let i = at_char;
             let (from, to) = if exact {
                 (src.start + i, src.start + i + c.len_utf8())
             } else {

@@ -26,6 +26,9 @@ fn forms() -> Vec<(String, String, &'static str)> {
     let cyrillic_dean = "D\u{0435}\u{0430}n"; // Cyrillic е and а
     vec![
         ("_Dean_".into(), "_Kayla_".into(), "Dean"),
+        // Escaped underscores are shown as they are: the family reads "_Dean_".
+        (r"\_Dean\_".into(), r"\_Kayla\_".into(), "Dean"),
+        (r"\_\_Dean\_\_".into(), r"\_\_Kayla\_\_".into(), "Dean"),
         ("**Dean**".into(), "**Kayla**".into(), "Dean"),
         (
             "[Dean](https://example.org/)".into(),
@@ -97,6 +100,27 @@ fn the_readers_own_name_in_every_form_is_not_flagged() {
         let text = format!("We talked to {kayla} about school.");
         assert_eq!(find(&text, &people), vec![], "in {text:?}");
     }
+}
+
+#[test]
+fn a_name_between_escaped_underscores_is_found_in_a_list_and_a_heading() {
+    let people = case();
+    let text = "## About \\_Dean\\_\n\n- \\_Dean Walsh\\_'s flat\n- Dean\\_Walsh\n";
+    let found = find(text, &people);
+    let got: Vec<_> = found
+        .iter()
+        .map(|f| (f.kind, &text[f.start..f.end]))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (FindingKind::Person, "Dean"),
+            (FindingKind::Person, "Dean Walsh"),
+            (FindingKind::Person, "Dean"),
+            (FindingKind::Person, "Walsh"),
+        ],
+        "in {text:?}"
+    );
 }
 
 #[test]
