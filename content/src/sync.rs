@@ -392,6 +392,10 @@ pub struct ContributionStatusPush {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MessageBody {
     pub text: String,
+    /// The files sent with it (their names can say who or where, so they
+    /// travel sealed with the text; the bridge fetches the bytes by id).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachmentMeta>,
 }
 
 /// A file sent with a message, without its bytes: in a `message_sent`

@@ -377,6 +377,13 @@ async fn put_message(
     if !people::exists(&state.db, push.person_id).await? {
         return Err(PortalError::NotFound);
     }
+    // Its files are pushed first; until they are all here, the message waits
+    // (an error the bridge retries), so it never names a missing file.
+    let mut conn = state.db.pool.acquire().await?;
+    if !crate::attachments::all_held(&mut conn, push.person_id, id, &push.attachments).await? {
+        return Ok(StatusCode::SERVICE_UNAVAILABLE);
+    }
+    drop(conn);
     if crate::messages::receive(&state.db, &state.sealer, id, &push).await? {
         crate::messages::notify::new_message(
             &state.db,

@@ -97,7 +97,14 @@ pub fn router(state: &AppState) -> Router<AppState> {
         .route("/contributions/{id}", get(voice::show_one))
         .route("/contributions/{id}/send", post(voice::send))
         .route("/safe", get(safe::show).post(safe::submit))
-        .route("/messages", get(messages::show).post(messages::send))
+        .route(
+            "/messages",
+            get(messages::show)
+                .post(messages::send)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    content::attachments::BODY_LIMIT,
+                )),
+        )
         .route("/account/message-emails", post(messages::set_emails))
         .route("/account", get(account::show))
         .route("/account/setup", get(account::setup))

@@ -78,6 +78,7 @@ pub async fn seed(
             author_name: &priya.name,
             checked: &checked,
             needs_approval: false,
+            files: &[],
         };
         send::send(bridge, &out, now())
             .await

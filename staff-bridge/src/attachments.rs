@@ -56,6 +56,16 @@ pub async fn fetch(client: &PortalClient, meta: &AttachmentMeta) -> Result<Vec<u
     Ok(answer.body)
 }
 
+/// Whether a file is stored here already.
+pub async fn is_stored(db: &Db, id: Uuid) -> sqlx::Result<bool> {
+    let found: Option<String> =
+        sqlx::query_scalar("SELECT id FROM message_attachments WHERE id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&db.pool)
+            .await?;
+    Ok(found.is_some())
+}
+
 /// Stores a file of a message, sealed; stored once however often it comes.
 pub async fn store(
     conn: &mut AnyConnection,
@@ -102,6 +112,20 @@ pub async fn push(
     }
     let meta = file.meta(Uuid::new_v4());
     store(&mut *conn, sealer, message_id, &meta, &file.bytes).await?;
+    queue(conn, sealer, person_portal_id, message_id, &meta, now).await?;
+    Ok(meta)
+}
+
+/// Queues the push of a file already stored here (a message held for
+/// approval sends its files when it is approved).
+pub async fn queue(
+    conn: &mut AnyConnection,
+    sealer: &Sealer,
+    person_portal_id: Uuid,
+    message_id: Uuid,
+    meta: &AttachmentMeta,
+    now: i64,
+) -> sqlx::Result<()> {
     let queued = AttachmentPush {
         message_id,
         person_id: person_portal_id,
@@ -113,7 +137,7 @@ pub async fn push(
         data: String::new(),
     };
     outgoing::enqueue(conn, sealer, &Push::Attachment(meta.id, queued), now).await?;
-    Ok(meta)
+    Ok(())
 }
 
 /// Whether a queued request is a file push (its body is filled when sent).

@@ -79,7 +79,8 @@ impl PortalClient {
             .tls_built_in_root_certs(false)
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30));
+            // Long enough for a 10 MB file over a slow council link.
+            .timeout(Duration::from_secs(180));
         if let Some(ca_file) = ca_file {
             let shown = ca_file.display().to_string();
             let fail = |e: &dyn std::fmt::Display| SyncError::CaFile(shown.clone(), e.to_string());
@@ -220,6 +221,7 @@ pub async fn pull(db: &Db, client: &PortalClient) -> Result<usize, SyncError> {
         if last <= after {
             return Err(SyncError::BadAnswer("the outbox went backwards".into()));
         }
+        crate::messages::fetch_files(db, client, &page.events).await?;
         events::store_page(db, &page.events, now()).await?;
         pulled += page.events.len();
         let ack = serde_json::to_vec(&OutboxAck { up_to: last })

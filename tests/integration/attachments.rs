@@ -406,8 +406,8 @@ async fn the_bridge_fetches_a_family_file_and_believes_only_a_match(backend: Bac
 /// The bridge's row for a worker's message, as the messages module writes it.
 async fn bridge_message(s: &Services, id: Uuid, person: Uuid, case_id: i64) {
     sqlx::query(
-        "INSERT INTO messages (id, person_portal_id, case_id, from_family, body, text_sha256, state, sent_at, received_at) \
-         VALUES ($1, $2, $3, 0, $4, $5, 'sent', $6, $6)",
+        "INSERT INTO messages (id, person_portal_id, position, case_id, from_family, body, text_sha256, state, sent_at, received_at) \
+         VALUES ($1, $2, 1, $3, 0, $4, $5, 'sent', $6, $6)",
     )
     .bind(id.to_string())
     .bind(person.to_string())

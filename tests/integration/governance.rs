@@ -563,7 +563,7 @@ async fn an_ig_officers_search_and_a_managers_report_are_recorded_as_console_use
 async fn family_sends(s: &Services, who: &mut Browser, text: &str) {
     let csrf = who.csrf(s, "/messages").await;
     let (status, body, _) = who
-        .post(s, "/messages", &[("csrf", &csrf), ("message", text)])
+        .post_multipart(s, "/messages", &[("csrf", &csrf), ("message", text)], &[])
         .await;
     assert_eq!(status, 303, "{body}");
 }
@@ -590,6 +590,7 @@ async fn worker_replies(s: &Services, portal_id: &str, text: &str, at: i64) {
         author_name: "Priya Shah",
         checked: &checked,
         needs_approval: false,
+        files: &[],
     };
     assert!(send::send(&s.bridge_db, &out, at).await.is_ok());
 }

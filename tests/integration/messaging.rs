@@ -73,7 +73,7 @@ async fn uses_familystory(
 async fn family_sends(s: &Services, who: &mut Browser, text: &str) -> (u16, String) {
     let csrf = who.csrf(s, "/messages").await;
     let (status, body, location) = who
-        .post(s, "/messages", &[("csrf", &csrf), ("message", text)])
+        .post_multipart(s, "/messages", &[("csrf", &csrf), ("message", text)], &[])
         .await;
     if status == 303 {
         assert_eq!(location.as_deref(), Some("/messages?sent=1"));
@@ -108,7 +108,7 @@ async fn worker_sends(
     let csrf = m.desk.csrf(s, "/sign-out").await;
     let mut all = vec![("csrf", csrf.as_str())];
     all.extend_from_slice(form);
-    m.desk.post(s, &path, &all).await
+    m.desk.post_multipart(s, &path, &all, &[]).await
 }
 
 const REPLY: &str = "Hello Ellie. Daniel will pick you up on Saturday, and Liam will be there too.";
@@ -693,6 +693,165 @@ async fn a_family_member_whose_access_ends_loses_the_conversation_at_once(backen
         .await,
         0,
         "nothing is sent to someone who cannot read it"
+    );
+    s.finish().await;
+}
+
+/// A small PNG, as a phone would send one.
+fn photo() -> Vec<u8> {
+    let picture =
+        image::RgbImage::from_fn(40, 30, |x, y| image::Rgb([x as u8 * 6, y as u8 * 8, 120]));
+    let mut png = std::io::Cursor::new(Vec::new());
+    picture.write_to(&mut png, image::ImageFormat::Png).unwrap();
+    png.into_inner()
+}
+
+/// A one-page PDF.
+const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+/// The href of the newest (last) link to a file on a page.
+fn file_link(page: &str, prefix: &str) -> String {
+    let at = page
+        .rfind(&format!("href=\"{prefix}"))
+        .unwrap_or_else(|| panic!("no file link in {page}"));
+    page[at + 6..].split('"').next().unwrap().to_string()
+}
+
+backend_tests!(files_travel_both_ways_sealed_and_are_only_ever_downloaded);
+async fn files_travel_both_ways_sealed_and_are_only_ever_downloaded(backend: Backend) {
+    let (s, mut priya) = start_with(backend, None, false).await;
+    let (ellie_id, mut ellie) = uses_familystory(&s, &mut priya, "P-101", "Ellie", ELLIE_DOB).await;
+
+    // A text file dressed as a photo: refused, the words kept, nothing stored.
+    let csrf = ellie.csrf(&s, "/messages").await;
+    let (status, page, _) = ellie
+        .post_multipart(
+            &s,
+            "/messages",
+            &[("csrf", &csrf), ("message", "Here is my drawing")],
+            &[(
+                "files",
+                "drawing.jpg",
+                b"just some words, not a picture".to_vec(),
+            )],
+        )
+        .await;
+    assert_eq!(status, 400);
+    assert!(
+        page.contains("only photos (JPEG or PNG) and PDF documents"),
+        "{page}"
+    );
+    assert!(page.contains("Here is my drawing"), "the text is kept");
+    assert_eq!(
+        count(&s.portal_db, "SELECT COUNT(*) FROM messages").await,
+        0
+    );
+
+    let (status, page, _) = ellie
+        .post_multipart(
+            &s,
+            "/messages",
+            &[("csrf", &csrf), ("message", "Here is my drawing")],
+            &[("files", "drawing.png", photo())],
+        )
+        .await;
+    assert_eq!(status, 303, "{page}");
+    let (_, page, _) = ellie.get(&s, "/messages").await;
+    assert!(page.contains("drawing.png"));
+    sync(&s).await;
+
+    // Priya sees the file and downloads it through the case.
+    let page = priya.desk.get(&s, &conversation(ellie_id)).await;
+    let href = file_link(&page.body, &format!("/cases/{CASE}/attachments/"));
+    let response = priya
+        .desk
+        .with_cookie(s.http.get(format!("{}{href}", s.bridge_url)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    let bytes = response.bytes().await.unwrap();
+    assert!(
+        image::load_from_memory(&bytes).is_ok(),
+        "a picture came through"
+    );
+    let (_, _, entry) = last_ledger(&s.bridge_db, "family_message").await;
+    let files = entry["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 1);
+    assert!(
+        !entry.to_string().contains("drawing"),
+        "no file name in the ledger"
+    );
+
+    // Priya answers with a PDF: it reaches Ellie as a download only.
+    let path = conversation(ellie_id);
+    let csrf = priya.desk.csrf(&s, "/sign-out").await;
+    let page = priya
+        .desk
+        .post_multipart(
+            &s,
+            &path,
+            &[
+                ("csrf", &csrf),
+                ("message", "Thank you! Here is the plan for the meeting."),
+            ],
+            &[("files", "meeting plan.pdf", PDF.to_vec())],
+        )
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains("Your message was sent."),
+        "{}",
+        page.body
+    );
+    let (_, _, entry) = last_ledger(&s.bridge_db, "message").await;
+    assert_eq!(
+        entry["attachments"][0]["sha256"],
+        content::attachments::sha256_hex(PDF)
+    );
+    sync(&s).await;
+    let (_, page, _) = ellie.get(&s, "/messages").await;
+    assert!(page.contains("meeting plan.pdf"), "{page}");
+    let href = file_link(&page, "/messages/attachments/");
+    let response = s
+        .http
+        .get(format!("{}{href}", s.portal_url))
+        .header("cookie", ellie.cookie_header().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    assert!(headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .starts_with("attachment"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(headers["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("sandbox"));
+    assert_eq!(response.bytes().await.unwrap().as_ref(), PDF);
+
+    // A staff member may attach PDFs only.
+    let page = priya
+        .desk
+        .post_multipart(
+            &s,
+            &path,
+            &[("csrf", &csrf), ("message", "A photo for you")],
+            &[("files", "photo.png", photo())],
+        )
+        .await;
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body.contains("workers can attach PDF documents only"),
+        "{}",
+        page.body
     );
     s.finish().await;
 }

@@ -24,10 +24,12 @@ CREATE INDEX conversations_unanswered ON conversations (unanswered_since);
 -- content check's findings and what was decided (sealed JSON), state is
 -- sent, or awaiting_approval where approval is required (approved_by).
 -- read_at: a family message first read by a worker (read_by); a worker's
--- message read by the family member.
+-- message read by the family member. position is the order the messages
+-- reached this conversation here.
 CREATE TABLE messages (
     id TEXT PRIMARY KEY,
     person_portal_id TEXT NOT NULL,
+    position BIGINT NOT NULL,
     case_id BIGINT,
     from_family BIGINT NOT NULL,
     staff_id TEXT,
@@ -41,7 +43,7 @@ CREATE TABLE messages (
     read_at BIGINT,
     read_by TEXT
 );
-CREATE INDEX messages_conversation ON messages (person_portal_id, sent_at);
+CREATE INDEX messages_conversation ON messages (person_portal_id, position);
 CREATE INDEX messages_unread ON messages (from_family, read_at);
 
 -- Files sent with a message, sealed (base64 of the sealed bytes).

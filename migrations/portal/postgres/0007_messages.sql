@@ -6,17 +6,20 @@
 -- the person wrote, 0 for a worker's message the bridge pushed (author is the
 -- worker's name as the person sees it). read_at: for the person's own
 -- message, when their worker first read it (pushed by the bridge); for a
--- worker's message, when the person first saw it.
+-- worker's message, when the person first saw it. position is the order
+-- the messages reached this conversation here (two sent in the same second
+-- still show in the order they came).
 CREATE TABLE messages (
     id TEXT PRIMARY KEY,
     person_id TEXT NOT NULL,
+    position BIGINT NOT NULL,
     from_family BIGINT NOT NULL,
     author TEXT,
     body TEXT NOT NULL,
     sent_at BIGINT NOT NULL,
     read_at BIGINT
 );
-CREATE INDEX messages_person ON messages (person_id, sent_at);
+CREATE INDEX messages_person ON messages (person_id, position);
 
 -- Files sent with a message: type decided from the bytes, photos re-encoded
 -- without their metadata, the bytes sealed (base64 of the sealed form).

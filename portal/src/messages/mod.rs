@@ -15,6 +15,7 @@
 pub mod notify;
 pub mod pages;
 
+use content::attachments::Attachment;
 use content::db::Db;
 use content::seal::Sealer;
 use content::sync::{AttachmentMeta, MessageBody, MessagePush};
@@ -44,6 +45,8 @@ pub struct Message {
     /// The person's own message: when their worker first read it. A
     /// worker's message: when the person first saw it.
     pub read_at: Option<i64>,
+    /// Files sent with it.
+    pub attachments: Vec<AttachmentMeta>,
 }
 
 /// Why a message was not sent. Nothing was stored.
@@ -103,6 +106,7 @@ fn from_row(
         text,
         sent_at,
         read_at,
+        attachments: Vec::new(),
     })
 }
 
@@ -110,15 +114,22 @@ fn from_row(
 pub async fn conversation(db: &Db, sealer: &Sealer, person: Uuid) -> sqlx::Result<Vec<Message>> {
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, from_family, author, body, sent_at, read_at FROM messages
-         WHERE person_id = $1 ORDER BY sent_at, id",
+         WHERE person_id = $1 ORDER BY position, sent_at, id",
     )
     .bind(person.to_string())
     .fetch_all(db.reader())
     .await?;
-    Ok(rows
+    let mut messages: Vec<Message> = rows
         .into_iter()
         .filter_map(|r| from_row(sealer, r))
-        .collect())
+        .collect();
+    let ids: Vec<Uuid> = messages.iter().map(|m| m.id).collect();
+    let mut conn = db.reader().acquire().await?;
+    let mut files = crate::attachments::for_messages(&mut conn, person, &ids).await?;
+    for m in &mut messages {
+        m.attachments = files.remove(&m.id).unwrap_or_default();
+    }
+    Ok(messages)
 }
 
 /// How many of the worker's messages the person has not seen yet.
@@ -131,17 +142,18 @@ pub async fn unread(db: &Db, person: Uuid) -> sqlx::Result<i64> {
     .await
 }
 
-/// Sends the person's message: stored and put in the outbox in one
-/// transaction, after the limits are checked. Returns its id.
+/// Sends the person's message with its checked files: all stored and put in
+/// the outbox in one transaction, after the limits are checked. Returns its
+/// id.
 pub async fn send(
     db: &Db,
     sealer: &Sealer,
     person: Uuid,
     text: &str,
-    attachments: &[AttachmentMeta],
+    files: &[Attachment],
     now: i64,
 ) -> sqlx::Result<Result<Uuid, Refusal>> {
-    if let Err(refusal) = check_text(text, !attachments.is_empty()) {
+    if let Err(refusal) = check_text(text, !files.is_empty()) {
         return Ok(Err(refusal));
     }
     let mut tx = db.pool.begin().await?;
@@ -161,7 +173,8 @@ pub async fn send(
     }
     let id = Uuid::new_v4();
     sqlx::query(
-        "INSERT INTO messages (id, person_id, from_family, author, body, sent_at) VALUES ($1, $2, 1, NULL, $3, $4)",
+        "INSERT INTO messages (id, person_id, position, from_family, author, body, sent_at)
+         VALUES ($1, $2, (SELECT COALESCE(MAX(p.position), 0) + 1 FROM messages p WHERE p.person_id = $2), 1, NULL, $3, $4)",
     )
     .bind(id.to_string())
     .bind(person.to_string())
@@ -169,12 +182,16 @@ pub async fn send(
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    let mut attachments: Vec<AttachmentMeta> = Vec::with_capacity(files.len());
+    for file in files {
+        attachments.push(crate::attachments::store(&mut tx, sealer, id, person, file).await?);
+    }
     let body = MessageBody {
         text: text.to_string(),
+        attachments,
     };
     let data = serde_json::json!({
         "message_id": id,
-        "attachments": attachments,
         "sealed": sealer.seal(&serde_json::to_string(&body).unwrap_or_default()),
     });
     outbox::record(&mut tx, db.backend, SENT_EVENT, Some(person), &data, now).await?;
@@ -219,7 +236,8 @@ pub async fn seen(db: &Db, person: Uuid, messages: &[Message], now: i64) -> sqlx
 /// (a repeated push stores nothing and notifies no one).
 pub async fn receive(db: &Db, sealer: &Sealer, id: Uuid, push: &MessagePush) -> sqlx::Result<bool> {
     let stored: Option<String> = sqlx::query_scalar(
-        "INSERT INTO messages (id, person_id, from_family, author, body, sent_at) VALUES ($1, $2, 0, $3, $4, $5)
+        "INSERT INTO messages (id, person_id, position, from_family, author, body, sent_at)
+         VALUES ($1, $2, (SELECT COALESCE(MAX(p.position), 0) + 1 FROM messages p WHERE p.person_id = $2), 0, $3, $4, $5)
          ON CONFLICT (id) DO NOTHING RETURNING id",
     )
     .bind(id.to_string())

@@ -3,9 +3,10 @@
 //! without JavaScript; the page is never cached, so coming back to it
 //! always shows the list as it is now.
 
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use content::attachments::{self, Sender};
 use content::db::now;
 use content::forms::{self, FieldError, Fields};
 use maud::{html, Markup};
@@ -27,6 +28,13 @@ fn message_item(m: &Message) -> Markup {
                 span class="when" { (content::when::sent(m.sent_at)) }
             }
             div class="text" { (forms::typed_text(&m.text)) }
+            @if !m.attachments.is_empty() {
+                ul class="files" aria-label="Files sent with this message" {
+                    @for f in &m.attachments {
+                        li { a href={ "/messages/attachments/" (f.id) } download { (f.file_name) } " (" (size(f.size)) ")" }
+                    }
+                }
+            }
             @if m.from_family {
                 p class="status" {
                     @if m.read_at.is_some() { "Read by your worker" } @else { "Sent" }
@@ -43,6 +51,15 @@ struct Shown<'a> {
     sent: bool,
 }
 
+/// A file's size as people read it.
+fn size(bytes: i64) -> String {
+    if bytes < 1024 * 1024 {
+        format!("{} KB", (bytes / 1024).max(1))
+    } else {
+        format!("{:.1} MB", bytes as f64 / (1024.0 * 1024.0))
+    }
+}
+
 fn conversation_page(
     family: &Family,
     messages: &[Message],
@@ -55,6 +72,7 @@ fn conversation_page(
         sent,
     } = shown;
     let error = forms::error_for(errors, "message");
+    let files_error = forms::error_for(errors, "files");
     let body = html! {
         (forms::error_summary(errors))
         @if sent {
@@ -71,7 +89,7 @@ fn conversation_page(
                 }
             }
         }
-        form method="post" action="/messages" aria-label="Write a message" novalidate {
+        form method="post" action="/messages" enctype="multipart/form-data" aria-label="Write a message" novalidate {
             (forms::csrf(&family.session.csrf))
             div class={ "field" @if error.is_some() { " error" } } {
                 label for="message" { "Write a message" }
@@ -84,6 +102,16 @@ fn conversation_page(
                 textarea class="textarea" id="message" name="message" rows="5"
                     aria-describedby={ "message-hint" @if error.is_some() { " message-error" } }
                     aria-invalid=[error.map(|_| "true")] { (typed) }
+            }
+            div class={ "field" @if files_error.is_some() { " error" } } {
+                label for="files" { "Add photos or documents (if you want to)" }
+                p class="hint" id="files-hint" { "Photos (JPEG or PNG) or PDF documents. Up to 5 files, 10 MB each. We remove where a photo was taken before anyone sees it." }
+                @if let Some(error) = files_error {
+                    p class="error-message" id="files-error" { span class="visually-hidden" { "Error: " } (error) }
+                }
+                input type="file" id="files" name="files" multiple accept="image/jpeg,image/png,application/pdf"
+                    aria-describedby={ "files-hint" @if files_error.is_some() { " files-error" } }
+                    aria-invalid=[files_error.map(|_| "true")];
             }
             button class="button" type="submit" { "Send" }
         }
@@ -114,33 +142,54 @@ pub async fn show(
     Ok(conversation_page(&family, &messages, shown, StatusCode::OK))
 }
 
+/// Sends a message, with any files (a multipart form: read as it streams
+/// in, each file refused as soon as it passes the limit).
 pub async fn send(
     State(state): State<AppState>,
     headers: HeaderMap,
     family: Family,
-    form: Fields,
+    request: Request,
 ) -> Result<Response> {
+    let person = family.person.id;
+    let (fields, uploads, refused) = match attachments::read_form(request).await {
+        Ok(form) => (form.fields, form.uploads, None),
+        Err(refused) => (refused.fields, Vec::new(), Some(refused.error)),
+    };
     if content::session::check_csrf(
         &headers,
         &state.origin,
         &family.session.csrf,
-        form.get("csrf"),
+        fields.get("csrf"),
     )
     .is_err()
     {
         return Ok(forbidden());
     }
-    let text = form.get("message");
-    let person = family.person.id;
-    match super::send(&state.db, &state.sealer, person, text, &[], now()).await? {
+    let text = fields.get("message");
+    let files = match refused {
+        Some(error) => Err(error),
+        None => attachments::check_all_off_thread(uploads, Sender::Family).await,
+    };
+    let outcome = match files {
+        Ok(files) => super::send(&state.db, &state.sealer, person, text, &files, now())
+            .await?
+            .map_err(|refusal| {
+                let status = match refusal {
+                    super::Refusal::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                (status, FieldError::new("message", refusal.message()))
+            }),
+        Err(error) => Err((
+            StatusCode::BAD_REQUEST,
+            FieldError::new("files", error.to_string()),
+        )),
+    };
+    match outcome {
         Ok(_) => Ok(Redirect::to("/messages?sent=1").into_response()),
-        Err(refusal) => {
-            let status = match refusal {
-                super::Refusal::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
-                _ => StatusCode::BAD_REQUEST,
-            };
+        Err((status, error)) => {
             let messages = super::conversation(&state.db, &state.sealer, person).await?;
-            let errors = [FieldError::new("message", refusal.message())];
+            let errors = [error];
             let shown = Shown {
                 typed: text,
                 errors: &errors,

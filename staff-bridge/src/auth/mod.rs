@@ -52,7 +52,7 @@ mod posted;
 mod sign_in;
 mod sign_out;
 
-pub use posted::Posted;
+pub use posted::{Posted, PostedFiles};
 
 use account::*;
 use enrolment::*;

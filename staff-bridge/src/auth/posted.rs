@@ -31,3 +31,30 @@ impl FromRequest<AppState> for Posted {
         Ok(Posted(form))
     }
 }
+
+/// A `multipart/form-data` form with files, sent from our own pages: read as
+/// it streams in (each file refused as soon as it passes the limit), then
+/// the origin and CSRF token checked as for [`Posted`]. The files, or why
+/// they were refused, are the handler's to answer in words.
+pub struct PostedFiles {
+    pub fields: Fields,
+    pub uploads: Result<Vec<content::attachments::Upload>, content::attachments::AttachmentError>,
+}
+
+impl FromRequest<AppState> for PostedFiles {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let user = StaffUser::from_request_parts(&mut parts, state).await?;
+        let headers = parts.headers.clone();
+        let (fields, uploads) =
+            match content::attachments::read_form(Request::from_parts(parts, body)).await {
+                Ok(form) => (form.fields, Ok(form.uploads)),
+                Err(refused) => (refused.fields, Err(refused.error)),
+            };
+        check_csrf(state, &headers, &user, fields.get("csrf"))
+            .map_err(IntoResponse::into_response)?;
+        Ok(PostedFiles { fields, uploads })
+    }
+}

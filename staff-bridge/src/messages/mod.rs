@@ -53,7 +53,50 @@ pub fn take_body(event: &mut OutboxEvent) -> Option<MessageBody> {
     map.remove("sealed");
     let body: MessageBody = body.and_then(|b| serde_json::from_value(b).ok())?;
     map.insert("text_sha256".into(), text_hash(&body.text).into());
+    // The ledger keeps what identifies each file's bytes, never its name.
+    let files: Vec<serde_json::Value> = body
+        .attachments
+        .iter()
+        .map(|f| serde_json::json!({ "sha256": f.sha256, "size": f.size, "media_type": f.media_type }))
+        .collect();
+    if !files.is_empty() {
+        map.insert("attachments".into(), files.into());
+    }
     Some(body)
+}
+
+/// Fetches the files of the family messages in a page of outbox events and
+/// stores each (sealed, once), before the page itself is stored: one file
+/// in memory at a time, and a file stored before a crash is simply found
+/// stored when the page is read again.
+pub async fn fetch_files(
+    db: &Db,
+    client: &crate::sync::PortalClient,
+    events: &[OutboxEvent],
+) -> Result<(), crate::sync::SyncError> {
+    for event in events.iter().filter(|e| e.kind == SENT_EVENT) {
+        let Some(message_id) = event
+            .data
+            .get("message_id")
+            .and_then(|v| v.as_str())
+            .and_then(|v| v.parse::<Uuid>().ok())
+        else {
+            continue;
+        };
+        let body: Option<MessageBody> = event
+            .data
+            .get("body")
+            .and_then(|b| serde_json::from_value(b.clone()).ok());
+        for meta in body.map(|b| b.attachments).unwrap_or_default() {
+            if crate::attachments::is_stored(db, meta.id).await? {
+                continue;
+            }
+            let bytes = crate::attachments::fetch(client, &meta).await?;
+            let mut conn = db.pool.acquire().await?;
+            crate::attachments::store(&mut conn, db.sealer(), message_id, &meta, &bytes).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Stores a family member's message in the caller's transaction, and opens
@@ -78,8 +121,8 @@ pub async fn store_from_family(
             .fetch_optional(&mut *conn)
             .await?;
     let stored: Option<String> = sqlx::query_scalar(
-        "INSERT INTO messages (id, person_portal_id, case_id, from_family, body, text_sha256, state, sent_at, received_at)
-         VALUES ($1, $2, $3, 1, $4, $5, 'sent', $6, $7)
+        "INSERT INTO messages (id, person_portal_id, position, case_id, from_family, body, text_sha256, state, sent_at, received_at)
+         VALUES ($1, $2, (SELECT COALESCE(MAX(p.position), 0) + 1 FROM messages p WHERE p.person_portal_id = $2), $3, 1, $4, $5, 'sent', $6, $7)
          ON CONFLICT (id) DO NOTHING RETURNING id",
     )
     .bind(id)
@@ -154,6 +197,8 @@ pub struct Message {
     pub read_at: Option<i64>,
     /// Who first read a family member's message.
     pub read_by: Option<String>,
+    /// Files sent with it.
+    pub attachments: Vec<content::sync::AttachmentMeta>,
 }
 
 type Row = (
@@ -177,12 +222,12 @@ pub async fn conversation(db: &Db, person_portal_id: &str) -> sqlx::Result<Vec<M
          FROM messages m
          LEFT JOIN staff s ON s.id = m.staff_id
          LEFT JOIN staff r ON r.id = m.read_by
-         WHERE m.person_portal_id = $1 ORDER BY m.sent_at, m.received_at, m.id",
+         WHERE m.person_portal_id = $1 ORDER BY m.position, m.id",
     )
     .bind(person_portal_id)
     .fetch_all(&db.pool)
     .await?;
-    Ok(rows
+    let mut messages: Vec<Message> = rows
         .into_iter()
         .filter_map(
             |(
@@ -209,8 +254,16 @@ pub async fn conversation(db: &Db, person_portal_id: &str) -> sqlx::Result<Vec<M
                     sent_at,
                     read_at,
                     read_by,
+                    attachments: Vec::new(),
                 })
             },
         )
-        .collect())
+        .collect();
+    let ids: Vec<Uuid> = messages.iter().map(|m| m.id).collect();
+    let mut conn = db.pool.acquire().await?;
+    let mut files = crate::attachments::for_messages(&mut conn, &ids).await?;
+    for m in &mut messages {
+        m.attachments = files.remove(&m.id).unwrap_or_default();
+    }
+    Ok(messages)
 }

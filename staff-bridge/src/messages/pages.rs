@@ -15,12 +15,13 @@ use super::inbox::{self, Summary};
 use super::send::{self, Checked, Outgoing, Reader, SendOrDb};
 use super::Message;
 use crate::access::{Access, Case};
-use crate::auth::{Posted, StaffUser};
+use crate::auth::{Posted, PostedFiles, StaffUser};
 use crate::error::{BridgeError, Result};
 use crate::scope::CaseScope;
 use crate::staff::Role;
 use crate::views::{self, FieldError};
 use crate::AppState;
+use content::attachments::{self, Sender};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -28,7 +29,11 @@ pub fn routes() -> Router<AppState> {
         .route("/account/message-digest", post(super::digest::set))
         .route(
             "/cases/{reference}/people/{person}/messages",
-            get(conversation).post(reply),
+            get(conversation)
+                .post(reply)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    attachments::BODY_LIMIT,
+                )),
         )
         .route(
             "/cases/{reference}/people/{person}/messages/done",
@@ -158,7 +163,7 @@ pub fn link(reference: &str, person: i64, name: &str) -> Markup {
     html! { a href=(href(reference, person)) { "Messages" span class="visually-hidden" { " with " (name) } } }
 }
 
-fn message_item(m: &Message, reader_name: &str) -> Markup {
+fn message_item(m: &Message, reader_name: &str, reference: &str) -> Markup {
     html! {
         li class={ "card message" @if m.from_family { " from-family" } } {
             p class="meta" {
@@ -166,6 +171,13 @@ fn message_item(m: &Message, reader_name: &str) -> Markup {
                 " – " (views::when(m.sent_at))
             }
             div { (typed_text(&m.text)) }
+            @if !m.attachments.is_empty() {
+                ul class="list" aria-label="Files sent with this message" {
+                    @for f in &m.attachments {
+                        li { a href={ "/cases/" (reference) "/attachments/" (f.id) } download { (f.file_name) } " (" (f.media_type) ", " (f.size / 1024) " KB)" }
+                    }
+                }
+            }
             p class="meta" {
                 @if m.state == "awaiting_approval" { strong { "Waiting for a manager's approval: not sent yet" } }
                 @else if m.from_family {
@@ -259,7 +271,7 @@ fn conversation_view(user: &StaffUser, v: &View<'_>, status: StatusCode) -> Resp
         @if v.messages.is_empty() { p { "No messages yet." } } @else {
             ol class="items" aria-label="Messages, oldest first" {
                 @for m in v.messages {
-                    (message_item(m, &reader.name))
+                    (message_item(m, &reader.name, &v.case.reference))
                     @if m.state == "awaiting_approval" && user.staff.has(Role::Manager) && m.staff_id.as_deref() != Some(user.staff.id.as_str()) {
                         li { (views::post_button(user, &format!("{path}/{}/approve", m.id), "approve", "Approve and send", "button")) }
                     }
@@ -267,7 +279,7 @@ fn conversation_view(user: &StaffUser, v: &View<'_>, status: StatusCode) -> Resp
             }
         }
         @if v.writable && !reader.no_access {
-            form method="post" action=(path) novalidate {
+            form method="post" action=(path) enctype="multipart/form-data" novalidate {
                 (views::csrf(user))
                 div class={ "field" @if error.is_some() { " error" } } {
                     label for="message" { h2 { "Write to " (reader.name) } }
@@ -275,6 +287,14 @@ fn conversation_view(user: &StaffUser, v: &View<'_>, status: StatusCode) -> Resp
                     @if let Some(error) = error { p class="error-message" id="message-error" { span class="visually-hidden" { "Error: " } (error) } }
                     textarea class="textarea" id="message" name="message" rows="6"
                         aria-describedby={ "message-hint" @if error.is_some() { " message-error" } } { (typed) }
+                }
+                @let files_error = views::error_for(errors, "files");
+                div class={ "field" @if files_error.is_some() { " error" } } {
+                    label for="files" { "Attach PDF documents (optional)" }
+                    p class="hint" id="files-hint" { "PDF only, up to 5 files of 10 MB each. If the check stops the message, choose the files again." }
+                    @if let Some(error) = files_error { p class="error-message" id="files-error" { span class="visually-hidden" { "Error: " } (error) } }
+                    input type="file" id="files" name="files" multiple accept="application/pdf"
+                        aria-describedby={ "files-hint" @if files_error.is_some() { " files-error" } };
                 }
                 @if let Some(checked) = checked { @if !checked.items.is_empty() { (findings_form(checked)) } }
                 button class="button" type="submit" { "Check and send" }
@@ -367,7 +387,10 @@ async fn reply(
     State(state): State<AppState>,
     scope: CaseScope,
     Path(path): Path<PersonPath>,
-    Posted(form): Posted,
+    PostedFiles {
+        fields: form,
+        uploads,
+    }: PostedFiles,
 ) -> Result<Response> {
     let reader = reader_of(&state, &scope.case, &path.person).await?;
     if !may_write(&state, &scope.user, scope.access, &reader).await? {
@@ -375,6 +398,23 @@ async fn reply(
     }
     let text = form.get("message");
     let checked = send::check(&state.db, &reader, text, Some(&form)).await?;
+    let files = match uploads {
+        Ok(uploads) => attachments::check_all_off_thread(uploads, Sender::Staff).await,
+        Err(error) => Err(error),
+    };
+    let files = match files {
+        Ok(files) => files,
+        Err(error) => {
+            let errors = [FieldError::new("files", error.to_string())];
+            let extra = Extra {
+                typed: text,
+                checked: Some(&checked),
+                errors: &errors,
+                notice: None,
+            };
+            return show(&state, &scope.user, (&scope.case, &reader), true, extra).await;
+        }
+    };
     let needs_approval = state
         .publishing
         .approval_kinds
@@ -386,6 +426,7 @@ async fn reply(
         author_name: &scope.user.staff.name,
         checked: &checked,
         needs_approval,
+        files: &files,
     };
     match send::send(&state.db, &out, now()).await {
         Ok(_) => {

@@ -174,6 +174,8 @@ pub struct Outgoing<'a> {
     pub checked: &'a Checked,
     /// Approval of workers' messages is required: it waits for a manager.
     pub needs_approval: bool,
+    /// Checked PDFs to send with it.
+    pub files: &'a [content::attachments::Attachment],
 }
 
 /// Why a message cannot be sent.
@@ -240,8 +242,8 @@ pub async fn send(db: &Db, out: &Outgoing<'_>, now: i64) -> Result<Uuid, SendOrD
     };
     let mut tx = db.pool.begin().await?;
     sqlx::query(
-        "INSERT INTO messages (id, person_portal_id, case_id, from_family, staff_id, body, text_sha256, decisions, state, sent_at, received_at)
-         VALUES ($1, $2, $3, 0, $4, $5, $6, $7, $8, $9, $9)",
+        "INSERT INTO messages (id, person_portal_id, position, case_id, from_family, staff_id, body, text_sha256, decisions, state, sent_at, received_at)
+         VALUES ($1, $2, (SELECT COALESCE(MAX(p.position), 0) + 1 FROM messages p WHERE p.person_portal_id = $2), $3, 0, $4, $5, $6, $7, $8, $9, $9)",
     )
     .bind(id.to_string())
     .bind(&out.reader.portal_id)
@@ -254,6 +256,10 @@ pub async fn send(db: &Db, out: &Outgoing<'_>, now: i64) -> Result<Uuid, SendOrD
     .bind(now)
     .execute(&mut *tx)
     .await?;
+    for file in out.files {
+        let meta = file.meta(Uuid::new_v4());
+        crate::attachments::store(&mut tx, db.sealer(), id, &meta, &file.bytes).await?;
+    }
     if !out.needs_approval {
         deliver(&mut tx, db, id, out.author_name, None, now).await?;
     }
@@ -295,6 +301,11 @@ async fn deliver(
     .fetch_one(&mut *conn)
     .await?;
     let message_id = id.to_string();
+    let files = crate::attachments::for_message(conn, id).await?;
+    let file_hashes: Vec<serde_json::Value> = files
+        .iter()
+        .map(|f| json!({ "sha256": f.sha256, "size": f.size, "media_type": f.media_type }))
+        .collect();
     ledger::append(
         conn,
         db.backend,
@@ -311,6 +322,7 @@ async fn deliver(
                 "approval": if approver.is_some() { "approved" } else { "not_required" },
                 "text_sha256": hash,
                 "redactions": decisions,
+                "attachments": file_hashes,
             }),
         },
         now,
@@ -332,16 +344,21 @@ async fn deliver(
     .bind(now)
     .execute(&mut *conn)
     .await?;
+    let person_id: Uuid = person
+        .parse()
+        .map_err(|e: uuid::Error| sqlx::Error::Decode(Box::new(e)))?;
+    // The files go first: the portal takes the message only once it holds them.
+    for meta in &files {
+        crate::attachments::queue(conn, db.sealer(), person_id, id, meta, now).await?;
+    }
     let push = Push::Message(
         id,
         MessagePush {
-            person_id: person
-                .parse()
-                .map_err(|e: uuid::Error| sqlx::Error::Decode(Box::new(e)))?,
+            person_id,
             author: author_name.to_string(),
             text,
             sent_at: now,
-            attachments: Vec::new(),
+            attachments: files,
         },
     );
     outgoing::enqueue(conn, db.sealer(), &push, now).await?;

@@ -97,6 +97,42 @@ impl Browser {
         (status, response.text().await.unwrap(), location)
     }
 
+    /// Posts a `multipart/form-data` form from our own pages, with files
+    /// as (field, file name, bytes).
+    pub async fn post_multipart(
+        &mut self,
+        s: &Services,
+        path: &str,
+        form: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> (u16, String, Option<String>) {
+        let mut multipart = reqwest::multipart::Form::new();
+        for (name, value) in form {
+            multipart = multipart.text(name.to_string(), value.to_string());
+        }
+        for (name, file_name, bytes) in files {
+            let part =
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.to_string());
+            multipart = multipart.part(name.to_string(), part);
+        }
+        let mut request = s
+            .http
+            .post(format!("{}{}", s.portal_url, path))
+            .multipart(multipart)
+            .header("origin", s.portal_url.clone());
+        if let Some(cookie) = self.cookie_header() {
+            request = request.header("cookie", cookie);
+        }
+        let response = request.send().await.unwrap();
+        self.take_cookies(&response);
+        let status = response.status().as_u16();
+        let location = response
+            .headers()
+            .get("location")
+            .map(|l| l.to_str().unwrap().to_string());
+        (status, response.text().await.unwrap(), location)
+    }
+
     pub async fn post_json(
         &mut self,
         s: &Services,

@@ -95,6 +95,33 @@ impl Desk {
         self.page(request.send().await.unwrap()).await
     }
 
+    /// Posts a `multipart/form-data` form from our own pages, with files
+    /// as (field, file name, bytes).
+    pub async fn post_multipart(
+        &mut self,
+        s: &Services,
+        path: &str,
+        form: &[(&str, &str)],
+        files: &[(&str, &str, Vec<u8>)],
+    ) -> Page {
+        let mut multipart = reqwest::multipart::Form::new();
+        for (name, value) in form {
+            multipart = multipart.text(name.to_string(), value.to_string());
+        }
+        for (name, file_name, bytes) in files {
+            let part =
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.to_string());
+            multipart = multipart.part(name.to_string(), part);
+        }
+        let request = s
+            .http
+            .post(format!("{}{path}", s.bridge_url))
+            .multipart(multipart)
+            .header("origin", &s.bridge_url);
+        let request = self.with_cookie(request);
+        self.page(request.send().await.unwrap()).await
+    }
+
     /// A JSON call as `passkey.js` makes it.
     pub async fn json(
         &mut self,
