@@ -246,9 +246,11 @@ pub(crate) async fn case_view(
     let now = now();
     let mut family = Vec::new();
     for p in people(state, case).await? {
-        let status = portal_access(state, &p, now).await?.label();
+        let access = portal_access(state, &p, now).await?;
         let invitations = invitations_of(state, &p).await?;
-        family.push((p, status, invitations));
+        // The portal knows them: a conversation with them can be started.
+        let reachable = matches!(access, PortalAccess::Uses(_)) || !invitations.is_empty();
+        family.push((p, access.label(), invitations, reachable));
     }
     let professionals: Vec<(String, String)> =
         sqlx::query_as("SELECT name, role FROM case_professionals WHERE case_id = $1 ORDER BY id")
@@ -288,7 +290,7 @@ pub(crate) async fn case_view(
             (contributions)
             (messages)
             h2 { "Family" }
-            @for (p, status, invitations) in &family {
+            @for (p, status, invitations, reachable) in &family {
                 section class="person" id={ "person-" (p.id) } {
                     h3 { (p.name) }
                     dl class="summary-list" {
@@ -296,7 +298,7 @@ pub(crate) async fn case_view(
                         div { dt { "FamilyStory access" } dd { (status) } }
                         div { dt { "Email from the case system" } dd { (p.email.as_deref().unwrap_or("None")) } }
                     }
-                    @if !invitations.is_empty() {
+                    @if *reachable && p.removed_at.is_none() {
                         p { (crate::messages::pages::link(&case.reference, p.id, &p.name)) }
                     }
                     @if let Some(at) = p.removed_at {

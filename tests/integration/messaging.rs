@@ -314,6 +314,12 @@ async fn nobody_else_sees_a_conversation(backend: Backend) {
     // Noah has never been invited: there is no conversation to start.
     let (noah, _) = case_person(&s, "P-102").await;
     assert_eq!(priya.desk.get(&s, &conversation(noah)).await.status, 404);
+    let case_page = priya.desk.get(&s, &format!("/cases/{CASE}")).await.body;
+    assert!(
+        case_page.contains(&format!("href=\"{}\"", conversation(sarah_id))),
+        "start one with Sarah from the case page"
+    );
+    assert!(!case_page.contains(&format!("href=\"{}\"", conversation(noah))));
     s.finish().await;
 }
 
