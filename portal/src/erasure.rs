@@ -30,7 +30,7 @@ pub async fn erase_person(db: &Db, id: Uuid, at: i64) -> sqlx::Result<()> {
         .bind(&person)
         .execute(&mut *tx)
         .await?;
-    erase_messages_of(&mut tx, &person).await?;
+    erase_messages_of(&mut tx, id).await?;
     let events: Vec<(i64, String)> =
         sqlx::query_as("SELECT seq, data FROM outbox WHERE person_id = $1")
             .bind(&person)
@@ -81,11 +81,9 @@ pub async fn erase_person(db: &Db, id: Uuid, at: i64) -> sqlx::Result<()> {
 /// them) and every attachment. Owned by messaging (`portal/src/messages/`
 /// owns `messages` and `message_attachments`): kept here, in one function,
 /// until that module takes it over.
-pub async fn erase_messages_of(conn: &mut AnyConnection, person: &str) -> sqlx::Result<u64> {
-    sqlx::query("DELETE FROM message_attachments WHERE person_id = $1")
-        .bind(person)
-        .execute(&mut *conn)
-        .await?;
+pub async fn erase_messages_of(conn: &mut AnyConnection, person: Uuid) -> sqlx::Result<u64> {
+    crate::attachments::delete_for_person(conn, person).await?;
+    let person = person.to_string();
     Ok(sqlx::query("DELETE FROM messages WHERE person_id = $1")
         .bind(person)
         .execute(&mut *conn)

@@ -16,12 +16,12 @@ use test_support::{backend_tests, Backend};
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use common::family::{activate, in_two_weeks, invite_again, send, Browser};
+use common::family::{portal_id, signed_in, Browser};
 use common::staff::{member, Member};
 use common::{demo_family, import, sync, Services};
 use content::attachments::{check, Attachment, Sender, Upload};
 use content::db::now;
-use content::sync::{AttachmentMeta, AttachmentPush, FamilyRole, PersonPush};
+use content::sync::{AttachmentMeta, AttachmentPush, FamilyRole};
 use staff_bridge::staff::Role;
 use uuid::Uuid;
 
@@ -55,32 +55,6 @@ fn photo() -> Vec<u8> {
         .write_to(&mut out, image::ImageFormat::Jpeg)
         .unwrap();
     out.into_inner()
-}
-
-async fn portal_id(s: &Services, source_id: &str) -> Uuid {
-    common::case_person(s, source_id).await.1.parse().unwrap()
-}
-
-async fn signed_in(
-    s: &Services,
-    source_id: &str,
-    first: &str,
-    role: FamilyRole,
-    dob: (&str, &str, &str),
-) -> Browser {
-    let person = portal_id(s, source_id).await;
-    let push = PersonPush {
-        display_name: first.into(),
-        first_name: first.into(),
-        role,
-        date_of_birth: Some(format!("{}-{}-{}", dob.2, dob.1, dob.0)),
-    };
-    send(s, &format!("/internal/v1/people/{person}"), &push).await;
-    let (_, code) = invite_again(s, person, in_two_weeks()).await;
-    let mut browser = Browser::default();
-    let (status, _, _) = activate(s, &mut browser, &code, first, dob).await;
-    assert_eq!(status, 303, "{first} signs in");
-    browser
 }
 
 /// A family member's file, stored on the portal as the message page does.

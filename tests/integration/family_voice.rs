@@ -10,11 +10,11 @@
 use crate::common;
 use test_support::{backend_tests, Backend};
 
-use common::family::{activate, in_two_weeks, invite_again, send, Browser};
+use common::family::{portal_id, send, signed_in, Browser};
 use common::staff::{attribute_after, member, Member};
 use common::{demo_family, import, last_ledger, sync, Services, IMPORT_TOKEN};
 use content::db::now;
-use content::sync::{FamilyRole, PersonPush, PublicationPush};
+use content::sync::{FamilyRole, PublicationPush};
 use staff_bridge::staff::Role;
 use uuid::Uuid;
 
@@ -49,34 +49,6 @@ async fn start(backend: content::db::Backend) -> World {
         .unwrap();
     sync(&s).await;
     World { s, priya, tom }
-}
-
-async fn portal_id(s: &Services, source_id: &str) -> Uuid {
-    common::case_person(s, source_id).await.1.parse().unwrap()
-}
-
-/// A family member invited and signed in on the portal, as the bridge and
-/// the invitation page do it.
-async fn signed_in(
-    s: &Services,
-    source_id: &str,
-    first: &str,
-    role: FamilyRole,
-    dob: (&str, &str, &str),
-) -> Browser {
-    let person = portal_id(s, source_id).await;
-    let push = PersonPush {
-        display_name: first.into(),
-        first_name: first.into(),
-        role,
-        date_of_birth: Some(format!("{}-{}-{}", dob.2, dob.1, dob.0)),
-    };
-    send(s, &format!("/internal/v1/people/{person}"), &push).await;
-    let (_, code) = invite_again(s, person, in_two_weeks()).await;
-    let mut browser = Browser::default();
-    let (status, _, _) = activate(s, &mut browser, &code, first, dob).await;
-    assert_eq!(status, 303, "{first} signs in");
-    browser
 }
 
 async fn ellie(s: &Services) -> Browser {

@@ -131,11 +131,11 @@ pub async fn of_case(db: &Db, case_id: i64) -> sqlx::Result<Vec<Summary>> {
 /// the duty view's list, oldest first.
 pub async fn overdue(db: &Db, now: i64) -> sqlx::Result<Vec<Summary>> {
     let rows: Vec<SummaryRow> = sqlx::query_as(&format!(
-        "{SUMMARY} WHERE v.unanswered_since IS NOT NULL AND v.done_at IS NULL AND v.unanswered_since < $1 {ORDER}"
+        "{SUMMARY} WHERE v.unanswered_since IS NOT NULL AND v.done_at IS NULL AND v.unanswered_since <= $1 {ORDER}"
     ))
-    // Anything older than two weeks is certainly overdue; within that
-    // window the weekends are counted exactly below.
-    .bind(now)
+    // Two working days are at least two whole days, so anything newer is
+    // left in the database; the weekends are counted exactly below.
+    .bind(now - 2 * 24 * 3600)
     .fetch_all(&db.pool)
     .await?;
     Ok(rows

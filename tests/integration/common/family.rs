@@ -106,15 +106,7 @@ impl Browser {
         form: &[(&str, &str)],
         files: &[(&str, &str, Vec<u8>)],
     ) -> (u16, String, Option<String>) {
-        let mut multipart = reqwest::multipart::Form::new();
-        for (name, value) in form {
-            multipart = multipart.text(name.to_string(), value.to_string());
-        }
-        for (name, file_name, bytes) in files {
-            let part =
-                reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.to_string());
-            multipart = multipart.part(name.to_string(), part);
-        }
+        let multipart = super::multipart(form, files);
         let mut request = s
             .http
             .post(format!("{}{}", s.portal_url, path))
@@ -365,4 +357,34 @@ pub async fn add_email(s: &Services, smtp: &super::smtp::Smtp, browser: &mut Bro
         )
         .await;
     assert_eq!((status, location.as_deref()), (303, Some("/account")));
+}
+
+/// A family member of the imported case, by their case-system id: their
+/// portal id.
+pub async fn portal_id(s: &Services, source_id: &str) -> Uuid {
+    super::case_person(s, source_id).await.1.parse().unwrap()
+}
+
+/// A family member of the imported case sent to the portal, invited and
+/// signed in, as the bridge's push and the invitation page do it.
+pub async fn signed_in(
+    s: &Services,
+    source_id: &str,
+    first: &str,
+    role: FamilyRole,
+    dob: (&str, &str, &str),
+) -> Browser {
+    let person = portal_id(s, source_id).await;
+    let push = PersonPush {
+        display_name: first.into(),
+        first_name: first.into(),
+        role,
+        date_of_birth: Some(format!("{}-{}-{}", dob.2, dob.1, dob.0)),
+    };
+    send(s, &format!("/internal/v1/people/{person}"), &push).await;
+    let (_, code) = invite_again(s, person, in_two_weeks()).await;
+    let mut browser = Browser::default();
+    let (status, _, _) = activate(s, &mut browser, &code, first, dob).await;
+    assert_eq!(status, 303, "{first} signs in");
+    browser
 }

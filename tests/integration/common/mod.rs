@@ -308,3 +308,20 @@ pub fn files_of(database_url: &str) -> Vec<(String, String)> {
         })
         .collect()
 }
+
+/// A `multipart/form-data` body as a browser sends one: the text fields,
+/// then the files as (field, file name, bytes).
+pub fn multipart(
+    form: &[(&str, &str)],
+    files: &[(&str, &str, Vec<u8>)],
+) -> reqwest::multipart::Form {
+    let mut multipart = reqwest::multipart::Form::new();
+    for (name, value) in form {
+        multipart = multipart.text(name.to_string(), value.to_string());
+    }
+    for (name, file_name, bytes) in files {
+        let part = reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.to_string());
+        multipart = multipart.part(name.to_string(), part);
+    }
+    multipart
+}

@@ -104,15 +104,7 @@ impl Desk {
         form: &[(&str, &str)],
         files: &[(&str, &str, Vec<u8>)],
     ) -> Page {
-        let mut multipart = reqwest::multipart::Form::new();
-        for (name, value) in form {
-            multipart = multipart.text(name.to_string(), value.to_string());
-        }
-        for (name, file_name, bytes) in files {
-            let part =
-                reqwest::multipart::Part::bytes(bytes.clone()).file_name(file_name.to_string());
-            multipart = multipart.part(name.to_string(), part);
-        }
+        let multipart = super::multipart(form, files);
         let request = s
             .http
             .post(format!("{}{path}", s.bridge_url))
